@@ -1,0 +1,158 @@
+"""The ``dos`` command line: parse, call the library, print, exit with the verdict.
+
+Only the verb being run is imported. Every ``DosError`` becomes one line on stderr and
+its exit code; a closed pipe or Ctrl-C never prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from functools import cached_property
+from typing import NoReturn, Sequence
+
+from dos.cli._registry import FAMILIES, VERBS
+from dos.errors import DosError, UsageError
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+class Context:
+    """What a verb needs from the outside: the workspace, its config, and its store."""
+
+    def __init__(self, workspace_arg: str | None) -> None:
+        self.workspace_arg = workspace_arg
+
+    @cached_property
+    def workspace(self):  # -> dos.config.Workspace
+        from dos.config import find_workspace
+
+        return find_workspace(self.workspace_arg)
+
+    @cached_property
+    def config(self):  # -> dos.config.Config
+        from dos.config import load_config
+
+        return load_config(self.workspace.root)
+
+
+def _split_workspace(argv: list[str]) -> tuple[str | None, list[str]]:
+    """Pull ``--workspace DIR`` out of ARGV wherever it appears before ``--``."""
+    out: list[str] = []
+    workspace = None
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            out.extend(argv[i:])
+            break
+        if arg == "--workspace":
+            if i + 1 >= len(argv):
+                raise UsageError("dos: --workspace needs a directory")
+            workspace = argv[i + 1]
+            i += 2
+            continue
+        if arg.startswith("--workspace="):
+            workspace = arg.split("=", 1)[1]
+        else:
+            out.append(arg)
+        i += 1
+    return workspace, out
+
+
+def _top_help() -> str:
+    from dos import __version__
+
+    lines = [
+        f"dos {__version__} - the Dispatch Operating System: a referee for fleets of AI coding agents.",
+        "",
+        "usage: dos [--workspace DIR] VERB [ARGS...]    (dos VERB --help for a verb's flags)",
+        "",
+        "New here?  dos quickstart    then  dos init  and  dos doctor",
+    ]
+    width = max(len(v) for v in VERBS) + 2
+    for family, title in FAMILIES.items():
+        lines += ["", f"{title}"]
+        lines += [f"  {v.name:<{width}}{v.summary}" for v in VERBS.values() if v.family == family]
+    lines += [
+        "",
+        "global options:",
+        "  --workspace DIR   the workspace root (else $DISPATCH_WORKSPACE, the nearest dos.toml,",
+        "                    the git top level, or the current directory)",
+        "  --version         print the version",
+        "",
+        "Exit codes: 0 success or the green verdict, 2 usage or contract error; each verdict",
+        "verb's codes are listed by 'dos exit-codes'.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def build_verb_parser(name: str) -> tuple[ArgumentParser, object]:
+    """The parser for verb NAME and its implementing module."""
+    verb = VERBS[name]
+    module = importlib.import_module(verb.module)
+    parser = ArgumentParser(prog=f"dos {name}", description=verb.summary)
+    getattr(module, f"configure_{name.replace('-', '_')}")(parser)
+    return parser, module
+
+
+def _run(argv: list[str]) -> int:
+    workspace, argv = _split_workspace(argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        if len(argv) > 1 and argv[0] == "help" and argv[1] in VERBS:
+            argv = [argv[1], "--help"]
+        else:
+            sys.stdout.write(_top_help())
+            return 0 if argv else 2
+    if argv[0] == "--version":
+        from dos import __version__
+
+        sys.stdout.write(f"dos {__version__}\n")
+        return 0
+    name = argv[0]
+    if name not in VERBS:
+        import difflib
+
+        close = difflib.get_close_matches(name, VERBS, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else " (see 'dos --help')"
+        raise UsageError(f"dos: unknown verb {name!r}{hint}")
+    parser, module = build_verb_parser(name)
+    args = parser.parse_args(argv[1:])
+    code = getattr(module, f"run_{name.replace('-', '_')}")(args, Context(workspace))
+    return int(code or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point for the ``dos`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        code = _run(argv)
+        sys.stdout.flush()
+        return code
+    except SystemExit as exc:  # argparse --help exits 0 through here
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    except DosError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.exit_code
+    except BrokenPipeError:
+        _silence_stdout()
+        return 141
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+
+
+def _silence_stdout() -> None:
+    """After the reader closed the pipe, point stdout at /dev/null so exit does not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass

@@ -1,0 +1,96 @@
+"""Gather what DOS sees in a workspace: config, lanes, grammar, git, store, wired hosts.
+
+Read-only: it creates no ``.dos/`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dos import __version__
+from dos.config import Config, Workspace
+
+
+def gather(ws: Workspace, cfg: Config, *, check: bool = False) -> dict[str, Any]:
+    from dos.exitcodes import EXIT_CODES
+
+    report: dict[str, Any] = {
+        "dos_version": __version__,
+        "workspace": str(ws.root),
+        "found_by": ws.found_by,
+        "config": str(cfg.source) if cfg.source else None,
+        "lanes": {
+            "concurrent": list(cfg.lanes.concurrent),
+            "exclusive": list(cfg.lanes.exclusive),
+            "autopick": list(cfg.lanes.autopick),
+            "trees": {k: list(v) for k, v in cfg.lanes.trees.items()},
+            "aliases": dict(cfg.lanes.aliases),
+        },
+        "paths": {"root": str(ws.root), "plans_glob": cfg.paths.plans_glob},
+        "stamp": _stamp(cfg),
+        "git": _git(ws),
+        "store": _store(ws, cfg),
+        "hooks_wired": _hooks(ws),
+        "exit_codes": {v: dict(c) for v, c in EXIT_CODES.items()},
+    }
+    if check:
+        report["findings"] = [dict(f.to_dict(), line=f.line()) for f in collect_findings(cfg)]
+    return report
+
+
+def _stamp(cfg: Config) -> dict[str, Any]:
+    st = cfg.stamp
+    d: dict[str, Any] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(st).items()}
+    dirs = "/".join(st.subject_dirs)
+    d["summary"] = (f"prefix required ({dirs}/)" if dirs else "generic (any or no dir prefix)") + (
+        ", trailer stamps on" if st.trailer_stamp else "") + f"  [style={st.style}]"
+    return d
+
+
+def _git(ws: Workspace) -> dict[str, Any]:
+    from dos.git import find_git_top, head_sha
+
+    top = find_git_top(ws.root)
+    if top is None:
+        return {"repo": False, "top": None, "head": None}
+    try:
+        head = head_sha(ws.root)
+    except Exception:  # noqa: BLE001 - doctor reports, never fails on a broken repo
+        head = None
+    return {"repo": True, "top": str(top), "head": head}
+
+
+def _store(ws: Workspace, cfg: Config) -> dict[str, Any]:
+    try:
+        from dos.store import describe
+    except ImportError:
+        return {"engine": "sqlite", "location": str(ws.state_dir / "dos.db"), "ok": True,
+                "detail": "not built yet"}
+    return describe(ws, cfg)
+
+
+def _hooks(ws: Workspace) -> dict[str, list[str]]:
+    try:
+        from dos.hooks.install import wired_hosts
+    except ImportError:
+        return {}
+    return wired_hosts(ws.root)
+
+
+def collect_findings(cfg) -> list:
+    """Lint findings for a loaded config (lanes and reasons)."""
+    from dos.kernel.lint import lint_lanes, lint_reasons
+
+    lanes = cfg.lanes
+    out = lint_lanes(lanes.concurrent, lanes.exclusive, lanes.autopick, lanes.trees, lanes.aliases)
+    known = set(cfg.reasons.custom) | _builtin_reasons()
+    out += lint_reasons({k: v.see_also for k, v in cfg.reasons.custom.items()}, known)
+    return out
+
+
+def _builtin_reasons() -> set[str]:
+    try:
+        from dos.kernel.reasons import BUILTIN_REASONS
+    except ImportError:
+        return set()
+    return set(BUILTIN_REASONS)

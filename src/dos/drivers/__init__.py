@@ -1,0 +1,1 @@
+"""Plugins discovered through entry points: exporters, notifiers, judges, predicates."""

@@ -1,0 +1,1 @@
+"""The event log and its live views, one module per engine."""

@@ -1,0 +1,1 @@
+"""Read-only screens over the store."""

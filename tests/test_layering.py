@@ -42,7 +42,7 @@ def dos_imports(path: Path) -> set[str]:
             continue
         for name in names:
             parts = name.split(".")
-            if parts[0] == "dos" and len(parts) > 1:
+            if parts[0] == "dos" and len(parts) > 1 and not parts[1].startswith("__"):
                 found.add(parts[1])
     return found
 

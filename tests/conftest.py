@@ -94,3 +94,9 @@ def run_dos() -> Callable[..., subprocess.CompletedProcess[str]]:
                               capture_output=True, env=dos_env(env), timeout=timeout)
 
     return run
+
+
+@pytest.fixture(name="dos_env")
+def dos_env_fixture() -> Callable[..., dict[str, str]]:
+    """``dos_env(extra)``: the environment the real CLI runs with in tests."""
+    return dos_env

@@ -307,9 +307,10 @@ def _load_lanes(ld: _Loader, raw: Any) -> LanesConfig:
     raw.setdefault("concurrent", [])
     raw.setdefault("exclusive", [])
     raw.setdefault("trees", {})
+    lanes = ld.table(LanesConfig, raw, "[lanes]")
     if "autopick" not in raw:
-        raw["autopick"] = list(raw["concurrent"]) if isinstance(raw["concurrent"], list) else []
-    return ld.table(LanesConfig, raw, "[lanes]")
+        lanes = dataclasses.replace(lanes, autopick=lanes.concurrent)
+    return lanes
 
 
 def _load_reasons(ld: _Loader, raw: Any) -> ReasonsConfig:

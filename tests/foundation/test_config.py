@@ -107,3 +107,8 @@ def test_non_utf8_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_reasons_morphology_empty_list_turns_rules_off() -> None:
     cfg = parse_config("[reasons]\nmorphology = []\n", P)
     assert cfg.reasons.morphology == ()
+
+
+def test_autopick_defaults_to_concurrent_even_from_a_lone_string() -> None:
+    cfg = parse_config('[lanes]\nconcurrent = "api"\n[lanes.trees]\napi = ["api/**"]\n', P)
+    assert cfg.lanes.concurrent == ("api",) == cfg.lanes.autopick

@@ -22,6 +22,7 @@ class Taxonomy:
     autopick: tuple[str, ...] = ("main",)
     trees: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     aliases: Mapping[str, str] = field(default_factory=dict)
+    protected: tuple[str, ...] = ()  # files the self-modify predicate guards (the shell keeps those that exist)
 
     def canonical(self, name: str) -> str:
         """NAME with aliases applied and the declared spelling restored, else NAME unchanged."""
@@ -42,6 +43,17 @@ class Taxonomy:
     def is_exclusive(self, name: str) -> bool:
         want = self.canonical(name).casefold()
         return any(lane.casefold() == want for lane in self.exclusive)
+
+    def is_concurrent(self, name: str) -> bool:
+        want = self.canonical(name).casefold()
+        return any(lane.casefold() == want for lane in self.concurrent)
+
+    def is_known(self, name: str) -> bool:
+        """Declared, autopick, given a tree, or an alias key."""
+        want = self.canonical(name).casefold()
+        names = (*self.concurrent, *self.exclusive, *self.autopick, *self.trees, *self.aliases)
+        return any(lane.casefold() == want for lane in names) or name.casefold() in {
+            a.casefold() for a in self.aliases}
 
     def is_declared(self, name: str) -> bool:
         want = self.canonical(name).casefold()

@@ -18,6 +18,7 @@ ALLOWED = {
     "config": {"errors", "exitcodes"},
     "git": {"errors"},
     "procs": {"errors"},
+    "plugins": {"kernel", "errors"},
     "store": {"store", "kernel", "errors", "config", "git", "exitcodes", "procs"},
     "doctor": {"kernel", "errors", "config", "git", "store", "exitcodes", "hooks"},
 }

@@ -12,7 +12,33 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, Sequence
 
+from dos.errors import StoreError
+
 SCHEMA_VERSION = 1
+
+
+class StoreReadOnly(StoreError):
+    """The store cannot be written (a read-only directory, file or mount)."""
+
+    exit_code = 73  # EX_CANTCREAT
+
+
+class StoreFull(StoreError):
+    """The disk holding the store is full."""
+
+    exit_code = 74  # EX_IOERR
+
+
+class StoreCorrupt(StoreError):
+    """The store file is not a database, or its schema is not ours."""
+
+    exit_code = 65  # EX_DATAERR
+
+
+class StoreBusy(StoreError):
+    """The write lock was not granted within the busy timeout."""
+
+    exit_code = 75  # EX_TEMPFAIL
 
 
 class Tx(Protocol):

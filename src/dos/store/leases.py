@@ -1,0 +1,417 @@
+"""The Store: every lease operation is one transaction against an engine.
+
+Each operation reads the leases view, decides with the pure kernel (the arbiter and
+the one expiry rule), appends its event(s) and updates the view, all inside one write
+transaction. SQL is portable (``?`` placeholders, ``RETURNING``, ``ON CONFLICT``) so
+the SQLite and PostgreSQL engines share it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from dos import procs
+from dos.errors import UsageError
+from dos.kernel.admission import conflicting
+from dos.kernel.lanes import LaneDecision, LaneRequest, Taxonomy
+from dos.kernel.lease import Event, Lease, Op, is_live
+from dos.kernel.replay import adopted, compact as compact_events, replay
+from dos.kernel.tree import LockMode
+from dos.store.engine import Engine, Tx
+from dos.store.schema import EVENT_COLUMNS, LEASE_COLUMNS
+
+_LEASE_SELECT = f"SELECT {', '.join(LEASE_COLUMNS)} FROM leases"
+_EVENT_SELECT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
+_LEASE_INSERT = (f"INSERT INTO leases ({', '.join(LEASE_COLUMNS)}) "
+                 f"VALUES ({', '.join('?' for _ in LEASE_COLUMNS)})")
+
+
+@dataclass(frozen=True, slots=True)
+class AcquireResult:
+    """An acquire's verdict: the arbiter's decision, the granted lease, and what was scavenged."""
+
+    decision: LaneDecision
+    lease: Lease | None = None
+    scavenged: tuple[str, ...] = ()
+
+    @property
+    def granted(self) -> bool:
+        return self.lease is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.decision.to_dict()
+        d["lease"] = self.lease.to_dict() if self.lease else None
+        d["lease_id"] = self.lease.lease_id if self.lease else None
+        d["fence"] = self.lease.fence if self.lease else None
+        d["scavenged"] = list(self.scavenged)
+        return d
+
+
+def new_lease_id() -> str:
+    """A unique lease id: 32 hex digits of randomness."""
+    return uuid.uuid4().hex
+
+
+def lease_from_row(row: Sequence[Any]) -> Lease:
+    d = dict(zip(LEASE_COLUMNS, row))
+    d["tree"] = tuple(json.loads(d["tree"]))
+    d["mode"] = LockMode(d["mode"])
+    return Lease(**d)
+
+
+def lease_to_row(lease: Lease) -> tuple[Any, ...]:
+    d = {**{c: getattr(lease, c) for c in LEASE_COLUMNS}}
+    d["tree"] = json.dumps(list(lease.tree))
+    d["mode"] = str(lease.mode)
+    return tuple(d[c] for c in LEASE_COLUMNS)
+
+
+def event_from_row(row: Sequence[Any]) -> Event:
+    seq, ts_ms, op, lane, lease_id, holder, host_id, reason, data = row
+    try:
+        op = Op(op)
+    except ValueError:
+        pass
+    return Event(seq=int(seq), ts_ms=int(ts_ms), op=op, lane=lane, lease_id=lease_id, holder=holder,
+                 host_id=host_id, reason=reason, data=json.loads(data) if data else {})
+
+
+class Store:
+    """The event log and the leases view of one workspace, over an engine."""
+
+    def __init__(self, engine: Engine, taxonomy: Taxonomy | None = None, *,
+                 default_ttl_ms: int = 900_000,
+                 predicates: Sequence[Callable[..., Any]] | Callable[[], Sequence[Any]] = ()) -> None:
+        self.engine = engine
+        self.taxonomy = taxonomy or Taxonomy()
+        self.default_ttl_ms = int(default_ttl_ms)
+        self._predicates = predicates
+        self.host_id = procs.host_id()
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def predicates(self) -> tuple[Any, ...]:
+        if callable(self._predicates):
+            self._predicates = tuple(self._predicates())
+        return tuple(self._predicates)
+
+    def _holder_dead(self, lease: Lease) -> bool:
+        return procs.holder_dead(lease.pid, lease.pid_start, lease.host_id, self.host_id)
+
+    def _view(self, tx: Tx) -> list[Lease]:
+        return [lease_from_row(r) for r in tx.execute(_LEASE_SELECT + " ORDER BY fence")]
+
+    def _split(self, leases: Iterable[Lease], now: int) -> tuple[list[Lease], list[Lease]]:
+        live, expired = [], []
+        for lease in leases:
+            (live if is_live(lease, now, holder_dead=self._holder_dead(lease)) else expired).append(lease)
+        return live, expired
+
+    def _append(self, tx: Tx, op: Op, *, lane: str = "", lease_id: str = "", holder: str = "",
+                reason: str = "", data: Mapping[str, Any] | None = None, host_id: str | None = None) -> Event:
+        now = tx.now_ms()
+        host = self.host_id if host_id is None else host_id
+        payload = dict(data or {})
+        rows = tx.execute(
+            "INSERT INTO events (ts_ms, op, lane, lease_id, holder, host_id, reason, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+            (now, str(op), lane, lease_id, holder, host, reason,
+             json.dumps(payload, sort_keys=True, separators=(",", ":"))))
+        return Event(int(rows[0][0]), now, op, lane, lease_id, holder, host, reason, payload)
+
+    def _scavenge(self, tx: Tx, lease: Lease, reason: str) -> None:
+        self._append(tx, Op.SCAVENGE, lane=lease.lane, lease_id=lease.lease_id, holder=lease.holder,
+                     reason=reason, data={"prev_holder": lease.holder, "fence": lease.fence})
+        tx.execute("DELETE FROM leases WHERE lease_id = ?", (lease.lease_id,))
+
+    # ------------------------------------------------------------------ lease operations
+
+    def acquire(self, request: LaneRequest, *, holder: str, session: str = "", ttl_ms: int | None = None,
+                pid: int | None = None, run_id: str = "", loop_ts: str = "",
+                force: bool = False) -> AcquireResult:
+        """Arbitrate REQUEST against the live leases and record ACQUIRE (or REFUSE), in one transaction."""
+        from dos.kernel.arbiter import arbitrate
+
+        if not holder or not holder.strip():
+            raise UsageError("acquire needs a holder (--owner): a non-empty name for who holds the lease")
+        ttl = self.default_ttl_ms if ttl_ms is None else int(ttl_ms)
+        if ttl <= 0:
+            raise UsageError(f"lease TTL must be positive, got {ttl} ms")
+        pid_start = procs.start_time(pid) if pid else None
+        predicates = self.predicates
+        with self.engine.write() as tx:
+            now = tx.now_ms()
+            live, expired = self._split(self._view(tx), now)
+            decision = arbitrate(request, live, self.taxonomy, predicates=predicates, force=force)
+            if not decision.granted:
+                self._append(tx, Op.REFUSE, lane=request.lane, holder=holder, reason=decision.reason,
+                             data={"session": session, "run_id": run_id, "loop_ts": loop_ts,
+                                   "blocking": list(decision.blocking)})
+                return AcquireResult(decision)
+            exclusive = (self.taxonomy.is_exclusive(decision.lane) or decision.lane_kind.casefold() == "global"
+                         or self.taxonomy.is_exclusive(decision.lane_kind))
+            mode = LockMode.EXCLUSIVE if exclusive else request.mode
+            stale = {x.lease_id: x for x in conflicting(decision.tree, mode, expired, self.taxonomy)}
+            stale.update({x.lease_id: x for x in expired
+                          if self.taxonomy.canonical(x.lane).casefold() == decision.lane.casefold()})
+            for old in stale.values():
+                why = "holder process is gone" if self._holder_dead(old) else "ttl expired"
+                self._scavenge(tx, old, f"scavenged for {decision.lane}: {why}")
+            lease = Lease(lease_id=new_lease_id(), fence=tx.next_fence(), lane=decision.lane,
+                          lane_kind=decision.lane_kind, tree=tuple(decision.tree), holder=holder,
+                          acquired_ms=now, heartbeat_ms=now, ttl_ms=ttl, mode=mode, session=session,
+                          host_id=self.host_id, pid=pid, pid_start=pid_start, run_id=run_id,
+                          loop_ts=loop_ts)
+            tx.execute(_LEASE_INSERT, lease_to_row(lease))
+            self._append(tx, Op.ACQUIRE, lane=lease.lane, lease_id=lease.lease_id, holder=holder,
+                         reason=decision.reason, data={"lease": lease.to_dict()})
+            return AcquireResult(decision, lease, tuple(stale))
+
+    def _find(self, tx: Tx, *, lease_id: str | None, lane: str | None,
+              holder: str | None) -> list[Lease]:
+        if not lease_id and not lane:
+            raise UsageError("name the lease: give a lease id or a lane")
+        found = []
+        for lease in self._view(tx):
+            if lease_id and lease.lease_id != lease_id:
+                continue
+            if lane and self.taxonomy.canonical(lease.lane).casefold() != self.taxonomy.canonical(lane).casefold():
+                continue
+            if holder is not None and lease.holder != holder:
+                continue
+            found.append(lease)
+        return found
+
+    def release(self, *, lease_id: str | None = None, lane: str | None = None,
+                holder: str | None = None, reason: str = "explicit") -> Lease | None:
+        """Release the holder's own lease (the newest match); None if there is none to release."""
+        if holder is not None and not holder.strip():
+            raise UsageError("release needs a non-empty holder (--owner); an empty one would match anyone")
+        if holder is None and not lease_id:
+            raise UsageError("release needs the holder (--owner) or the lease id")
+        with self.engine.write() as tx:
+            found = self._find(tx, lease_id=lease_id, lane=lane, holder=holder)
+            if not found:
+                return None
+            lease = found[-1]
+            self._append(tx, Op.RELEASE, lane=lease.lane, lease_id=lease.lease_id, holder=lease.holder,
+                         reason=reason, data={"fence": lease.fence})
+            tx.execute("DELETE FROM leases WHERE lease_id = ?", (lease.lease_id,))
+            return lease
+
+    def heartbeat(self, *, lease_id: str | None = None, lane: str | None = None, holder: str,
+                  coalesce_ms: int = 0) -> Lease | None:
+        """Beat the holder's own live lease; within COALESCE_MS of the last beat nothing is written."""
+        if not holder or not holder.strip():
+            raise UsageError("heartbeat needs the holder (--owner)")
+        with self.engine.write() as tx:
+            now = tx.now_ms()
+            found = [x for x in self._find(tx, lease_id=lease_id, lane=lane, holder=holder)
+                     if is_live(x, now, holder_dead=self._holder_dead(x))]
+            if not found:
+                return None
+            lease = found[-1]
+            if coalesce_ms > 0 and now - lease.heartbeat_ms < coalesce_ms:
+                return lease
+            self._append(tx, Op.HEARTBEAT, lane=lease.lane, lease_id=lease.lease_id, holder=holder,
+                         data={"heartbeat_ms": now})
+            tx.execute("UPDATE leases SET heartbeat_ms = ? WHERE lease_id = ?", (now, lease.lease_id))
+            return replace(lease, heartbeat_ms=now)
+
+    def adopt(self, *, lane: str, new_holder: str, lease_id: str | None = None, session: str = "",
+              pid: int | None = None) -> Lease | None:
+        """Hand a lane's lease to NEW_HOLDER with a fresh beat and a new fence (the old one stops passing gates)."""
+        if not new_holder or not new_holder.strip():
+            raise UsageError("adopt needs the new holder (--owner)")
+        with self.engine.write() as tx:
+            found = self._find(tx, lease_id=lease_id, lane=lane, holder=None)
+            if not found:
+                return None
+            lease = found[-1]
+            now = tx.now_ms()
+            data = {"holder": new_holder, "prev_holder": lease.holder, "session": session,
+                    "host_id": self.host_id, "pid": pid,
+                    "pid_start": procs.start_time(pid) if pid else None,
+                    "fence": tx.next_fence(), "heartbeat_ms": now}
+            self._append(tx, Op.ADOPT, lane=lease.lane, lease_id=lease.lease_id, holder=new_holder,
+                         reason=f"adopt:{new_holder}", data=data)
+            new = adopted(lease, data, now)
+            tx.execute("DELETE FROM leases WHERE lease_id = ?", (lease.lease_id,))
+            tx.execute(_LEASE_INSERT, lease_to_row(new))
+            return new
+
+    def scavenge(self, *, lease_id: str, reason: str = "scavenged") -> Lease | None:
+        """Remove an EXPIRED lease (a live one is never scavenged); None if it is live or gone."""
+        with self.engine.write() as tx:
+            now = tx.now_ms()
+            found = self._find(tx, lease_id=lease_id, lane=None, holder=None)
+            if not found or is_live(found[0], now, holder_dead=self._holder_dead(found[0])):
+                return None
+            self._scavenge(tx, found[0], reason)
+            return found[0]
+
+    def halt(self, handle: str, *, lane: str = "", holder: str = "", reason: str = "", run_id: str = "",
+             command: str = "", loop_ts: str = "", extra: Mapping[str, Any] | None = None) -> Event:
+        """Record a HALT for HANDLE (a pid or run handle); correlated with a lease by lane or pid. Sends nothing."""
+        with self.engine.write() as tx:
+            match = None
+            for lease in self._view(tx):
+                if lane and lease.lane.casefold() == lane.casefold() and (not loop_ts or lease.loop_ts == loop_ts):
+                    match = lease
+                elif not lane and lease.pid is not None and str(lease.pid) == str(handle):
+                    match = lease
+            data = {"handle": handle, "command": command, "run_id": run_id or (match.run_id if match else ""),
+                    "loop_ts": loop_ts or (match.loop_ts if match else ""), **dict(extra or {})}
+            return self._append(tx, Op.HALT, lane=lane or (match.lane if match else ""),
+                                lease_id=match.lease_id if match else "", holder=holder,
+                                reason=reason or (f"halt:{holder}" if holder else "halt"), data=data)
+
+    def spawn(self, lane: str, *, holder: str = "", run_id: str = "", reason: str = "",
+              loop_ts: str = "") -> Event:
+        """Record the intent to take LANE (grants nothing)."""
+        holder = holder or f"{self.host_id}:{os.getpid()}"
+        return self.record(Op.SPAWN, lane=lane, holder=holder, reason=reason or f"spawn:{holder}",
+                           data={"run_id": run_id, "loop_ts": loop_ts})
+
+    def record(self, op: Op, *, lane: str = "", lease_id: str = "", holder: str = "", reason: str = "",
+               data: Mapping[str, Any] | None = None) -> Event:
+        """Append one forensic event (ENFORCE, CLAIM, ATTEMPT, ...) in its own transaction."""
+        if Op(op) in (Op.ACQUIRE, Op.RELEASE, Op.HEARTBEAT, Op.SCAVENGE, Op.ADOPT, Op.RECONCILE, Op.CHECKPOINT):
+            raise UsageError(f"record() takes forensic ops only; {op} goes through its own operation")
+        with self.engine.write() as tx:
+            return self._append(tx, Op(op), lane=lane, lease_id=lease_id, holder=holder, reason=reason,
+                                data=data)
+
+    def claim_for(self, session: str) -> tuple[str, str] | None:
+        """The (plan, phase) SESSION last claimed, or None."""
+        with self.engine.read() as tx:
+            rows = tx.execute("SELECT data FROM events WHERE op = ? AND holder = ? ORDER BY seq DESC LIMIT 1",
+                              (str(Op.CLAIM), session))
+        if not rows:
+            return None
+        data = json.loads(rows[0][0])
+        if not data.get("plan"):
+            return None
+        return str(data.get("plan", "")), str(data.get("phase", ""))
+
+    # ------------------------------------------------------------------ reads
+
+    def live_leases(self) -> list[Lease]:
+        """THE live set: the view filtered by the one expiry rule (with same-host dead-PID evidence)."""
+        with self.engine.read() as tx:
+            now = tx.now_ms()
+            view = self._view(tx)
+        return self._split(view, now)[0]
+
+    def leases(self) -> list[tuple[Lease, bool]]:
+        """Every lease in the view with its liveness; expired ones stay until scavenged."""
+        with self.engine.read() as tx:
+            now = tx.now_ms()
+            view = self._view(tx)
+        return [(x, is_live(x, now, holder_dead=self._holder_dead(x))) for x in view]
+
+    def events(self, *, since_seq: int = 0, ops: Iterable[Op] | None = None,
+               limit: int | None = None) -> list[Event]:
+        """Events after SINCE_SEQ in seq order, optionally only OPS, at most LIMIT."""
+        sql, params = _EVENT_SELECT + " WHERE seq > ?", [since_seq]
+        if ops is not None:
+            wanted = [str(o) for o in ops]
+            if not wanted:
+                return []
+            sql += f" AND op IN ({', '.join('?' for _ in wanted)})"
+            params += wanted
+        sql += " ORDER BY seq"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        with self.engine.read() as tx:
+            return [event_from_row(r) for r in tx.execute(sql, params)]
+
+    def tail(self, n: int) -> list[Event]:
+        """The last N events in seq order (all of them for N <= 0)."""
+        if n <= 0:
+            return self.events()
+        with self.engine.read() as tx:
+            rows = tx.execute(_EVENT_SELECT + " ORDER BY seq DESC LIMIT ?", (int(n),))
+        return [event_from_row(r) for r in reversed(rows)]
+
+    def seq(self) -> int:
+        """The highest seq ever written (0 for an empty log)."""
+        with self.engine.read() as tx:
+            rows = tx.execute("SELECT max(seq) FROM events")
+        return int(rows[0][0] or 0)
+
+    def count_events(self) -> int:
+        with self.engine.read() as tx:
+            return int(tx.execute("SELECT count(*) FROM events")[0][0])
+
+    def replay(self) -> dict[str, Lease]:
+        """The pure fold of the whole log (what the view must equal)."""
+        return replay(self.events())
+
+    def view(self) -> dict[str, Lease]:
+        """The leases view as stored, keyed by lease id."""
+        return {x.lease_id: x for x, _ in self.leases()}
+
+    def now_ms(self) -> int:
+        with self.engine.read() as tx:
+            return tx.now_ms()
+
+    # ------------------------------------------------------------------ maintenance
+
+    def compact(self) -> dict[str, int]:
+        """Fold every mutating event into one CHECKPOINT; forensic events are kept. replay is unchanged."""
+        with self.engine.write() as tx:
+            rows = tx.execute(_EVENT_SELECT + " ORDER BY seq")
+            events = [event_from_row(r) for r in rows]
+            before_bytes = sum(len(r[8]) for r in rows)
+            after = compact_events(events)
+            kept = {e.seq for e in after if e.op != Op.CHECKPOINT}
+            doomed = [e.seq for e in events if e.seq not in kept]
+            for start in range(0, len(doomed), 500):
+                chunk = doomed[start:start + 500]
+                tx.execute(f"DELETE FROM events WHERE seq IN ({', '.join('?' for _ in chunk)})", chunk)
+            after_bytes = 0
+            for e in after:
+                if e.op == Op.CHECKPOINT:
+                    text = json.dumps(dict(e.data), sort_keys=True, separators=(",", ":"))
+                    after_bytes += len(text)
+                    tx.execute("INSERT INTO events (seq, ts_ms, op, lane, lease_id, holder, host_id, reason, data) "
+                               "VALUES (?, ?, ?, '', '', '', ?, ?, ?)",
+                               (e.seq, e.ts_ms, str(Op.CHECKPOINT), self.host_id, e.reason, text))
+                else:
+                    after_bytes += len(json.dumps(dict(e.data), sort_keys=True, separators=(",", ":")))
+            return {"entries_before": len(events), "entries_after": len(after),
+                    "bytes_reclaimed": max(0, before_bytes - after_bytes)}
+
+    def import_events(self, events: Sequence[Event]) -> int:
+        """Append EVENTS (seq ignored; ACQUIRE fences re-minted) and rebuild the view, all or nothing."""
+        with self.engine.write() as tx:
+            for e in events:
+                data = dict(e.data)
+                if e.op in (Op.ACQUIRE, Op.RECONCILE) and isinstance(data.get("lease"), Mapping):
+                    data["lease"] = {**data["lease"], "fence": tx.next_fence()}
+                tx.execute(
+                    "INSERT INTO events (ts_ms, op, lane, lease_id, holder, host_id, reason, data) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (e.ts_ms, str(e.op), e.lane, e.lease_id, e.holder, e.host_id, e.reason,
+                     json.dumps(data, sort_keys=True, separators=(",", ":"))))
+            state = replay(event_from_row(r) for r in tx.execute(_EVENT_SELECT + " ORDER BY seq"))
+            tx.execute("DELETE FROM leases")
+            for lease in state.values():
+                tx.execute(_LEASE_INSERT, lease_to_row(lease))
+            return len(events)
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,63 @@
+"""The store's tables, as portable DDL each engine can mirror.
+
+    events    the append-only log: seq (strictly increasing, never reused), ts_ms, op,
+              lane, lease_id, holder, host_id, reason, data (a JSON object as TEXT)
+    leases    the materialized view: one row per lease not yet released or scavenged
+    counters  named monotonic counters: 'fence' and 'id:<scope>' (id-alloc)
+    locks     named mutual-exclusion records (the archive lock of ``dos lease``)
+    meta      key/value: 'schema_version'
+
+Integers are BIGINT-safe; trees and payloads are JSON text. The SQLite DDL is below;
+PostgreSQL uses BIGSERIAL/BIGINT for the INTEGER columns and the same names.
+"""
+
+from __future__ import annotations
+
+LEASE_COLUMNS = (
+    "lease_id", "fence", "lane", "lane_kind", "tree", "holder", "acquired_ms", "heartbeat_ms",
+    "ttl_ms", "mode", "session", "host_id", "pid", "pid_start", "run_id", "loop_ts",
+)
+EVENT_COLUMNS = ("seq", "ts_ms", "op", "lane", "lease_id", "holder", "host_id", "reason", "data")
+
+SQLITE_DDL = (
+    """CREATE TABLE IF NOT EXISTS meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts_ms INTEGER NOT NULL,
+        op TEXT NOT NULL,
+        lane TEXT NOT NULL DEFAULT '',
+        lease_id TEXT NOT NULL DEFAULT '',
+        holder TEXT NOT NULL DEFAULT '',
+        host_id TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL DEFAULT '',
+        data TEXT NOT NULL DEFAULT '{}')""",
+    "CREATE INDEX IF NOT EXISTS events_op_holder ON events (op, holder)",
+    "CREATE INDEX IF NOT EXISTS events_lease ON events (lease_id)",
+    """CREATE TABLE IF NOT EXISTS leases (
+        lease_id TEXT PRIMARY KEY,
+        fence INTEGER NOT NULL,
+        lane TEXT NOT NULL,
+        lane_kind TEXT NOT NULL,
+        tree TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        acquired_ms INTEGER NOT NULL,
+        heartbeat_ms INTEGER NOT NULL,
+        ttl_ms INTEGER NOT NULL,
+        mode TEXT NOT NULL,
+        session TEXT NOT NULL DEFAULT '',
+        host_id TEXT NOT NULL DEFAULT '',
+        pid INTEGER,
+        pid_start INTEGER,
+        run_id TEXT NOT NULL DEFAULT '',
+        loop_ts TEXT NOT NULL DEFAULT '')""",
+    """CREATE TABLE IF NOT EXISTS counters (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS locks (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        acquired_ms INTEGER NOT NULL,
+        ttl_ms INTEGER NOT NULL)""",
+)

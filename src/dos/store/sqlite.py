@@ -1,0 +1,244 @@
+"""The embedded engine: one SQLite file under ``.dos/``, WAL mode, ``BEGIN IMMEDIATE``.
+
+Waiting writers queue on the busy timeout instead of failing; a killed process never
+leaves a lock behind. sqlite3 errors become one-line ``StoreError``s with their own
+exit codes (read-only, disk full, not a database, busy), never a traceback.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from dos.errors import StoreError
+from dos.store.engine import SCHEMA_VERSION, StoreBusy, StoreCorrupt, StoreFull, StoreReadOnly
+from dos.store.schema import SQLITE_DDL
+
+DEFAULT_NAME = "store.sqlite3"
+
+
+def system_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class SqliteTx:
+    """One open transaction on a connection; the clock is read once per transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, clock: Callable[[], int], where: str) -> None:
+        self._conn = conn
+        self._clock = clock
+        self._now: int | None = None
+        self._where = where
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise map_error(exc, self._where) from None
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        try:
+            self._conn.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise map_error(exc, self._where) from None
+
+    def now_ms(self) -> int:
+        if self._now is None:
+            self._now = int(self._clock())
+        return self._now
+
+    def next_fence(self) -> int:
+        rows = self.execute(
+            "INSERT INTO counters (name, value) VALUES ('fence', 1) "
+            "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value")
+        return int(rows[0][0])
+
+
+def map_error(exc: BaseException, where: str) -> StoreError:
+    """One sqlite3 or OS error as a one-line StoreError naming the store and the fix."""
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            return StoreFull(f"store {where}: the disk is full; free some space and retry")
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return StoreReadOnly(f"store {where} is read-only ({exc.strerror}); make .dos/ writable")
+        return StoreError(f"store {where}: {exc.strerror or exc}")
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if code == sqlite3.SQLITE_FULL or "disk is full" in msg:
+        return StoreFull(f"store {where}: the disk is full; free some space and retry")
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN) or "readonly" in msg:
+        return StoreReadOnly(f"store {where} cannot be written ({msg}); make .dos/ writable")
+    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT) or "not a database" in msg:
+        return StoreCorrupt(f"store {where} is not a DOS database ({msg}); move it aside and retry")
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return StoreBusy(f"store {where} stayed locked past the busy timeout; retry, or raise [store] busy_timeout_ms")
+    if code == sqlite3.SQLITE_IOERR:
+        return StoreError(f"store {where}: disk I/O error ({msg}); check the disk is writable and not full")
+    return StoreError(f"store {where}: {msg}")
+
+
+class SqliteEngine:
+    """A SQLite store at PATH. Created (with ``.dos/``) on the first write, never on a read."""
+
+    name = "sqlite"
+
+    def __init__(self, path: Path, *, clock: Callable[[], int] | None = None,
+                 busy_timeout_ms: int = 30_000, on_create: Callable[[], None] | None = None) -> None:
+        self.path = Path(path)
+        self.location = str(self.path)
+        self.clock = clock or system_clock_ms
+        self.busy_timeout_ms = busy_timeout_ms
+        self._on_create = on_create
+        self._conn: sqlite3.Connection | None = None
+        self._ro_conn: sqlite3.Connection | None = None
+
+    # ------------------------------------------------------------------ connections
+
+    def _open(self, uri: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=self.busy_timeout_ms / 1000)
+        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        return conn
+
+    def _writer(self) -> sqlite3.Connection:
+        if self._conn is not None:
+            return self._conn
+        try:
+            if not self.path.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                if self._on_create is not None:
+                    self._on_create()
+            conn = self._open(f"file:{self.path}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn = conn
+            self._migrate(conn)
+        except (sqlite3.Error, OSError) as exc:
+            self._drop()
+            raise map_error(exc, self.location) from None
+        return conn
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise StoreCorrupt(f"store {self.location} has schema v{version}, newer than this dos "
+                               f"(v{SCHEMA_VERSION}); upgrade dos")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in SQLITE_DDL:
+                conn.execute(stmt)
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                         (str(SCHEMA_VERSION),))
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _reader(self) -> sqlite3.Connection:
+        if self._conn is not None:
+            return self._conn
+        if self._ro_conn is not None:
+            return self._ro_conn
+        if not self.path.exists():
+            conn = sqlite3.connect(":memory:", isolation_level=None)
+            for stmt in SQLITE_DDL:
+                conn.execute(stmt)
+            self._ro_conn = conn
+            return conn
+        last: BaseException | None = None
+        # A read-only .dos/ cannot hold the WAL index; fall back to a read-only, then an immutable open.
+        for query in ("", "?mode=ro", "?immutable=1"):
+            try:
+                conn = self._open(f"file:{self.path}{query}")
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise StoreCorrupt(f"store {self.location} has schema v{version}, newer than this dos")
+                if version == 0:  # an empty file: nothing written yet, read it as an empty store
+                    conn.close()
+                    conn = sqlite3.connect(":memory:", isolation_level=None)
+                    for stmt in SQLITE_DDL:
+                        conn.execute(stmt)
+                self._ro_conn = conn
+                return conn
+            except sqlite3.Error as exc:
+                last = exc
+                mapped = map_error(exc, self.location)
+                if isinstance(mapped, StoreCorrupt):
+                    raise mapped from None
+        raise map_error(last, self.location) from None  # type: ignore[arg-type]
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+    # ------------------------------------------------------------------ the protocol
+
+    @contextmanager
+    def write(self) -> Iterator[SqliteTx]:
+        conn = self._writer()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise map_error(exc, self.location) from None
+        try:
+            yield SqliteTx(conn, self.clock, self.location)
+        except BaseException:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            raise
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            raise map_error(exc, self.location) from None
+
+    @contextmanager
+    def read(self) -> Iterator[SqliteTx]:
+        try:
+            conn = self._reader()
+            conn.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise map_error(exc, self.location) from None
+        try:
+            yield SqliteTx(conn, self.clock, self.location)
+        finally:
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error:
+                pass
+
+    def migrate(self) -> int:
+        self._writer()
+        return SCHEMA_VERSION
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def close(self) -> None:
+        self._drop()
+        if self._ro_conn is not None:
+            self._ro_conn.close()
+            self._ro_conn = None
+
+
+def default_path(state_dir: Path, configured: str, root: Path) -> Path:
+    """Where the SQLite file lives: ``[store] path`` (relative to the root), else ``.dos/store.sqlite3``."""
+    if configured:
+        p = Path(os.path.expanduser(configured))
+        return p if p.is_absolute() else root / p
+    return state_dir / DEFAULT_NAME

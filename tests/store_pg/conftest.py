@@ -1,0 +1,27 @@
+"""Fixtures for the PostgreSQL engine tests: engines on a fresh database per test."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import pytest
+
+from dos.store.postgres import PostgresEngine
+
+
+@pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[Callable[..., PostgresEngine]]:
+    """Factory: ``pg_engine(schema="ws_a", busy_timeout_ms=...)`` opens an engine on this test's database."""
+    opened: list[PostgresEngine] = []
+
+    def make(schema: str = "dos_test", **kw: object) -> PostgresEngine:
+        engine = PostgresEngine(pg_url, schema=schema, **kw)  # type: ignore[arg-type]
+        opened.append(engine)
+        return engine
+
+    yield make
+    for engine in opened:
+        try:
+            engine.close()
+        except Exception:
+            pass

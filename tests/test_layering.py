@@ -21,6 +21,9 @@ ALLOWED = {
     "plugins": {"kernel", "errors"},
     "store": {"store", "kernel", "errors", "config", "git", "exitcodes", "procs"},
     "doctor": {"kernel", "errors", "config", "git", "store", "exitcodes", "hooks"},
+    "truth": {"kernel", "git", "config", "errors", "exitcodes", "truth_artifact", "truth_audit"},
+    "truth_artifact": {"kernel", "git", "config", "errors"},
+    "truth_audit": {"kernel", "git", "errors"},
 }
 SURFACES = {"cli", "hooks", "mcp", "tui", "drivers"}
 

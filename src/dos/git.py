@@ -7,9 +7,11 @@ Each call runs git with a fixed, locale-free environment and maps failures to
 from __future__ import annotations
 
 import os
+import select
 import subprocess
+import time
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from dos.errors import GitError
 
@@ -69,3 +71,77 @@ def resolve_ref(root: Path, ref: str) -> str:
     if not out:
         raise GitError(f"ref {ref!r} does not name a commit in {root}")
     return out
+
+
+# --------------------------------------------------------------------------- history streaming
+
+_LOG_FORMAT = "%H%x00%s%x00%b%x1e"
+_CHUNK = 1 << 16
+
+
+def iter_log(root: Path, ref: str = "HEAD", *, paths: Sequence[str] = (), timeout: float | None = None,
+             extra: Sequence[str] = ()) -> Iterator[tuple[str, str, str]]:
+    """Yield ``(sha, subject, body)`` newest first from one streaming ``git log`` process.
+
+    Only one chunk of output is held at a time, so memory stays flat in history length.
+    Closing the generator early kills git. TIMEOUT bounds the whole walk (GitError).
+    """
+    argv = ["git", "-C", str(root), "log", f"--format={_LOG_FORMAT}", *extra, "--end-of-options", ref]
+    if paths:
+        argv += ["--", *paths]
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=git_env())
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+    assert proc.stdout is not None
+    fd = proc.stdout.fileno()
+    pending = b""
+    try:
+        while True:
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([fd], [], [], left)[0]:
+                    raise GitError(f"git log timed out after {timeout}s")
+            chunk = os.read(fd, _CHUNK)
+            if not chunk:
+                break
+            pending += chunk
+            *records, pending = pending.split(b"\x1e")
+            for rec in records:
+                sha, subject, body = rec.lstrip(b"\n").split(b"\x00", 2)
+                yield (sha.decode("ascii", "replace"), subject.decode("utf-8", "replace"),
+                       body.decode("utf-8", "replace"))
+        if proc.wait() != 0:
+            err = proc.stderr.read().decode("utf-8", "replace").strip().splitlines() if proc.stderr else []
+            raise GitError(f"git log failed: {err[-1] if err else f'exit {proc.returncode}'}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        if proc.stderr:
+            proc.stderr.close()
+
+
+def touched_files(root: Path, sha: str, *, timeout: float | None = None) -> tuple[str, ...] | None:
+    """The paths commit SHA changed (no rename detection), or None if git cannot tell."""
+    try:
+        out = run_git(root, ["show", "--name-only", "--no-renames", "--format=", "--end-of-options", sha],
+                      check=True, timeout=timeout)
+    except GitError:
+        return None
+    return tuple(line for line in out.splitlines() if line.strip())
+
+
+def is_ancestor(root: Path, sha: str, ref: str, *, timeout: float | None = None) -> bool:
+    """True when SHA names an existing commit that is REF or one of its ancestors."""
+    if not sha or sha.startswith("-"):
+        return False
+    try:
+        full = resolve_ref(root, sha)
+        done = subprocess.run(["git", "-C", str(root), "merge-base", "--is-ancestor", full, ref],
+                              capture_output=True, env=git_env(), timeout=timeout, check=False)
+    except (GitError, OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0

@@ -1,0 +1,91 @@
+"""The truth shell: gathers git evidence and asks the kernel for the verdict.
+
+``verify`` runs the ladder: registry rows proven by git ancestry, then the stamp grammar
+over one streaming ``git log`` (stopping at the first decisive stamp), then the files a
+plan doc names for the phase. ``interpret`` turns a verdict into a next-action hint.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dos import git
+from dos.config import Config
+from dos.errors import UsageError
+from dos.kernel.registry import completed_rows, registry_candidates
+from dos.kernel.stamp import Convention, StampMatcher
+from dos.kernel.verify import Commit, GrepScan, ShipVerdict, interpret, not_shipped
+
+__all__ = ["verify", "interpret", "commit_audit", "ShipVerdict", "state_path"]
+
+DEFAULT_STATE = "dos.state.yaml"
+
+
+def state_path(root: Path, cfg: Config) -> Path:
+    return root / (cfg.paths.execution_state or DEFAULT_STATE)
+
+
+def verify(root: Path, cfg: Config, plan: str, phase: str, *, ref: str | None = None,
+           timeout: float | None = None) -> ShipVerdict:
+    """Did PLAN PHASE ship in ROOT's history at REF (default HEAD)? Never raises for a non-repo."""
+    plan, phase = plan.strip(), phase.strip()
+    if not plan or not phase:
+        raise UsageError("verify needs a non-empty PLAN and PHASE, e.g. 'dos verify AUTH AUTH1'")
+    if not git.is_repo(root):
+        if ref:
+            raise git.GitError(f"--ref {ref!r}: {root} is not a git repository")
+        return not_shipped(plan, phase)
+    if ref:
+        target = git.resolve_ref(root, ref)
+    else:
+        target = git.head_sha(root)
+        if target is None:
+            return not_shipped(plan, phase)
+    hit = _registry_rung(root, cfg, plan, phase, target, timeout)
+    if hit is not None:
+        return hit
+    verdict = _grep_rung(root, cfg, plan, phase, target, timeout)
+    if verdict.shipped or verdict.source == "reverted":
+        return verdict
+    from dos.truth_artifact import artifact_rung
+
+    found = artifact_rung(root, cfg, plan, phase, target, timeout=timeout)
+    return found if found is not None else verdict
+
+
+def _registry_rung(root: Path, cfg: Config, plan: str, phase: str, target: str,
+                   timeout: float | None) -> ShipVerdict | None:
+    """A ``done`` registry row counts only if its commit exists and is an ancestor of TARGET."""
+    try:
+        text = state_path(root, cfg).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for row in registry_candidates(completed_rows(text), plan, phase):
+        if git.is_ancestor(root, row.commit_sha.strip(), target, timeout=timeout):
+            return ShipVerdict(plan, phase, True, "registry", row.commit_sha.strip()[:12],
+                               f"registry row {row.plan} {row.phase} done at {row.commit_sha.strip()[:12]}")
+    return None
+
+
+def _grep_rung(root: Path, cfg: Config, plan: str, phase: str, target: str,
+               timeout: float | None) -> ShipVerdict:
+    scan = GrepScan(plan, phase, StampMatcher(plan, phase, Convention.of(cfg.stamp)))
+    log = git.iter_log(root, target, timeout=timeout)
+    try:
+        for sha, subject, body in log:
+            cand = scan.feed(Commit(sha, subject, body))
+            if cand is not None:
+                scan.settle(cand, git.touched_files(root, sha, timeout=timeout))
+                if scan.done:
+                    break
+    finally:
+        log.close()
+    return scan.verdict()
+
+
+def commit_audit(root: Path, cfg: Config, ref: str = "HEAD", **kw: Any):
+    """Does each commit's subject match its own diff? (see dos.truth_audit)."""
+    from dos.truth_audit import audit
+
+    return audit(root, ref, **kw)

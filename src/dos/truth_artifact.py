@@ -1,0 +1,3 @@
+"""Placeholder replaced below."""
+def artifact_rung(*a, **k):
+    return None

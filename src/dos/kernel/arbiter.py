@@ -58,7 +58,7 @@ class _Arbiter:
         if self.force and self.lane:
             return self._forced()
         kind = self.kind.casefold()
-        if self.lane and self._is_held(self.lane) and kind != "cluster":
+        if self.lane and self._is_held(self.lane) and (kind != "cluster" or self._shares_lane()):
             return self._held_refusal()
         if kind == "global" or (kind and self.tax.is_exclusive(kind)) or (
                 self.lane and self.tax.is_exclusive(self.lane)):
@@ -98,12 +98,19 @@ class _Arbiter:
             kind = self.lane if self.tax.is_exclusive(self.lane) else "global"
         return LaneDecision("acquire", self.lane, kind, tree,
                             f"FORCED lane '{self.lane}' (operator --force; policy predicates "
-                            f"overridden{note}).")
+                            f"overridden{note}).", mode=mode)
+
+    def _same_lane(self) -> list[Lease]:
+        return [x for x in self.live if self.tax.canonical(x.lane).casefold() == self.lane.casefold()]
+
+    def _shares_lane(self) -> bool:
+        """A shared request on a lane whose every live holder is shared (never an exclusive lane)."""
+        return (self.request.mode is LockMode.SHARED and not self._exclusive_request()
+                and all(x.mode is LockMode.SHARED for x in self._same_lane()))
 
     def _held_refusal(self) -> LaneDecision:
-        same = [x for x in self.live if self.tax.canonical(x.lane).casefold() == self.lane.casefold()]
-        if self.request.mode is LockMode.SHARED and not self.tax.is_exclusive(self.lane) and all(
-                x.mode is LockMode.SHARED for x in same):
+        same = self._same_lane()
+        if self._shares_lane():
             return self._named(self.kind or "cluster", f"lane '{self.lane}' shared with "
                                                        f"{len(same)} shared holder(s) — admitted.")
         return refuse(f"lane '{self.lane}' is already held: {describe_holders(same)} — pick a "
@@ -131,7 +138,7 @@ class _Arbiter:
         if reason:
             clash = conflicting(tree, req.mode, self.live, self.tax)
             return refuse(reason + suffix, blocking=clash, free=self._free())
-        return LaneDecision("acquire", self.lane, kind, tree, ok)
+        return LaneDecision("acquire", self.lane, kind, tree, ok, mode=req.mode)
 
     def _autopick(self, why: str) -> LaneDecision:
         blockers: list[Lease] = []
@@ -145,7 +152,8 @@ class _Arbiter:
             reason = run_predicates(self.rules, req, tree, self.live)
             if reason is None:
                 return LaneDecision("acquire", name, "cluster", tree,
-                                    f"auto-picked free cluster lane '{name}' {why}.", auto_picked=True)
+                                    f"auto-picked free cluster lane '{name}' {why}.", auto_picked=True,
+                                    mode=req.mode)
             collided.append(name)
             blockers.extend(conflicting(tree, req.mode, self.live, self.tax))
         if collided:

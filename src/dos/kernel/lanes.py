@@ -84,6 +84,7 @@ class LaneDecision:
     free_clusters: tuple[str, ...] = ()
     pick_count: int | None = None
     blocking: tuple[str, ...] = ()  # lease_ids of the live leases that caused a refusal
+    mode: LockMode = LockMode.EXCLUSIVE  # how the grant holds its region (record it on the lease)
 
     @property
     def granted(self) -> bool:

@@ -138,6 +138,7 @@ class StoreConfig:
     """``[store]``: SQLite under ``.dos/`` by default, PostgreSQL when ``url`` is set."""
 
     url: str = ""
+    schema: str = ""  # PostgreSQL schema for this workspace; default dos_<directory name>
     path: str = ""
     busy_timeout_ms: int = 30_000
     lease_ttl_s: float = 900.0

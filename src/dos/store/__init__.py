@@ -8,7 +8,6 @@ the first write), PostgreSQL when ``[store] url`` or ``DOS_STORE_URL`` is set.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -27,13 +26,13 @@ def store_url(cfg: Config) -> str:
 
 def taxonomy(cfg: Config, root: Path | None = None) -> Taxonomy:
     """The kernel taxonomy from ``[lanes]``; self-modify guards the kernel files that exist under ROOT."""
-    from dos.kernel.admission import SELF_MODIFY_FILES
     from dos.kernel.lanes import Taxonomy
+    from dos.plugins import protected_files
 
     lanes = cfg.lanes
     protected: tuple[str, ...] = ()
     if root is not None:
-        protected = tuple(p for p in SELF_MODIFY_FILES if (root / p).is_file())
+        protected = protected_files(root)
     return Taxonomy(concurrent=tuple(lanes.concurrent), exclusive=tuple(lanes.exclusive),
                     autopick=tuple(lanes.autopick),
                     trees={k: tuple(v) for k, v in lanes.trees.items()},
@@ -41,27 +40,10 @@ def taxonomy(cfg: Config, root: Path | None = None) -> Taxonomy:
 
 
 def load_predicates() -> tuple[Any, ...]:
-    """Admission predicate plugins from the ``dos.predicates`` entry-point group, sorted by name.
+    """Admission predicate plugins (``dos.predicates``); a broken one refuses, it never admits."""
+    from dos.plugins import discover
 
-    A plugin that fails to load is skipped with a warning on stderr; a class is instantiated.
-    """
-    from importlib.metadata import entry_points
-
-    found = []
-    for ep in sorted(entry_points(group="dos.predicates"), key=lambda e: e.name):
-        try:
-            obj = ep.load()
-            if isinstance(obj, type):
-                obj = obj()
-            if not getattr(obj, "name", None):
-                try:
-                    obj.name = ep.name
-                except (AttributeError, TypeError):
-                    pass
-            found.append(obj)
-        except Exception as exc:  # a broken plugin is reported, never fatal
-            sys.stderr.write(f"warning: admission predicate plugin {ep.name!r} failed to load: {exc}\n")
-    return tuple(found)
+    return discover()
 
 
 def _engine(ws: Workspace, cfg: Config, clock: Callable[[], int] | None):
@@ -69,7 +51,8 @@ def _engine(ws: Workspace, cfg: Config, clock: Callable[[], int] | None):
     if url:
         from dos.store import postgres  # imported only when configured
 
-        return postgres.PostgresEngine(url, workspace=str(ws.root), clock=clock)
+        return postgres.PostgresEngine(url, workspace=str(ws.root), schema=cfg.store.schema, clock=clock,
+                                       busy_timeout_ms=cfg.store.busy_timeout_ms)
     from dos.store.sqlite import SqliteEngine, default_path
 
     path = default_path(ws.state_dir, cfg.store.path, ws.root)

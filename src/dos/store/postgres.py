@@ -14,7 +14,7 @@ import threading
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator, NoReturn, Sequence
+from typing import Any, Callable, Iterator, NoReturn, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from dos.errors import ConfigError, StoreError, StoreUnreachable
@@ -146,7 +146,8 @@ class _Tx:
     def now_ms(self) -> int:
         """The server's clock, read once per transaction (after the write lock is held)."""
         if self._now is None:
-            self._now = int(self.execute(_CLOCK_SQL)[0][0])
+            clock = self._engine.clock
+            self._now = int(clock()) if clock is not None else int(self.execute(_CLOCK_SQL)[0][0])
         return self._now
 
     def next_fence(self) -> int:
@@ -158,17 +159,23 @@ class PostgresEngine:
 
     name = "postgres"
 
-    def __init__(self, url: str, *, schema: str, busy_timeout_ms: int = 30_000,
+    def __init__(self, url: str, *, workspace: str = "", schema: str = "",
+                 clock: Callable[[], int] | None = None, busy_timeout_ms: int = 30_000,
                  connect_timeout_s: int = 10) -> None:
+        """Connect now (an unreachable server fails here). SCHEMA, else one derived from WORKSPACE.
+
+        CLOCK replaces the server's clock; it exists for tests that move time, never set by a verb.
+        """
         if psycopg is None:
             raise ConfigError("[store] url names PostgreSQL but psycopg is not installed: "
                               "pip install 'dos[postgres]'")
         if not is_postgres_url(url):
             raise ConfigError(f"store url {redact(url)!r} is not a postgresql:// URL")
-        if not schema:
-            raise ConfigError("a PostgreSQL store needs a schema name (see schema_for)")
+        if not schema and not workspace:
+            raise ConfigError("a PostgreSQL store needs a workspace or a schema name")
         self.url = url
-        self.schema = schema_for(Path("."), schema)
+        self.schema = schema_for(Path(workspace or "."), schema)
+        self.clock = clock
         self.location = f"{redact(url)} schema {self.schema}"
         self._key = lock_key(self.schema)
         self._busy_ms = max(1, int(busy_timeout_ms))

@@ -1,0 +1,45 @@
+"""What one tool call sees: its checked arguments, the workspace, its config, and the store.
+
+The workspace is the call's ``workspace`` argument, else the server's ``--workspace``,
+else the usual discovery. Config and store are opened per call, inside the worker
+thread, so a changed ``dos.toml`` is read on the next call and no SQLite handle crosses
+threads.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import cached_property
+from typing import Any, Iterator
+
+
+class Call:
+    """One tool invocation's context."""
+
+    def __init__(self, tool: str, args: dict[str, Any], default_workspace: str | None = None) -> None:
+        self.tool = tool
+        self.args = args
+        self._default_workspace = default_workspace
+
+    @cached_property
+    def workspace(self):  # -> dos.config.Workspace
+        from dos.config import find_workspace
+
+        return find_workspace(self.args.get("workspace") or self._default_workspace or None)
+
+    @cached_property
+    def config(self):  # -> dos.config.Config
+        from dos.config import load_config
+
+        return load_config(self.workspace.root)
+
+    @contextmanager
+    def store(self) -> Iterator[Any]:
+        """The workspace's store, closed when the block ends."""
+        from dos.store import open_store
+
+        st = open_store(self.workspace, self.config)
+        try:
+            yield st
+        finally:
+            st.close()

@@ -1,0 +1,145 @@
+"""The MCP server: tool and resource registration on the SDK's low-level ``Server``.
+
+Every call is validated here (a bad argument is an error result naming it), then run
+in a worker thread under the deadline; a timeout answers a typed ``STALLED`` result.
+Nothing a tool raises can crash the server.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import mcp.types as types
+from mcp.server.lowlevel import Server
+
+from dos import __version__
+from dos.mcp import SERVER_NAME
+from dos.mcp.args import BadArgument, validate
+from dos.mcp.context import Call
+from dos.mcp.deadline import TimedOut, run_with_deadline
+from dos.mcp.registry import all_tools
+
+INSTRUCTIONS = (
+    "DOS is the referee for agents sharing this git repository. Before writing, take a lane with "
+    "dos_lease_acquire (it refuses and names the holder if someone has it), heartbeat it, and "
+    "release it when done. Ask dos_verify whether a phase really shipped instead of trusting a claim."
+)
+RESOURCES = {
+    "dos://config": ("workspace config", "The workspace's effective dos.toml configuration (JSON)."),
+    "dos://leases": ("live leases", "Every lease in the store with holder, fence and expiry (JSON)."),
+}
+
+
+def build_server(*, workspace: str | None, deadline_ms: int) -> Server:
+    """A low-level MCP server exposing the DOS tools and resources."""
+    server: Server = Server(SERVER_NAME, version=__version__, instructions=INSTRUCTIONS)
+    tools = all_tools()
+
+    @server.list_tools()
+    async def _list_tools() -> list[types.Tool]:
+        return [types.Tool(name=t.name, description=t.description, inputSchema=t.schema(),
+                           annotations=types.ToolAnnotations(readOnlyHint=t.read_only,
+                                                             destructiveHint=False if not t.read_only else None))
+                for t in tools.values()]
+
+    @server.call_tool(validate_input=False)
+    async def _call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:
+        return await call_tool(name, arguments, workspace=workspace, deadline_ms=deadline_ms)
+
+    @server.list_resources()
+    async def _list_resources() -> list[types.Resource]:
+        return [types.Resource(uri=uri, name=name, description=desc, mimeType="application/json")
+                for uri, (name, desc) in RESOURCES.items()]
+
+    @server.read_resource()
+    async def _read_resource(uri: Any):
+        from mcp.server.lowlevel.helper_types import ReadResourceContents
+
+        key = str(uri)
+        if key not in RESOURCES:
+            raise ValueError(f"unknown resource {key!r} (resources: {', '.join(RESOURCES)})")
+        data = await run_with_deadline(lambda: _resource(key, workspace), deadline_ms)
+        return [ReadResourceContents(content=json.dumps(data, indent=2, sort_keys=True),
+                                     mime_type="application/json")]
+
+    return server
+
+
+async def call_tool(name: str, arguments: dict[str, Any] | None, *, workspace: str | None,
+                    deadline_ms: int) -> types.CallToolResult:
+    """Validate, run under the deadline, and shape the result; never raises."""
+    from dos.errors import DosError
+
+    tools = all_tools()
+    spec = tools.get(name)
+    if spec is None:
+        return _error({"error": "unknown_tool", "tool": name,
+                       "message": f"unknown tool {name!r} (tools: {', '.join(sorted(tools))})"})
+    try:
+        args = validate(name, spec.params, arguments)
+        result = await run_with_deadline(lambda: spec.body(Call(name, args, workspace)), deadline_ms)
+    except BadArgument as exc:
+        return _error({"error": "bad_argument", "tool": name, "argument": exc.argument,
+                       "message": str(exc)})
+    except TimedOut as exc:
+        return _error(stalled(name, exc.deadline_ms))
+    except DosError as exc:
+        return _error({"error": type(exc).__name__, "tool": name, "message": f"{name}: {exc}",
+                       "exit_code": exc.exit_code})
+    except Exception as exc:  # noqa: BLE001 - a tool bug must not take the server down
+        print(f"dos-mcp: {name} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return _error({"error": "internal", "tool": name,
+                       "message": f"{name}: internal error: {type(exc).__name__}: {exc}"})
+    return types.CallToolResult(content=[types.TextContent(type="text", text=_dump(result))],
+                                structuredContent=result, isError=False)
+
+
+def stalled(name: str, deadline_ms: int) -> dict[str, Any]:
+    """The typed timeout result: the call gave no verdict, so the agent must not assume one."""
+    verb = name.removeprefix("dos_").replace("_", "-")
+    return {
+        "verdict": "STALLED", "error": "timeout", "tool": name, "deadline_ms": deadline_ms,
+        "reason": f"{name} did not answer within {deadline_ms} ms (git or the store is blocked)",
+        "fallback": f"run `dos {verb} --json` in a shell, or retry later",
+        "interpretation": f"NO VERDICT: {name} timed out after {deadline_ms} ms; treat the answer as "
+                          f"unknown, do not act on it, and retry or ask the operator.",
+        "message": f"{name}: timed out after {deadline_ms} ms",
+    }
+
+
+def _error(payload: dict[str, Any]) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(type="text", text=payload["message"])],
+                                structuredContent=payload, isError=True)
+
+
+def _dump(result: dict[str, Any]) -> str:
+    return json.dumps(result, indent=2, sort_keys=True, default=str)
+
+
+def _resource(key: str, workspace: str | None) -> dict[str, Any]:
+    call = Call("resource", {}, workspace)
+    if key == "dos://config":
+        return {"workspace": str(call.workspace.root), "found_by": call.workspace.found_by,
+                "config": _plain(call.config)}
+    with call.store() as st:
+        now = st.now_ms()
+        rows = [dict(x.to_dict(), live=live, expires_in_ms=x.expires_ms - now) for x, live in st.leases()]
+    rows.sort(key=lambda r: r["fence"])
+    return {"workspace": str(call.workspace.root), "now_ms": now, "leases": rows}
+
+
+def _plain(value: Any) -> Any:
+    """Config dataclasses, mappings and tuples as plain JSON values."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

@@ -152,6 +152,8 @@ class HooksConfig:
     auto_acquire: bool = False
     unknown_footprint: Literal["allow", "warn", "deny"] = "warn"
     stop_block_cap: int = 3
+    allowed_outside: tuple[str, ...] = ()  # absolute dirs outside the workspace agents may write (e.g. "/tmp")
+    stall_ignore: tuple[str, ...] = ()  # tools the stall reader never flags
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,231 @@
+"""Hook enforcement verdicts: may this tool call write there, may this session stop, is it spinning?
+
+Pure: the shell gathers the live leases, the session's identity, the claim's truth and
+the clock, and passes them in. A holder writes freely inside its own live lease; a write
+into a region another live lease holds is denied naming that holder, its lane and expiry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping, Sequence
+
+from dos.kernel.admission import conflicting
+from dos.kernel.lease import Lease
+from dos.kernel.tree import LockMode, PathEscapesWorkspace, canonical_path, tree_contains, trees_collide
+
+Action = Literal["allow", "warn", "deny"]
+REPEAT_N = 3
+STALL_N = 5
+
+
+@dataclass(frozen=True, slots=True)
+class EnforcePolicy:
+    """What the workspace says about edges the leases do not settle."""
+
+    unknown_footprint: Literal["allow", "warn", "deny"] = "warn"
+    protected: tuple[str, ...] = ()  # self-modify files that exist in this workspace
+    auto_acquire: bool = False
+    lane_trees: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # concurrent lanes, in order
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who is calling: the host's session id and, when the shell knows it, the holder name."""
+
+    session: str = ""
+    holder: str = ""
+
+    def owns(self, lease: Lease) -> bool:
+        if self.session and lease.session:
+            return lease.session == self.session
+        if self.holder and lease.holder == self.holder:
+            return True
+        return bool(self.session) and lease.holder == self.session
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One hook decision. ``token`` names the rule that fired; ``acquire`` asks the shell to take a lane."""
+
+    action: Action
+    token: str
+    reason: str = ""
+    paths: tuple[str, ...] = ()
+    blocking: tuple[str, ...] = ()  # lease_ids
+    holder: str = ""
+    lane: str = ""
+    expires_ms: int | None = None
+    acquire: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "token": self.token, "reason": self.reason,
+                "paths": list(self.paths), "blocking": list(self.blocking), "holder": self.holder,
+                "lane": self.lane, "expires_ms": self.expires_ms, "acquire": self.acquire}
+
+
+ALLOW = Verdict("allow", "ALLOW")
+
+
+def pretool_verdict(paths: Sequence[str] | None, outside: Sequence[str], *, who: Identity,
+                    live: Sequence[Lease], now_ms: int, policy: EnforcePolicy = EnforcePolicy(),
+                    fence: int | None = None) -> Verdict:
+    """Decide a tool call writing workspace-relative PATHS (None: unknown footprint).
+
+    OUTSIDE lists paths that resolve outside the workspace. Order: outside, self-modify,
+    stale fence, collision with another holder, unknown footprint, auto-acquire.
+    """
+    if outside:
+        return Verdict("deny", "OUTSIDE_WORKSPACE", paths=tuple(outside), reason=(
+            f"DOS: {outside[0]} is outside the workspace; agents write only inside it "
+            "(run the host from the workspace root, or widen --workspace)."))
+    paths = None if paths is None else tuple(dict.fromkeys(p for p in paths if p))
+    hit = [p for p in policy.protected for q in (paths or ()) if _touches(q, p)]
+    if hit:
+        return Verdict("deny", "SELF_MODIFY", paths=tuple(dict.fromkeys(hit)), reason=(
+            f"DOS: {hit[0]} is the referee's own running code (SELF_MODIFY); edit it between "
+            "runs with the hooks off, not from inside a run."))
+    mine = [x for x in live if who.owns(x)]
+    others = [x for x in live if not who.owns(x)]
+    if fence is not None and not any(x.fence == fence for x in mine):
+        return Verdict("deny", "STALE_FENCE", reason=(
+            f"DOS: fence {fence} is no longer a live lease of this session (it expired or was "
+            "taken over); re-acquire the lane and use the new fence."))
+    if paths is None:
+        return _unknown(others, now_ms, policy)
+    for path in paths:
+        covering = [x for x in mine if x.tree and tree_contains(x.tree, path)]
+        mode = LockMode.SHARED if covering and all(x.mode == LockMode.SHARED for x in covering) \
+            else LockMode.EXCLUSIVE
+        clash = [x for x in conflicting((path,), mode, others) if x.tree]
+        if clash:
+            return _collision(path, clash[0], len(clash), now_ms)
+    if paths and policy.auto_acquire and not mine:
+        lane = lane_for(paths, policy.lane_trees)
+        if lane:
+            return Verdict("allow", "AUTO_ACQUIRE", paths=paths, lane=lane, acquire=lane,
+                           reason=f"DOS: took lane '{lane}' for {paths[0]}")
+    return Verdict("allow", "ALLOW", paths=paths)
+
+
+def _touches(path: str, protected: str) -> bool:
+    try:
+        return trees_collide((path,), (protected,))
+    except PathEscapesWorkspace:
+        return True
+
+
+def _collision(path: str, lease: Lease, n: int, now_ms: int) -> Verdict:
+    more = f" (and {n - 1} more lease(s))" if n > 1 else ""
+    return Verdict("deny", "COLLISION", paths=(path,), blocking=(lease.lease_id,), holder=lease.holder,
+                   lane=lease.lane, expires_ms=lease.expires_ms, reason=(
+                       f"DOS: {path} is inside lane '{lane_label(lease)}' held by {holder_label(lease)}"
+                       f"{more}; that lease expires {_when(lease.expires_ms, now_ms)}. Work elsewhere, "
+                       "or wait for it to be released."))
+
+
+def _unknown(others: Sequence[Lease], now_ms: int, policy: EnforcePolicy) -> Verdict:
+    held = [x for x in others if x.tree]
+    if not held or policy.unknown_footprint == "allow":
+        return Verdict("allow", "ALLOW")
+    first = held[0]
+    return Verdict(policy.unknown_footprint, "UNKNOWN_FOOTPRINT", blocking=(first.lease_id,),
+                   holder=first.holder, lane=first.lane, expires_ms=first.expires_ms, reason=(
+                       f"DOS: cannot tell which files this call writes, and {len(held)} lane(s) are held "
+                       f"by other sessions (e.g. '{lane_label(first)}' by {holder_label(first)}); "
+                       "keep writes out of their trees."))
+
+
+def lane_label(lease: Lease) -> str:
+    return lease.lane or lease.lane_kind or "?"
+
+
+def holder_label(lease: Lease) -> str:
+    who = lease.holder or "<unnamed>"
+    return f"{who} (session {lease.session})" if lease.session and lease.session != lease.holder else who
+
+
+def _when(expires_ms: int, now_ms: int) -> str:
+    left = max(0, expires_ms - now_ms) // 1000
+    if left < 120:
+        return f"in {left}s"
+    if left < 7200:
+        return f"in {left // 60}m"
+    return f"in {left // 3600}h{(left % 3600) // 60:02d}m"
+
+
+def lane_for(paths: Sequence[str], lane_trees: Mapping[str, Sequence[str]]) -> str:
+    """The first declared lane whose tree holds every path, or '' if none does."""
+    for lane, tree in lane_trees.items():
+        if tree and all(tree_contains(tree, p) for p in paths):
+            return lane
+    return ""
+
+
+def relative_path(path: str, root: str, cwd: str) -> str | None:
+    """PATH made workspace-relative (joined to CWD first if relative); None if it escapes ROOT."""
+    text = path.replace("\\", "/")
+    if not text.startswith("/"):
+        text = cwd.rstrip("/") + "/" + text if cwd else root.rstrip("/") + "/" + text
+    root_n = "/" + canonical_path(root) if root.startswith("/") else canonical_path(root)
+    try:
+        absolute = "/" + canonical_path(text)
+    except PathEscapesWorkspace:
+        return None
+    if absolute == root_n:
+        return ""
+    if root_n == "/":
+        return absolute[1:]
+    if absolute.startswith(root_n + "/"):
+        return absolute[len(root_n) + 1:]
+    return None
+
+
+# --------------------------------------------------------------------------- stop
+
+
+def stop_verdict(claim: tuple[str, str] | None, shipped: bool | None, detail: str, *,
+                 stop_hook_active: bool, blocks: int, cap: int) -> Verdict:
+    """May the session stop? Refused while its claimed phase is not verified, at most CAP times in a row."""
+    if claim is None or shipped:
+        return Verdict("allow", "ALLOW")
+    plan, phase = claim
+    if cap <= 0 or (stop_hook_active and blocks >= cap):
+        return Verdict("allow", "CAP_REACHED", reason=(
+            f"DOS: letting the session stop after {blocks} refusal(s); {plan} {phase} is still unverified."))
+    why = f" ({detail})" if detail else ""
+    return Verdict("deny", "UNVERIFIED_CLAIM", lane=phase, reason=(
+        f"DOS verify: this session claimed {plan} {phase}, but git has no commit backing it{why}. "
+        f"Land a commit whose subject stamps '{plan} {phase}' (check with `dos verify {plan} {phase}`), "
+        "or correct the claim with `dos claim`, before stopping."))
+
+
+# --------------------------------------------------------------------------- posttool
+
+
+def step_digest(tool: str, tool_input: Any, result: Any) -> str | None:
+    """The digest of one (tool, args, result) step; None when there is no result (it breaks any run)."""
+    if result is None:
+        return None
+    args = _canon({"tool": tool, "input": tool_input})
+    res = result.encode("utf-8", "surrogatepass") if isinstance(result, str) else _canon(result)
+    h = hashlib.sha256(args)
+    h.update(b"\0")
+    h.update(res)
+    return h.hexdigest()[:16]
+
+
+def _canon(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, default=repr).encode("utf-8", "surrogatepass")
+
+
+def stall_verdict(tool: str, run: int, *, ignore: Sequence[str] = ()) -> Verdict:
+    """REPEATING at 3 identical steps in a row, STALLED at 5 (advisory: a warning, never a deny)."""
+    if tool in ignore or run < REPEAT_N:
+        return Verdict("allow", "ALLOW")
+    token = "STALLED" if run >= STALL_N else "REPEATING"
+    return Verdict("warn", token, reason=(
+        f"DOS tool_stream {token}: `{tool}` returned identical results {run} times in a row for "
+        "identical input; no new information. Change the approach instead of repeating the call."))

@@ -134,6 +134,8 @@ def _edit_toml(path: Path, entry: dict[str, Any] | None) -> bool:
     if entry is None:
         if not ours:
             return False
+        if at is not None and 0 < at < len(kept) and not kept[at].strip() and not kept[at - 1].strip():
+            del kept[at]  # no double blank line where our block was
         new = "".join(kept).rstrip("\n") + ("\n" if kept else "")
     else:
         block = _toml_block(entry)

@@ -33,9 +33,10 @@ _TABLE: dict[str, dict[str, int]] = {
     "lease-lane release": {"released": 0, "not_held": 1},
     "lease-lane heartbeat": {"beaten": 0, "not_held": 1},
     "lease-lane adopt": {"adopted": 0, "not_held": 1},
+    "lease-lane spawn": {"recorded": 0},
     "lease acquire": {"acquired": 0, "busy": 1},
-    "lease release": {"released": 0, "not_held": 1},
-    "halt": {"recorded": 0, "not_recorded": 1},
+    "lease release": {"released": 0, "no_lock": 0, "force_released": 0, "mismatch": 0},
+    "halt": {"recorded": 0},
     "lint": {"clean": 0, "findings": 1},
     "doctor --check": {"clean": 0, "findings": 1},
     # time

@@ -126,14 +126,15 @@ class Store:
 
     def _scavenge(self, tx: Tx, lease: Lease, reason: str) -> None:
         self._append(tx, Op.SCAVENGE, lane=lease.lane, lease_id=lease.lease_id, holder=lease.holder,
-                     reason=reason, data={"prev_holder": lease.holder, "fence": lease.fence})
+                     reason=reason, data={"prev_holder": lease.holder, "fence": lease.fence,
+                                          "loop_ts": lease.loop_ts})
         tx.execute("DELETE FROM leases WHERE lease_id = ?", (lease.lease_id,))
 
     # ------------------------------------------------------------------ lease operations
 
     def acquire(self, request: LaneRequest, *, holder: str, session: str = "", ttl_ms: int | None = None,
                 pid: int | None = None, run_id: str = "", loop_ts: str = "",
-                force: bool = False) -> AcquireResult:
+                force: bool = False, extra_live: Sequence[Lease] = ()) -> AcquireResult:
         """Arbitrate REQUEST against the live leases and record ACQUIRE (or REFUSE), in one transaction."""
         from dos.kernel.arbiter import arbitrate
 
@@ -147,15 +148,14 @@ class Store:
         with self.engine.write() as tx:
             now = tx.now_ms()
             live, expired = self._split(self._view(tx), now)
-            decision = arbitrate(request, live, self.taxonomy, predicates=predicates, force=force)
+            decision = arbitrate(request, [*live, *extra_live], self.taxonomy, predicates=predicates,
+                                 force=force)
             if not decision.granted:
                 self._append(tx, Op.REFUSE, lane=request.lane, holder=holder, reason=decision.reason,
                              data={"session": session, "run_id": run_id, "loop_ts": loop_ts,
                                    "blocking": list(decision.blocking)})
                 return AcquireResult(decision)
-            exclusive = (self.taxonomy.is_exclusive(decision.lane) or decision.lane_kind.casefold() == "global"
-                         or self.taxonomy.is_exclusive(decision.lane_kind))
-            mode = LockMode.EXCLUSIVE if exclusive else request.mode
+            mode = decision.mode
             stale = {x.lease_id: x for x in conflicting(decision.tree, mode, expired, self.taxonomy)}
             stale.update({x.lease_id: x for x in expired
                           if self.taxonomy.canonical(x.lane).casefold() == decision.lane.casefold()})
@@ -200,7 +200,7 @@ class Store:
                 return None
             lease = found[-1]
             self._append(tx, Op.RELEASE, lane=lease.lane, lease_id=lease.lease_id, holder=lease.holder,
-                         reason=reason, data={"fence": lease.fence})
+                         reason=reason, data={"fence": lease.fence, "loop_ts": lease.loop_ts})
             tx.execute("DELETE FROM leases WHERE lease_id = ?", (lease.lease_id,))
             return lease
 
@@ -219,7 +219,7 @@ class Store:
             if coalesce_ms > 0 and now - lease.heartbeat_ms < coalesce_ms:
                 return lease
             self._append(tx, Op.HEARTBEAT, lane=lease.lane, lease_id=lease.lease_id, holder=holder,
-                         data={"heartbeat_ms": now})
+                         data={"heartbeat_ms": now, "loop_ts": lease.loop_ts})
             tx.execute("UPDATE leases SET heartbeat_ms = ? WHERE lease_id = ?", (now, lease.lease_id))
             return replace(lease, heartbeat_ms=now)
 
@@ -237,7 +237,7 @@ class Store:
             data = {"holder": new_holder, "prev_holder": lease.holder, "session": session,
                     "host_id": self.host_id, "pid": pid,
                     "pid_start": procs.start_time(pid) if pid else None,
-                    "fence": tx.next_fence(), "heartbeat_ms": now}
+                    "fence": tx.next_fence(), "heartbeat_ms": now, "loop_ts": lease.loop_ts}
             self._append(tx, Op.ADOPT, lane=lease.lane, lease_id=lease.lease_id, holder=new_holder,
                          reason=f"adopt:{new_holder}", data=data)
             new = adopted(lease, data, now)

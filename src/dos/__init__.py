@@ -7,4 +7,17 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "arbitrate", "leases"]
+
+
+def __getattr__(name: str):
+    """``dos.arbitrate`` and ``dos.leases`` load on first use."""
+    if name == "arbitrate":
+        from dos.kernel.arbiter import arbitrate
+
+        return arbitrate
+    if name == "leases":
+        import importlib
+
+        return importlib.import_module("dos.leases")
+    raise AttributeError(f"module 'dos' has no attribute {name!r}")

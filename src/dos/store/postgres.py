@@ -348,3 +348,67 @@ def _reason(exc: BaseException) -> str:
 def open_engine(url: str, *, root: Path, schema: str = "", busy_timeout_ms: int = 30_000) -> PostgresEngine:
     """The engine for the workspace at ROOT (connected; its schema is created on first use)."""
     return PostgresEngine(url, schema=schema_for(root, schema), busy_timeout_ms=busy_timeout_ms)
+
+
+# --------------------------------------------------------------------------- history copy
+
+_TABLES = {
+    "events": ("seq", "ts_ms", "op", "lane", "lease_id", "holder", "host_id", "reason", "data"),
+    "counters": ("name", "value"),
+    "locks": ("name", "owner", "acquired_ms", "ttl_ms"),
+}
+
+
+def copy_history(source: Any, target: PostgresEngine, *, replace: bool = False) -> dict[str, Any]:
+    """Copy SOURCE's whole store (events with their seqs, the leases view, counters, locks,
+    the fence high-water mark) into TARGET in one transaction, verified before commit.
+
+    Refuses a target that already holds events unless REPLACE, which empties it first.
+    Returns what was copied; raises StoreError (and writes nothing) if the copy differs.
+    """
+    from dos.kernel.replay import replay
+    from dos.store.leases import event_from_row
+    from dos.store.schema import LEASE_COLUMNS
+
+    tables = {**_TABLES, "leases": LEASE_COLUMNS}
+    with source.read() as tx:
+        rows = {name: tx.execute(f"SELECT {', '.join(cols)} FROM {name} ORDER BY 1") for name, cols in tables.items()}
+        meta = tx.execute("SELECT key, value FROM meta WHERE key <> 'schema_version'")
+        high_seq = max([int(r[0]) for r in rows["events"]] + [_sqlite_high_seq(source, tx)])
+    fence = max([int(v) for k, v in rows["counters"] if k == "fence"]
+                + [int(r[LEASE_COLUMNS.index("fence")]) for r in rows["leases"]] + [0])
+    with target.write() as tx:
+        held = int(tx.execute("SELECT count(*) FROM events")[0][0])
+        if held and not replace:
+            raise StoreError(f"target {target.location} already holds {held} event(s) for this workspace; "
+                             "pass --force to replace them")
+        for name in (*tables, "meta"):
+            tx.execute(f"DELETE FROM {name}" + (" WHERE key <> 'schema_version'" if name == "meta" else ""))
+        for name, cols in tables.items():
+            if rows[name]:
+                tx.executemany(f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+                               rows[name])
+        if meta:
+            tx.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta)
+        if high_seq:
+            tx.execute("SELECT setval(pg_get_serial_sequence('events', 'seq'), ?)", (high_seq,))
+        if fence:
+            tx.execute("SELECT setval('fence_seq', ?)", (fence,))
+        copied = tx.execute("SELECT seq, ts_ms, op, lane, lease_id, holder, host_id, reason, data "
+                            "FROM events ORDER BY seq")
+        if [tuple(r) for r in copied] != [tuple(r) for r in rows["events"]] or (
+                replay(event_from_row(r) for r in copied) != replay(event_from_row(r) for r in rows["events"])):
+            raise StoreError(f"copy into {target.location} did not read back identically; nothing was written")
+    return {"events": len(rows["events"]), "leases": len(rows["leases"]), "counters": len(rows["counters"]),
+            "locks": len(rows["locks"]), "fence": fence, "seq": high_seq, "replaced": held}
+
+
+def _sqlite_high_seq(source: Any, tx: Any) -> int:
+    """SQLite's AUTOINCREMENT high-water mark (seqs of deleted events are never reused)."""
+    if getattr(source, "name", "") != "sqlite":
+        return 0
+    try:
+        rows = tx.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
+    except StoreError:
+        return 0
+    return int(rows[0][0]) if rows else 0

@@ -59,3 +59,9 @@ def test_lineage_rejects_bad_parent() -> None:
         mint("w", 1, 1, parent="nope")
     with pytest.raises(ValueError):
         mint("  ", 1, 1)
+
+
+def test_pid_mixed_into_entropy() -> None:
+    a = mint("w", now_ms=7, pid=100)
+    b = mint("w", now_ms=7, pid=101)
+    assert a.run_id != b.run_id and a.ts_ms == b.ts_ms == 7

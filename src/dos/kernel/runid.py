@@ -70,12 +70,15 @@ def _process(process_id: str) -> str:
     return process_id if process_id.startswith("PROC-") else f"PROC-{process_id}"
 
 
-def mint(process_id: str, ts_ms: int, entropy: int, *, parent: str | None = None,
+def mint(process_id: str, now_ms: int, entropy: int = 0, *, pid: int = 0, parent: str | None = None,
          root: str | None = None) -> RunId:
-    """A root run (no PARENT) or a child of PARENT; ROOT defaults to the parent's root or itself."""
+    """A root run (no PARENT) or a child of PARENT; ROOT defaults to the parent, else itself.
+
+    The id's entropy is ENTROPY mixed with PID, so processes minting in one millisecond differ.
+    """
     for label, value in (("parent", parent), ("root", root)):
         if value is not None and not is_run_id(value):
             raise ValueError(f"--{label} {value!r} is not a run id (RID- + 15 base-32 chars)")
-    rid = mint_run_id(ts_ms, entropy)
+    rid = mint_run_id(now_ms, entropy ^ (pid << 13))
     root_id = root or parent or rid
-    return RunId(rid, _process(process_id), parent, root_id, ts_ms)
+    return RunId(rid, _process(process_id), parent, root_id, now_ms)

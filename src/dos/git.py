@@ -11,7 +11,7 @@ import select
 import subprocess
 import time
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from dos.errors import GitError
 
@@ -80,10 +80,12 @@ _CHUNK = 1 << 16
 
 
 def iter_log(root: Path, ref: str = "HEAD", *, paths: Sequence[str] = (), timeout: float | None = None,
-             extra: Sequence[str] = ()) -> Iterator[tuple[str, str, str]]:
+             extra: Sequence[str] = (), keep: Any = None) -> Iterator[tuple[str, str, str]]:
     """Yield ``(sha, subject, body)`` newest first from one streaming ``git log`` process.
 
     Only one chunk of output is held at a time, so memory stays flat in history length.
+    With KEEP (an object whose ``hits(lowercased_bytes)`` gives offsets), only records
+    holding a hit are parsed and yielded; the rest are skipped at C speed.
     Closing the generator early kills git. TIMEOUT bounds the whole walk (GitError).
     """
     argv = ["git", "-C", str(root), "log", f"--format={_LOG_FORMAT}", *extra, "--end-of-options", ref]
@@ -107,8 +109,11 @@ def iter_log(root: Path, ref: str = "HEAD", *, paths: Sequence[str] = (), timeou
             if not chunk:
                 break
             pending += chunk
-            *records, pending = pending.split(b"\x1e")
-            for rec in records:
+            cut = pending.rfind(b"\x1e") + 1
+            if not cut:
+                continue
+            region, pending = pending[:cut], pending[cut:]
+            for rec in _records(region, keep):
                 sha, subject, body = rec.lstrip(b"\n").split(b"\x00", 2)
                 yield (sha.decode("ascii", "replace"), subject.decode("utf-8", "replace"),
                        body.decode("utf-8", "replace"))
@@ -122,6 +127,21 @@ def iter_log(root: Path, ref: str = "HEAD", *, paths: Sequence[str] = (), timeou
         proc.stdout.close()
         if proc.stderr:
             proc.stderr.close()
+
+
+def _records(region: bytes, keep: Any) -> list[bytes]:
+    """The complete records in REGION; with KEEP only those holding one of its hits, in order."""
+    if keep is None:
+        return region.split(b"\x1e")[:-1]
+    out: list[bytes] = []
+    last = -1
+    for pos in keep.hits(region.lower()):
+        start = region.rfind(b"\x1e", 0, pos) + 1
+        if start <= last:
+            continue
+        out.append(region[start:region.find(b"\x1e", pos)])
+        last = start
+    return out
 
 
 def touched_files(root: Path, sha: str, *, timeout: float | None = None) -> tuple[str, ...] | None:

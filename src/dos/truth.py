@@ -32,20 +32,16 @@ def verify(root: Path, cfg: Config, plan: str, phase: str, *, ref: str | None = 
     plan, phase = plan.strip(), phase.strip()
     if not plan or not phase:
         raise UsageError("verify needs a non-empty PLAN and PHASE, e.g. 'dos verify AUTH AUTH1'")
-    if not git.is_repo(root):
-        if ref:
-            raise git.GitError(f"--ref {ref!r}: {root} is not a git repository")
-        return not_shipped(plan, phase)
-    if ref:
-        target = git.resolve_ref(root, ref)
-    else:
-        target = git.head_sha(root)
-        if target is None:
-            return not_shipped(plan, phase)
+    target = git.resolve_ref(root, ref) if ref else "HEAD"
     hit = _registry_rung(root, cfg, plan, phase, target, timeout)
     if hit is not None:
         return hit
-    verdict = _grep_rung(root, cfg, plan, phase, target, timeout)
+    try:
+        verdict = _grep_rung(root, cfg, plan, phase, target, timeout)
+    except git.GitError:
+        if ref or git.head_sha(root) is not None:
+            raise
+        return not_shipped(plan, phase)  # not a repository, or no commits yet
     if verdict.shipped or verdict.source == "reverted":
         return verdict
     from dos.truth_artifact import artifact_rung
@@ -70,8 +66,9 @@ def _registry_rung(root: Path, cfg: Config, plan: str, phase: str, target: str,
 
 def _grep_rung(root: Path, cfg: Config, plan: str, phase: str, target: str,
                timeout: float | None) -> ShipVerdict:
-    scan = GrepScan(plan, phase, StampMatcher(plan, phase, Convention.of(cfg.stamp)))
-    log = git.iter_log(root, target, timeout=timeout)
+    matcher = StampMatcher(plan, phase, Convention.of(cfg.stamp))
+    scan = GrepScan(plan, phase, matcher)
+    log = git.iter_log(root, target, timeout=timeout, keep=matcher.prefilter())
     try:
         for sha, subject, body in log:
             cand = scan.feed(Commit(sha, subject, body))

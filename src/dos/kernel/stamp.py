@@ -90,6 +90,27 @@ class Match:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class ByteFilter:
+    """Literal words (lowercase) plus a summary-subject pattern, searched in lowercased bytes."""
+
+    words: tuple[bytes, ...]
+    summary: "re.Pattern[bytes]"
+    has_bundles: bool = False
+
+    def hits(self, low: bytes) -> list[int]:
+        """Offsets in LOW (already lowercased) where something worth parsing starts."""
+        out: list[int] = []
+        for w in self.words:
+            i = low.find(w)
+            while i >= 0:
+                out.append(i)
+                i = low.find(w, i + len(w))
+        if self.has_bundles or b"\x00v" in low:
+            out += [m.start() for m in self.summary.finditer(low)]
+        return sorted(out)
+
+
 class StampMatcher:
     """Classifies commits for one (series, phase) query under one convention."""
 
@@ -136,6 +157,20 @@ class StampMatcher:
         # Cheap pre-filter: a subject that names no variant can only stamp through a body.
         self._quick = re.compile("|".join(re.escape(v) for v in variants)
                                  + (f"|{re.escape(series)}" if series else ""), re.I)
+
+    def prefilter(self) -> "ByteFilter | None":
+        """A filter that finds every raw log record that could matter to this query.
+
+        Records are ``sha NUL subject NUL body``; records the filter does not hit can be
+        skipped unparsed. None when the query is not ASCII (no safe byte filter).
+        """
+        words = [self.series, self.phase, *phase_variants(self.series, self.phase)]
+        if not all(w.isascii() for w in words):
+            return None
+        summary = [r"v\d+\.\d+\.\d+:", *(re.escape(p.lower()) for p in self.conv.summary_bundle_prefixes)]
+        literals = {w.lower().encode() for w in words if w} | {b"this reverts commit"}
+        return ByteFilter(tuple(sorted(literals)), re.compile(("\\x00(?:" + "|".join(summary) + ")").encode()),
+                          bool(self.conv.summary_bundle_prefixes))
 
     # ----------------------------------------------------------------- predicates
     def is_bookkeeping(self, subject: str) -> bool:

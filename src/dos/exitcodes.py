@@ -43,7 +43,9 @@ _TABLE: dict[str, dict[str, int]] = {
     "liveness": {"ADVANCING": 0, "SPINNING": 3, "STALLED": 4, "unknown": 5},
     # hooks
     "hook pretool": {"allow": 0, "warn": 0, "deny": 2},
+    "hook posttool": {"allow": 0, "warn": 0},
     "hook stop": {"allow": 0, "block": 2},
+    "hook selftest": {"ok": 0, "failed": 1},
     # store
     "store status": {"ok": 0, "unreachable": STORE_UNREACHABLE},
 }

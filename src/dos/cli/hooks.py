@@ -1,0 +1,127 @@
+"""Hook verbs: ``dos hook pretool|posttool|stop|selftest``, ``dos guard``, ``dos claim``.
+
+``dos hook`` runs the same code as ``dos-hook``; ``guard`` launches a host with DOS wired
+for that run only; ``claim`` records the phase a session says it is shipping.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from dos.errors import UsageError
+
+ACTIONS = ("pretool", "posttool", "stop", "selftest")
+
+
+# --------------------------------------------------------------------------- hook
+
+
+def configure_hook(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=ACTIONS, help="which hook to run (selftest: check an installed host)")
+    p.add_argument("host", nargs="?", help="with selftest: the host to check (default: every wired host)")
+    p.add_argument("--dialect", default="claude-code", help="the host whose payload and envelope to speak")
+    p.add_argument("--session-id", default="", help="override the payload's session id")
+    p.add_argument("--debug", action="store_true", help="print internal faults in full on stderr")
+
+
+def run_hook(args: argparse.Namespace, ctx) -> int:
+    if args.action == "selftest":
+        return _selftest(args, ctx)
+    if args.host:
+        raise UsageError(f"dos hook {args.action}: unexpected argument {args.host!r} (the host goes in --dialect)")
+    from dos.hooks.runner import main
+
+    argv = [args.action, "--dialect", args.dialect]
+    if ctx.workspace_arg:
+        argv += ["--workspace", ctx.workspace_arg]
+    if args.session_id:
+        argv += ["--session-id", args.session_id]
+    if args.debug:
+        argv.append("--debug")
+    sys.stdout.flush()
+    return main(argv)
+
+
+def _selftest(args: argparse.Namespace, ctx) -> int:
+    from dos.cli._output import print_verdict
+    from dos.hooks import HOSTS
+    from dos.hooks.install import wired_hosts
+    from dos.hooks.selftest import selftest
+
+    root = ctx.workspace.root
+    if args.host and args.host not in HOSTS:
+        raise UsageError(f"dos hook selftest: unknown host {args.host!r} (known: {', '.join(HOSTS)})")
+    hosts = [args.host] if args.host else sorted(wired_hosts(root))
+    if not hosts:
+        raise UsageError(f"no host has DOS hooks wired in {root}; run dos init --hooks HOST first")
+    failed = 0
+    for host in hosts:
+        result = selftest(root, host)
+        print_verdict("OK" if result.ok else "FAILED", f"{host}: {result.detail}", good=result.ok)
+        failed += not result.ok
+    return 1 if failed else 0
+
+
+# --------------------------------------------------------------------------- claim
+
+
+def configure_claim(p: argparse.ArgumentParser) -> None:
+    p.add_argument("plan", help="the plan, e.g. AUTH")
+    p.add_argument("phase", help="the phase, e.g. AUTH1")
+    p.add_argument("--session", default="", help="the host session id (else $DOS_SESSION_ID or $CLAUDE_SESSION_ID)")
+    p.add_argument("--json", action="store_true")
+
+
+def run_claim(args: argparse.Namespace, ctx) -> int:
+    import os
+
+    from dos.cli._output import print_json, print_verdict
+    from dos.kernel.lease import Op
+    from dos.store import open_store
+
+    session = (args.session or os.environ.get("DOS_SESSION_ID", "") or os.environ.get("CLAUDE_SESSION_ID", "")).strip()
+    if not session:
+        raise UsageError("dos claim needs the session it is for: --session ID (or set DOS_SESSION_ID)")
+    plan, phase = args.plan.strip(), args.phase.strip()
+    if not plan or not phase:
+        raise UsageError("dos claim needs a non-empty PLAN and PHASE, e.g. 'dos claim AUTH AUTH1'")
+    store = open_store(ctx.workspace, ctx.config)
+    try:
+        event = store.record(Op.CLAIM, lane=phase, holder=session, reason=f"claims {plan} {phase}",
+                             data={"session": session, "plan": plan, "phase": phase})
+    finally:
+        store.close()
+    if args.json:
+        print_json({"session": session, "plan": plan, "phase": phase, "seq": event.seq})
+    else:
+        print_verdict("CLAIMED", f"session {session} claims {plan} {phase}; its stop hook now waits for "
+                      f"`dos verify {plan} {phase}`", good=True)
+    return 0
+
+
+# --------------------------------------------------------------------------- guard
+
+
+def configure_guard(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--verify-on-stop", action="store_true", help="also wire the stop hook (claims must verify)")
+    p.add_argument("--no-mcp", action="store_true", help="do not register the DOS MCP server")
+    p.add_argument("--print-config", action="store_true", help="print the launch plan as JSON; launch nothing")
+    p.add_argument("command", nargs=argparse.REMAINDER, help="-- HOST_CMD [ARGS...]")
+
+
+def run_guard(args: argparse.Namespace, ctx) -> int:
+    from dos.hooks.guard import launch, plan_launch
+
+    cmd = list(args.command)
+    if cmd[:1] == ["--"]:
+        cmd = cmd[1:]
+    if not cmd:
+        raise UsageError("dos guard needs a host command after `--`, e.g. dos guard -- claude")
+    plan = plan_launch(cmd, verify_on_stop=args.verify_on_stop, mcp=not args.no_mcp)
+    if args.print_config:
+        from dos.cli._output import print_json
+
+        print_json(plan.to_dict(), pretty=True)
+        return 0
+    return launch(plan, str(ctx.workspace.root))

@@ -14,7 +14,7 @@ import anyio
 from _mcpdrive import call, mcp_session
 
 EXPECTED_TOOLS = {
-    "dos_doctor", "dos_arbitrate", "dos_lease_acquire", "dos_lease_release", "dos_lease_heartbeat",
+    "dos_doctor", "dos_verify", "dos_arbitrate", "dos_lease_acquire", "dos_lease_release", "dos_lease_heartbeat",
     "dos_lease_status",
 }
 
@@ -209,3 +209,26 @@ def test_mcp_2x_installed_is_a_clear_error(tmp_path, dos_env) -> None:
                           cwd=tmp_path, stdin=subprocess.DEVNULL, timeout=60)
     assert proc.returncode == 1
     assert "mcp 2.3.0 is installed" in proc.stderr and "mcp>=1.25,<2" in proc.stderr
+
+
+def test_verify_matches_the_cli(repo, dos_env, run_dos) -> None:
+    """dos_verify gives `dos verify --json --explain`'s verdict for shipped, unshipped and a bad ref."""
+    repo.commit("AUTH: AUTH1 add login")
+    repo.commit("unrelated work")
+
+    async def go():
+        async with mcp_session(repo.path, env=dos_env()) as s:
+            return [await call(s, "dos_verify", plan="AUTH", phase="AUTH1"),
+                    await call(s, "dos_verify", plan="AUTH", phase="AUTH2"),
+                    await call(s, "dos_verify", plan="AUTH", phase="AUTH1", ref="no-such-ref")]
+
+    shipped, unshipped, bad_ref = anyio.run(go)
+    for (err, data), phase, code in ((shipped, "AUTH1", 0), (unshipped, "AUTH2", 1)):
+        cli = run_dos("verify", "AUTH", phase, "--json", "--explain", cwd=repo.path)
+        assert cli.returncode == code, cli.stderr
+        assert not err and data == json.loads(cli.stdout)
+    assert shipped[1]["shipped"] is True and unshipped[1]["shipped"] is False
+    cli = run_dos("verify", "AUTH", "AUTH1", "--ref", "no-such-ref", "--json", cwd=repo.path)
+    assert bad_ref[0] and bad_ref[1]["error"] == "GitError"
+    assert cli.returncode == bad_ref[1]["exit_code"] == 2
+    assert cli.stderr.strip() == "error: " + bad_ref[1]["message"].removeprefix("dos_verify: ")

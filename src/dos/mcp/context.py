@@ -16,10 +16,18 @@ from typing import Any, Iterator
 class Call:
     """One tool invocation's context."""
 
-    def __init__(self, tool: str, args: dict[str, Any], default_workspace: str | None = None) -> None:
+    def __init__(self, tool: str, args: dict[str, Any], default_workspace: str | None = None, *,
+                 deadline_ms: int = 0, holder_pid: int | None = None) -> None:
         self.tool = tool
         self.args = args
         self._default_workspace = default_workspace
+        self.deadline_ms = deadline_ms
+        self.holder_pid = holder_pid  # recorded on leases; None: the TTL alone decides expiry
+
+    @property
+    def git_timeout_s(self) -> float | None:
+        """Seconds git may run: just past the deadline (which answers first), so a hung git is killed."""
+        return self.deadline_ms / 1000 + 1 if self.deadline_ms > 0 else None
 
     @cached_property
     def workspace(self):  # -> dos.config.Workspace

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from dos.mcp.args import BadArgument, Param
-from dos.mcp.registry import tool
+from dos.mcp.registry import MODE, tool
 
 HOLDER = Param("holder", "string", "who holds the lease: your agent or session name, e.g. \"agent-a\"",
                required=True)
@@ -46,20 +46,23 @@ def _one_of(call, *, lease_id: str, lane: str) -> None:
       Param("lane", "string", "lane to take; empty to auto-pick a free lane", default=""),
       Param("kind", "string", "lane kind when auto-picking (e.g. a concurrent lane family)", default=""),
       Param("tree", "array", "globs this lease covers (default: the lane's declared tree)", nullable=True),
+      MODE,
       Param("session", "string", "the agent host's session id, recorded on the lease", default=""),
       Param("ttl_s", "number", "seconds the lease lives without a heartbeat (default: [store] lease_ttl_s)",
             nullable=True, minimum=1),
       Param("run_id", "string", "run id to record on the lease", default=""),
-      Param("force", "boolean", "override a refusal (recorded as forced)", default=False),
+      Param("force", "boolean", "skip policy predicates (a live overlap still refuses)", default=False),
       read_only=False)
 def lease_acquire(call) -> dict[str, Any]:
     from dos.kernel.lanes import LaneRequest
+    from dos.kernel.tree import LockMode
 
     a = call.args
-    req = LaneRequest(lane=a["lane"], kind=a["kind"], tree=tuple(a["tree"] or ()), holder=a["holder"])
+    req = LaneRequest(lane=a["lane"], kind=a["kind"], tree=tuple(a["tree"] or ()), holder=a["holder"],
+                      mode=LockMode(a["mode"]))
     ttl_ms = int(a["ttl_s"] * 1000) if a["ttl_s"] is not None else None
     with call.store() as st:
-        res = st.acquire(req, holder=a["holder"], session=a["session"], ttl_ms=ttl_ms,
+        res = st.acquire(req, holder=a["holder"], session=a["session"], ttl_ms=ttl_ms, pid=call.holder_pid,
                          run_id=a["run_id"], force=a["force"])
         now = st.now_ms()
         blocking = set(res.decision.blocking)

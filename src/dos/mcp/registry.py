@@ -13,6 +13,8 @@ from dos.mcp.args import Param, input_schema
 
 WORKSPACE = Param("workspace", "string", "workspace root directory (default: the server's workspace)",
                   default="")
+MODE = Param("mode", "string", "exclusive stands alone; shared holders may coexist", default="exclusive",
+             choices=("exclusive", "shared"))
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ RESOURCES = {
 }
 
 
-def build_server(*, workspace: str | None, deadline_ms: int) -> Server:
+def build_server(*, workspace: str | None, deadline_ms: int, holder_pid: int | None = None) -> Server:
     """A low-level MCP server exposing the DOS tools and resources."""
     server: Server = Server(SERVER_NAME, version=__version__, instructions=INSTRUCTIONS)
     tools = all_tools()
@@ -46,7 +46,8 @@ def build_server(*, workspace: str | None, deadline_ms: int) -> Server:
 
     @server.call_tool(validate_input=False)
     async def _call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:
-        return await call_tool(name, arguments, workspace=workspace, deadline_ms=deadline_ms)
+        return await call_tool(name, arguments, workspace=workspace, deadline_ms=deadline_ms,
+                               holder_pid=holder_pid)
 
     @server.list_resources()
     async def _list_resources() -> list[types.Resource]:
@@ -68,7 +69,7 @@ def build_server(*, workspace: str | None, deadline_ms: int) -> Server:
 
 
 async def call_tool(name: str, arguments: dict[str, Any] | None, *, workspace: str | None,
-                    deadline_ms: int) -> types.CallToolResult:
+                    deadline_ms: int, holder_pid: int | None = None) -> types.CallToolResult:
     """Validate, run under the deadline, and shape the result; never raises."""
     from dos.errors import DosError
 
@@ -79,7 +80,8 @@ async def call_tool(name: str, arguments: dict[str, Any] | None, *, workspace: s
                        "message": f"unknown tool {name!r} (tools: {', '.join(sorted(tools))})"})
     try:
         args = validate(name, spec.params, arguments)
-        result = await run_with_deadline(lambda: spec.body(Call(name, args, workspace)), deadline_ms)
+        call = Call(name, args, workspace, deadline_ms=deadline_ms, holder_pid=holder_pid)
+        result = await run_with_deadline(lambda: spec.body(call), deadline_ms)
     except BadArgument as exc:
         return _error({"error": "bad_argument", "tool": name, "argument": exc.argument,
                        "message": str(exc)})

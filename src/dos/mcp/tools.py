@@ -9,7 +9,23 @@ from __future__ import annotations
 from typing import Any
 
 from dos.mcp.args import Param
-from dos.mcp.registry import tool
+from dos.mcp.registry import MODE, tool
+
+@tool("dos_verify",
+      "Did PLAN PHASE really ship? Judged from git history (registry rows, commit stamps, the files the "
+      "plan names), never from a claim. Same verdict as `dos verify PLAN PHASE --json --explain`.",
+      Param("plan", "string", "the plan (series) id, e.g. \"AUTH\"", required=True),
+      Param("phase", "string", "the phase id, e.g. \"AUTH1\"", required=True),
+      Param("ref", "string", "judge the history of this ref instead of HEAD", default=""))
+def verify(call) -> dict[str, Any]:
+    from dos.truth import interpret, verify as judge
+
+    a = call.args
+    v = judge(call.workspace.root, call.config, a["plan"], a["phase"], ref=a["ref"] or None,
+              timeout=call.git_timeout_s)
+    out = v.to_dict()
+    out["interpretation"] = interpret(v)
+    return out
 
 
 @tool("dos_doctor",
@@ -37,19 +53,21 @@ def doctor(call) -> dict[str, Any]:
       Param("lane", "string", "lane to ask about; empty to auto-pick", default=""),
       Param("kind", "string", "lane kind when auto-picking", default=""),
       Param("tree", "array", "globs the work would touch (default: the lane's declared tree)", nullable=True),
+      MODE,
       Param("holder", "string", "who would hold it (your own live leases never block you)", default=""),
-      Param("force", "boolean", "report what a forced acquire would do", default=False))
+      Param("force", "boolean", "skip policy predicates (a live overlap still refuses)", default=False))
 def arbitrate(call) -> dict[str, Any]:
     from dos.kernel.arbiter import arbitrate as decide
     from dos.kernel.lanes import LaneRequest
-    from dos.store import taxonomy
+    from dos.kernel.tree import LockMode
 
     a = call.args
+    req = LaneRequest(lane=a["lane"], kind=a["kind"], tree=tuple(a["tree"] or ()), holder=a["holder"],
+                      mode=LockMode(a["mode"]))
     with call.store() as st:
         live = st.live_leases()
         now = st.now_ms()
-    req = LaneRequest(lane=a["lane"], kind=a["kind"], tree=tuple(a["tree"] or ()), holder=a["holder"])
-    decision = decide(req, live, taxonomy(call.config), force=a["force"])
+        decision = decide(req, live, st.taxonomy, predicates=st.predicates, force=a["force"])
     out = decision.to_dict()
     blocking = set(decision.blocking)
     out["held_by"] = [dict(x.to_dict(), expires_in_ms=x.expires_ms - now) for x in live

@@ -1,0 +1,116 @@
+"""Lease tools over MCP: two clients race for one lane; results agree with the CLI on the same store."""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+from _mcpdrive import call, mcp_session
+
+TOML = '[lanes]\nconcurrent = ["src", "docs"]\nexclusive = ["global"]\nautopick = ["src", "docs"]\n' \
+       '[lanes.trees]\nsrc = ["src/**"]\ndocs = ["docs/**"]\nglobal = ["**/*"]\n'
+
+
+def _workspace(repo):
+    repo.write("dos.toml", TOML)
+    repo.commit("init", files={"src/a.py": "a\n", "docs/a.md": "a\n"})
+    return repo.path
+
+
+def test_two_clients_one_lane_one_grant_then_handover(repo, dos_env) -> None:
+    """A is granted; B is refused naming A; A releases; B is then granted with a higher fence."""
+    ws = _workspace(repo)
+
+    async def go():
+        async with mcp_session(ws, env=dos_env()) as a, mcp_session(ws, env=dos_env()) as b:
+            got_a = await call(a, "dos_lease_acquire", holder="agent-a", lane="src", ttl_s=600)
+            got_b = await call(b, "dos_lease_acquire", holder="agent-b", lane="src")
+            steal = await call(b, "dos_lease_release", holder="agent-b", lane="src")
+            status = await call(b, "dos_lease_status")
+            rel = await call(a, "dos_lease_release", holder="agent-a", lease_id=got_a[1]["lease_id"])
+            again = await call(b, "dos_lease_acquire", holder="agent-b", lane="src")
+            return got_a, got_b, steal, status, rel, again
+
+    got_a, got_b, steal, status, rel, again = anyio.run(go)
+    (ea, a), (eb, b) = got_a, got_b
+    assert not ea and a["granted"] and a["outcome"] == "acquire" and a["lane"] == "src"
+    assert a["interpretation"].startswith("GRANTED") and str(a["fence"]) in a["interpretation"]
+    assert not eb and not b["granted"] and b["outcome"] == "refuse"
+    assert [h["holder"] for h in b["held_by"]] == ["agent-a"]
+    assert b["held_by"][0]["fence"] == a["fence"] and b["held_by"][0]["lease_id"] == a["lease_id"]
+    assert "agent-a" in b["interpretation"] and b["interpretation"].startswith("REFUSED")
+    assert steal[1]["released"] is False and steal[1]["verdict"] == "not_held"
+    assert [(r["holder"], r["lane"], r["live"]) for r in status[1]["leases"]] == [("agent-a", "src", True)]
+    assert status[1]["leases"][0]["expires_ms"] == a["lease"]["expires_ms"]
+    assert 0 < status[1]["leases"][0]["expires_in_ms"] <= 600_000
+    assert rel[1]["released"] is True and rel[1]["lease"]["lease_id"] == a["lease_id"]
+    assert again[1]["granted"] and again[1]["lease"]["holder"] == "agent-b"
+    assert again[1]["fence"] > a["fence"]
+
+
+def test_heartbeat_extends_only_the_holders_lease(repo, dos_env) -> None:
+    """The holder's beat moves expiry forward; another holder's beat is NOT HELD."""
+    ws = _workspace(repo)
+
+    async def go():
+        async with mcp_session(ws, env=dos_env()) as s:
+            got = await call(s, "dos_lease_acquire", holder="agent-a", lane="docs", ttl_s=300)
+            await anyio.sleep(0.05)
+            beat = await call(s, "dos_lease_heartbeat", holder="agent-a", lane="docs")
+            other = await call(s, "dos_lease_heartbeat", holder="agent-b", lease_id=got[1]["lease_id"])
+            return got[1], beat, other
+
+    got, (eb, beat), (eo, other) = anyio.run(go)
+    assert not eb and beat["beaten"] and beat["lease"]["lease_id"] == got["lease_id"]
+    assert beat["lease"]["expires_ms"] > got["lease"]["expires_ms"]
+    assert beat["interpretation"].startswith("BEATEN")
+    assert not eo and other["verdict"] == "not_held" and other["beaten"] is False
+
+
+def test_lease_tools_and_cli_share_one_store(repo, dos_env, run_dos) -> None:
+    """A CLI grant refuses an MCP acquire; an MCP grant shows in `lease-lane live` and `arbitrate`."""
+    ws = _workspace(repo)
+    cli = run_dos("lease-lane", "acquire", "--lane", "docs", "--owner", "cli-agent", "--pid", "1", cwd=ws)
+    assert cli.returncode == 0, cli.stderr
+    cli_lease = json.loads(cli.stdout)
+
+    async def go():
+        async with mcp_session(ws, env=dos_env()) as s:
+            refused = await call(s, "dos_lease_acquire", holder="mcp-agent", lane="docs")
+            granted = await call(s, "dos_lease_acquire", holder="mcp-agent", lane="src")
+            arb_docs = await call(s, "dos_arbitrate", lane="docs")
+            arb_src = await call(s, "dos_arbitrate", lane="src", holder="someone-else")
+            status = await call(s, "dos_lease_status", live_only=True)
+            return refused[1], granted[1], arb_docs[1], arb_src[1], status[1]
+
+    refused, granted, arb_docs, arb_src, status = anyio.run(go)
+    assert refused["outcome"] == "refuse" and refused["held_by"][0]["holder"] == "cli-agent"
+    assert refused["held_by"][0]["lease_id"] == cli_lease["lease_id"]
+    assert granted["granted"]
+
+    live = json.loads(run_dos("lease-lane", "live", cwd=ws).stdout)
+    key = lambda r: (r["fence"], r["lease_id"], r["holder"], r["lane"], r["expires_ms"])  # noqa: E731
+    assert sorted(map(key, live)) == sorted(map(key, status["leases"]))
+    assert sorted(r["holder"] for r in status["leases"]) == ["cli-agent", "mcp-agent"]
+
+    for lane, mcp_view in (("docs", arb_docs), ("src", arb_src)):
+        proc = run_dos("arbitrate", "--lane", lane, cwd=ws)
+        cli_view = json.loads(proc.stdout)
+        assert proc.returncode == (0 if cli_view["outcome"] == "acquire" else 1)
+        mine = {k: v for k, v in mcp_view.items() if k not in ("interpretation", "held_by", "live_leases")}
+        assert mine == cli_view, lane
+        assert mcp_view["outcome"] == "refuse"
+    assert arb_docs["held_by"][0]["holder"] == "cli-agent"
+    assert arb_src["held_by"][0]["holder"] == "mcp-agent"
+
+
+def test_release_by_a_stranger_or_of_nothing_is_not_held(repo, dos_env) -> None:
+    """Releasing a lane nobody holds is NOT HELD, not an error."""
+    ws = _workspace(repo)
+
+    async def go():
+        async with mcp_session(ws, env=dos_env()) as s:
+            return await call(s, "dos_lease_release", holder="ghost", lane="src")
+
+    err, data = anyio.run(go)
+    assert not err and data["verdict"] == "not_held" and "ghost" in data["interpretation"]

@@ -88,12 +88,25 @@ def iter_log(root: Path, ref: str = "HEAD", *, paths: Sequence[str] = (), timeou
     holding a hit are parsed and yielded; the rest are skipped at C speed.
     Closing the generator early kills git. TIMEOUT bounds the whole walk (GitError).
     """
-    argv = ["git", "-C", str(root), "log", f"--format={_LOG_FORMAT}", *extra, "--end-of-options", ref]
+    args = ["log", f"--format={_LOG_FORMAT}", *extra, "--end-of-options", ref]
     if paths:
-        argv += ["--", *paths]
+        args += ["--", *paths]
+    for rec in stream_records(root, args, timeout=timeout, keep=keep):
+        sha, subject, body = rec.lstrip(b"\n").split(b"\x00", 2)
+        yield (sha.decode("ascii", "replace"), subject.decode("utf-8", "replace"),
+               body.decode("utf-8", "replace"))
+
+
+def stream_records(root: Path, args: Sequence[str], *, timeout: float | None = None,
+                   keep: Any = None) -> Iterator[bytes]:
+    """Run ``git ARGS`` and yield its output split on 0x1E, one chunk in memory at a time.
+
+    A non-blank tail after the last separator is yielded too. GitError if git fails.
+    """
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=git_env())
+        proc = subprocess.Popen(["git", "-C", str(root), *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=git_env())
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
     assert proc.stdout is not None
@@ -104,7 +117,7 @@ def iter_log(root: Path, ref: str = "HEAD", *, paths: Sequence[str] = (), timeou
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0 or not select.select([fd], [], [], left)[0]:
-                    raise GitError(f"git log timed out after {timeout}s")
+                    raise GitError(f"git {args[0]} timed out after {timeout}s")
             chunk = os.read(fd, _CHUNK)
             if not chunk:
                 break
@@ -113,13 +126,12 @@ def iter_log(root: Path, ref: str = "HEAD", *, paths: Sequence[str] = (), timeou
             if not cut:
                 continue
             region, pending = pending[:cut], pending[cut:]
-            for rec in _records(region, keep):
-                sha, subject, body = rec.lstrip(b"\n").split(b"\x00", 2)
-                yield (sha.decode("ascii", "replace"), subject.decode("utf-8", "replace"),
-                       body.decode("utf-8", "replace"))
+            yield from _records(region, keep)
         if proc.wait() != 0:
             err = proc.stderr.read().decode("utf-8", "replace").strip().splitlines() if proc.stderr else []
-            raise GitError(f"git log failed: {err[-1] if err else f'exit {proc.returncode}'}")
+            raise GitError(f"git {args[0]} failed: {err[-1] if err else f'exit {proc.returncode}'}")
+        if pending.strip() and (keep is None or keep.hits(pending.lower())):
+            yield pending
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -42,3 +42,102 @@ def run_verify(args: argparse.Namespace, ctx) -> int:
         if args.explain:
             sys.stdout.write(interpret(v) + "\n")
     return exit_code("verify", v.exit_token)
+
+
+# --------------------------------------------------------------------------- commit-audit
+
+
+def configure_commit_audit(p: argparse.ArgumentParser) -> None:
+    p.add_argument("ref", nargs="?", default="HEAD", metavar="REF",
+                   help="a commit (default HEAD) or a range A..B (every commit in it, newest first)")
+    p.add_argument("--sweep", nargs="?", const=True, default=None, metavar="RANGE",
+                   help="print totals and the drift rate over RANGE (default: REF)")
+    p.add_argument("--warn-only", action="store_true", help="report, but always exit 0")
+    p.add_argument("--docs-ok", action="store_true", help="accept a doc-only diff for a code claim")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def run_commit_audit(args: argparse.Namespace, ctx) -> int:
+    from dos.truth_audit import Sweep, safe_audit
+
+    ref = args.sweep if isinstance(args.sweep, str) else args.ref
+    verdicts = safe_audit(ctx.workspace.root, ref, docs_ok=args.docs_ok)
+    bad = [v for v in verdicts if v.verdict == "CLAIM_UNWITNESSED"]
+    if args.sweep is not None:
+        sweep = Sweep(tuple(verdicts))
+        if args.json:
+            print_json(sweep.to_dict(), pretty=True)
+        else:
+            sys.stdout.write("\n".join(sweep.lines()) + "\n")
+    elif args.json:
+        print_json([v.to_dict() for v in verdicts], pretty=True)
+    elif not verdicts:
+        sys.stdout.write("commit-audit: no commits in range (nothing to check)\n")
+    else:
+        for v in verdicts:
+            sys.stdout.write(v.line() + "\n")
+    if bad:
+        sys.stderr.write(f"commit-audit: {len(bad)}/{len(verdicts)} commit(s) make a claim "
+                         "their diff does not witness.\n")
+    if args.warn_only:
+        return 0
+    return exit_code("commit-audit", "unwitnessed" if bad else "clean")
+
+
+# --------------------------------------------------------------------------- quickstart
+
+
+def configure_quickstart(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--keep", metavar="DIR", help="build the demo repo in DIR (new or empty) and keep it")
+
+
+_QS_IDENTITY = ("-c", "user.name=DOS quickstart", "-c", "user.email=quickstart@dos.invalid",
+                "-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null")
+
+
+def run_quickstart(args: argparse.Namespace, ctx) -> int:
+    """Make a throwaway repo, stamp AUTH1, and show verify telling AUTH1 from AUTH2."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from dos.errors import UsageError
+
+    if args.keep:
+        root = Path(args.keep).expanduser().resolve()
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise UsageError(f"quickstart --keep {args.keep}: the directory exists and is not empty; "
+                             "name a new or empty directory")
+        root.mkdir(parents=True, exist_ok=True)
+    else:
+        root = Path(tempfile.mkdtemp(prefix="dos-quickstart-"))
+    try:
+        return _quickstart_in(root, keep=bool(args.keep))
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _quickstart_in(root, *, keep: bool) -> int:
+    from dos import git
+    from dos.config import Config
+    from dos.truth import verify
+
+    out = sys.stdout.write
+    git.run_git(root, ["init", "-q", "-b", "main"])
+    (root / "auth.py").write_text("def login(user, password):\n    return check(user, password)\n")
+    git.run_git(root, ["add", "auth.py"])
+    git.run_git(root, [*_QS_IDENTITY, "commit", "-q", "-m", "AUTH1: ship login"])
+    out(f"DOS quickstart: a throwaway git repo at {root}\n")
+    out("One commit was made in it:  AUTH1: ship login\n\n")
+    codes = []
+    for phase in ("AUTH1", "AUTH2"):
+        v = verify(root, Config(), "AUTH", phase)
+        code = exit_code("verify", v.exit_token)
+        codes.append(code)
+        out(f"$ dos verify AUTH {phase}\n{_colored_line(v)}\n-> exit {code}\n\n")
+    out("AUTH1 is SHIPPED because a commit in git history is stamped 'AUTH1: ...'; AUTH2 has no such\n"
+        "commit, so it is NOT_SHIPPED - whatever an agent says. Branch on the exit code: 0 shipped, 1 not.\n")
+    out(f"\nKept: {root}  (try: cd {root} && dos verify AUTH AUTH1 --explain)\n" if keep
+        else "\nThe demo repo has been removed. Next: 'dos init' in your repo, then 'dos doctor'.\n")
+    return 0 if codes == [0, 1] else 1

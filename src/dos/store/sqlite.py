@@ -69,6 +69,8 @@ def map_error(exc: BaseException, where: str) -> StoreError:
         return StoreError(f"store {where}: {exc.strerror or exc}")
     code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
     msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if code in (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_FULL):
+        code = _diagnose(where) or code
     if code == sqlite3.SQLITE_FULL or "disk is full" in msg:
         return StoreFull(f"store {where}: the disk is full; free some space and retry")
     if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_CANTOPEN) or "readonly" in msg:
@@ -80,6 +82,20 @@ def map_error(exc: BaseException, where: str) -> StoreError:
     if code == sqlite3.SQLITE_IOERR:
         return StoreError(f"store {where}: disk I/O error ({msg}); check the disk is writable and not full")
     return StoreError(f"store {where}: {msg}")
+
+
+def _diagnose(where: str) -> int:
+    """SQLite reports a full or read-only disk as a generic I/O error at times: ask the filesystem."""
+    directory = os.path.dirname(where) or "."
+    try:
+        fs = os.statvfs(directory)
+    except OSError:
+        return 0
+    if fs.f_flag & os.ST_RDONLY or not os.access(directory, os.W_OK):
+        return sqlite3.SQLITE_READONLY
+    if fs.f_bavail * fs.f_frsize < 64 * 1024:
+        return sqlite3.SQLITE_FULL
+    return 0
 
 
 class SqliteEngine:

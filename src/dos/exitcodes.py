@@ -41,6 +41,8 @@ _TABLE: dict[str, dict[str, int]] = {
     "doctor --check": {"clean": 0, "findings": 1},
     # time
     "liveness": {"ADVANCING": 0, "SPINNING": 3, "STALLED": 4, "unknown": 5},
+    "loop": {"AT_TARGET": 0, "FILLING": 0, "TARGET_UNREACHABLE": 0, "OVER_TARGET": 0},  # emit-only
+    "watch": {"planned": 0},
     # hooks
     "hook pretool": {"allow": 0, "warn": 0, "deny": 2},
     "hook posttool": {"allow": 0, "warn": 0},

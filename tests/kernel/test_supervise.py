@@ -167,3 +167,8 @@ class TestWatch:
         d = watch_plan([self.run("s", S)], 0).to_dict()
         assert set(d) == {"advancing", "proposed_halts", "skipped", "spinning", "stalled_within_budget",
                           "verdicts", "watched"}
+
+
+def test_max_concurrency_caps_spawns() -> None:
+    v = supervise([lane("api", A), lane("docs"), lane("src")], SupervisePolicy(target=3, max_concurrency=2))
+    assert names(v.spawn) == ["docs"]

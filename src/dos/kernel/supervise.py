@@ -33,7 +33,10 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SupervisePolicy:
-    """``[supervise]``. ``spin_halt_after_ms``: propose a halt after spinning this long (None: never)."""
+    """``[supervise]``. ``spin_halt_after_ms``: propose a halt after spinning this long (None: never).
+
+    ``max_concurrency`` caps the live workers the plan will ever fill to (None: no cap beyond target).
+    """
 
     target: int = 1
     count_spinning_as_alive: bool = True
@@ -157,6 +160,8 @@ def supervise(lanes: Sequence[LaneLiveness], policy: SupervisePolicy = Supervise
             held.append(x)
     admissible = admissible_count(roster)
     needed = max(0, min(policy.target, admissible) - alive)
+    if policy.max_concurrency is not None:
+        needed = min(needed, max(0, policy.max_concurrency - alive))
     spawn = _choose_spawns(candidates, held, needed, policy)
     if alive > policy.target:
         extra = alive - policy.target

@@ -248,4 +248,6 @@ def _shipped(root: str, plan: str, phase: str) -> tuple[bool, str]:
     from dos.truth import verify
 
     verdict = verify(Path(root), load_config(Path(root)), plan, phase)
-    return bool(verdict.shipped), ("" if verdict.shipped else f"source {verdict.source}")
+    if verdict.shipped or verdict.source in ("", "none"):
+        return bool(verdict.shipped), ""
+    return False, f"the evidence found says {verdict.source}"

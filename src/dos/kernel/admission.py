@@ -8,11 +8,12 @@ returns anything but a string or None refuses, so a broken rule fails closed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Sequence
 
 from dos.kernel.lanes import LaneRequest, Taxonomy
 from dos.kernel.lease import Lease
-from dos.kernel.tree import LockMode, PathEscapesWorkspace, region_conflict, trees_collide
+from dos.kernel.tree import LockMode, PathEscapesWorkspace, Region, modes_compatible, regions, trees_collide
 
 Predicate = Callable[[LaneRequest, tuple[str, ...], Sequence[Lease]], "str | None"]
 
@@ -40,6 +41,38 @@ def predicate_name(predicate: object) -> str:
     return getattr(predicate, "__name__", type(predicate).__name__)
 
 
+class LaneIndex:
+    """O(1) name lookups over a taxonomy, built once per taxonomy object (the arbiter's hot path)."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self.aliases = dict(taxonomy.aliases)
+        self.declared: dict[str, str] = {}
+        for name in (*taxonomy.concurrent, *taxonomy.exclusive, *taxonomy.trees):
+            self.declared.setdefault(name.casefold(), name)
+        self.exclusive = {n.casefold() for n in taxonomy.exclusive}
+
+    def canonical(self, name: str) -> str:
+        name = self.aliases.get(name, name)
+        return self.declared.get(name.casefold(), name)
+
+    def is_exclusive(self, name: str) -> bool:
+        return self.canonical(name).casefold() in self.exclusive
+
+
+_INDEXES: dict[int, LaneIndex] = {}
+
+
+def lane_index(taxonomy: Taxonomy) -> LaneIndex:
+    """The (memoised) index of TAXONOMY; keyed by identity and checked, so a new taxonomy gets its own."""
+    idx = _INDEXES.get(id(taxonomy))
+    if idx is None or idx.taxonomy is not taxonomy:
+        if len(_INDEXES) > 64:
+            _INDEXES.clear()
+        idx = _INDEXES[id(taxonomy)] = LaneIndex(taxonomy)
+    return idx
+
+
 def holder_mode(lease: Lease, taxonomy: Taxonomy | None = None) -> LockMode:
     """A lease's effective mode: a lane declared exclusive always holds exclusively."""
     if taxonomy is not None and lease_is_exclusive(lease, taxonomy):
@@ -49,9 +82,24 @@ def holder_mode(lease: Lease, taxonomy: Taxonomy | None = None) -> LockMode:
 
 def lease_is_exclusive(lease: Lease, taxonomy: Taxonomy) -> bool:
     """Exclusive by the lane's declaration; a recorded exclusive kind also counts (errs toward refuse)."""
+    idx = lane_index(taxonomy)
     kind = lease.lane_kind.casefold()
-    return (taxonomy.is_exclusive(lease.lane) or kind == "global"
-            or (bool(kind) and taxonomy.is_exclusive(lease.lane_kind)))
+    return idx.is_exclusive(lease.lane) or kind == "global" or (bool(kind) and idx.is_exclusive(lease.lane_kind))
+
+
+@lru_cache(maxsize=8192)
+def _regions(tree: tuple[str, ...]) -> tuple[Region, ...]:
+    return regions(tree)
+
+
+def tree_conflict(a: Sequence[str], mode_a: LockMode, b: Sequence[str], mode_b: LockMode) -> bool:
+    """``tree.region_conflict`` with the trees' regions memoised; raises PathEscapesWorkspace like it."""
+    if modes_compatible(mode_a, mode_b):
+        return False
+    ra, rb = _regions(tuple(a)), _regions(tuple(b))
+    if not ra or not rb:
+        return True
+    return any(x.collides(y) for x in ra for y in rb)
 
 
 def conflicting(tree: Sequence[str], mode: LockMode, live: Sequence[Lease],
@@ -64,7 +112,7 @@ def conflicting(tree: Sequence[str], mode: LockMode, live: Sequence[Lease],
     found = []
     for lease in live:
         try:
-            clash = region_conflict(tree, mode, lease.tree, holder_mode(lease, taxonomy))
+            clash = tree_conflict(tree, mode, lease.tree, holder_mode(lease, taxonomy))
         except PathEscapesWorkspace:
             clash = True
         if clash:

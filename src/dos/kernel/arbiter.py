@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Sequence
 
 from dos.kernel.admission import (Predicate, SelfModify, builtin_predicates, conflicting,
-                                  describe_holders, lease_is_exclusive, run_predicates)
+                                  describe_holders, lane_index, lease_is_exclusive, run_predicates)
 from dos.kernel.lanes import LaneDecision, LaneRequest, Taxonomy
 from dos.kernel.lease import Lease
 from dos.kernel.tree import LockMode, PathEscapesWorkspace, regions
@@ -36,13 +36,14 @@ class _Arbiter:
     def __init__(self, request: LaneRequest, live: tuple[Lease, ...], taxonomy: Taxonomy,
                  extra: tuple[Predicate, ...], force: bool) -> None:
         self.tax = taxonomy
+        self.idx = lane_index(taxonomy)
         self.live = live
         self.force = force
         self.kind = request.kind.strip()
-        self.lane = taxonomy.canonical(request.lane.strip()) if request.lane.strip() else ""
+        self.lane = self.idx.canonical(request.lane.strip()) if request.lane.strip() else ""
         self.request = replace(request, lane=self.lane, kind=self.kind)
         self.rules = (*builtin_predicates(taxonomy), *extra)
-        self.held = {taxonomy.canonical(x.lane).casefold() for x in live}
+        self.held = {self.idx.canonical(x.lane).casefold() for x in live}
 
     # -- the ladder -------------------------------------------------------------------------
     def decide(self) -> LaneDecision:
@@ -101,7 +102,7 @@ class _Arbiter:
                             f"overridden{note}).", mode=mode)
 
     def _same_lane(self) -> list[Lease]:
-        return [x for x in self.live if self.tax.canonical(x.lane).casefold() == self.lane.casefold()]
+        return [x for x in self.live if self.idx.canonical(x.lane).casefold() == self.lane.casefold()]
 
     def _shares_lane(self) -> bool:
         """A shared request on a lane whose every live holder is shared (never an exclusive lane)."""
@@ -180,7 +181,7 @@ class _Arbiter:
         return tuple(self.request.tree) or self.tax.tree_for(lane)
 
     def _is_held(self, lane: str) -> bool:
-        return self.tax.canonical(lane).casefold() in self.held
+        return self.idx.canonical(lane).casefold() in self.held
 
     def _exclusive_request(self) -> bool:
         kind = self.kind.casefold()

@@ -73,6 +73,20 @@ class PgServer:
         base = base.rsplit("/", 1)[0] if base.count("/") > 2 else base
         return f"{base}/{name}" + (f"?{query}" if query else "")
 
+    @property
+    def socket_dir(self) -> Path | None:
+        """The unix-socket directory of a server we started (reachable from other network namespaces)."""
+        return self.datadir if self.owned else None
+
+    def socket_url(self, url: str) -> str | None:
+        """URL (a database on this server) rewritten to connect over the unix socket, if there is one."""
+        if self.socket_dir is None:
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        return f"postgresql://postgres@{parts.path}?host={self.socket_dir}&port={parts.port}"
+
     def create_database(self, prefix: str = "dostest") -> str:
         """Create a fresh, empty database and return its URL."""
         import psycopg

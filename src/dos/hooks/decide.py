@@ -233,7 +233,8 @@ def stop(event: HookEvent, settings: Settings, env: Mapping[str, str]) -> Verdic
         shipped, detail = _shipped(settings.root, *claim)
         verdict = stop_verdict(claim, shipped, detail, stop_hook_active=event.stop_hook_active,
                                blocks=blocks, cap=settings.stop_block_cap)
-        _write_json(settings.root, count_path, {"blocks": blocks + 1 if verdict.action == "deny" else 0})
+        kept = blocks + 1 if verdict.action == "deny" else (blocks if verdict.token == "CAP_REACHED" else 0)
+        _write_json(settings.root, count_path, {"blocks": kept})
         if verdict.action != "allow" or verdict.token == "CAP_REACHED":
             _record(store, event, verdict)
         return verdict

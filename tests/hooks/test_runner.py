@@ -1,0 +1,170 @@
+"""The hook shell against a real store: records, stop cap, stall reader, auto-acquire, fail policy."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from conftest import DOS_TOML, call_hook, store_of
+
+from dos.hooks.cache import CACHE_REL, load_settings
+from dos.kernel.lease import Op
+
+
+def edit(ws: Path, rel: str, session: str = "sess-A", **extra) -> dict:
+    return {"session_id": session, "cwd": str(ws), "hook_event_name": "PreToolUse", "tool_name": "Edit",
+            "tool_input": {"file_path": str(ws / rel)}, **extra}
+
+
+def stop_event(ws: Path, active: bool, session: str = "sess-A") -> dict:
+    return {"session_id": session, "cwd": str(ws), "hook_event_name": "Stop", "stop_hook_active": active}
+
+
+def enforce_events(ws: Path) -> list:
+    with store_of(ws) as store:
+        return store.events(ops=[Op.ENFORCE])
+
+
+def test_deny_and_warn_are_recorded_as_enforce_events_but_allow_is_not(ws: Path) -> None:
+    assert call_hook("pretool", edit(ws, "src/app.py")).code == 0
+    assert call_hook("pretool", edit(ws, "docs/guide.md")).code == 2
+    warn = {"session_id": "sess-A", "cwd": str(ws), "hook_event_name": "PreToolUse", "tool_name": "Bash",
+            "tool_input": {"command": "make"}}
+    assert call_hook("pretool", warn).envelope["hookSpecificOutput"]["additionalContext"]
+    events = enforce_events(ws)
+    assert [e.data["intervention"] for e in events] == ["DENY", "WARN"]
+    deny = events[0]
+    assert (deny.holder, deny.lane, deny.data["blocking_holder"], deny.data["paths"]) == (
+        "sess-A", "docs", "agentB", ["docs/guide.md"])
+
+
+def test_session_id_flag_overrides_the_payload(ws: Path) -> None:
+    got = call_hook("pretool", edit(ws, "docs/guide.md"), extra=("--session-id", "sess-B"))
+    assert (got.code, got.stdout) == (0, "")
+
+
+def test_holder_env_identifies_the_lease_without_a_session(ws: Path) -> None:
+    payload = edit(ws, "docs/guide.md", session="")
+    assert call_hook("pretool", payload).code == 2
+    os.environ["DOS_HOLDER"] = "agentB"
+    try:
+        assert call_hook("pretool", payload).code == 0
+    finally:
+        del os.environ["DOS_HOLDER"]
+
+
+def test_stale_fence_in_payload_is_denied(ws: Path) -> None:
+    with store_of(ws) as store:
+        mine = next(x for x in store.live_leases() if x.session == "sess-A")
+    assert call_hook("pretool", edit(ws, "src/app.py", dos_fence=mine.fence)).code == 0
+    got = call_hook("pretool", edit(ws, "src/app.py", dos_fence=mine.fence + 100))
+    assert got.code == 2 and "fence" in got.envelope["hookSpecificOutput"]["permissionDecisionReason"]
+
+
+def test_stop_blocks_until_the_claim_verifies(ws: Path, repo) -> None:
+    blocked = call_hook("stop", stop_event(ws, False))
+    assert blocked.code == 2 and blocked.envelope["decision"] == "block"
+    repo.commit("AUTH1: implement login")
+    assert call_hook("stop", stop_event(ws, False)) .code == 0
+
+
+def test_stop_respects_stop_hook_active_and_the_block_cap(ws: Path) -> None:
+    """Three refusals in a row at most (cap 3), then the agent may stop; a fresh stop starts over."""
+    codes = [call_hook("stop", stop_event(ws, i > 0)).code for i in range(5)]
+    assert codes == [2, 2, 2, 0, 0]
+    assert call_hook("stop", stop_event(ws, False)).code == 2
+    assert any(e.data["token"] == "CAP_REACHED" for e in enforce_events(ws))
+
+
+def test_stop_block_cap_is_read_from_dos_toml(ws: Path) -> None:
+    (ws / "dos.toml").write_text(DOS_TOML + "\n[hooks]\nstop_block_cap = 1\n")
+    codes = [call_hook("stop", stop_event(ws, i > 0)).code for i in range(3)]
+    assert codes == [2, 0, 0]
+
+
+def test_posttool_flags_repeating_then_stalled(ws: Path) -> None:
+    def step(result: str) -> dict:
+        return {"session_id": "sess-A", "cwd": str(ws), "hook_event_name": "PostToolUse", "tool_name": "Bash",
+                "tool_input": {"command": "pytest -q"}, "tool_response": result}
+
+    ctx = [call_hook("posttool", step("1 failed")).envelope for _ in range(5)]
+    assert ctx[:2] == [None, None]
+    assert "REPEATING" in ctx[2]["hookSpecificOutput"]["additionalContext"]
+    assert "STALLED" in ctx[4]["hookSpecificOutput"]["additionalContext"]
+    assert call_hook("posttool", step("0 failed")).envelope is None  # new information breaks the run
+    assert (ws / ".dos" / "streams" / "sess-A.stream.json").is_file()
+
+
+def test_session_ids_are_sanitised_for_stream_files(ws: Path) -> None:
+    weird = {"session_id": "../../etc/x", "cwd": str(ws), "hook_event_name": "PostToolUse", "tool_name": "Read",
+             "tool_input": {}, "tool_response": "r"}
+    call_hook("posttool", weird)
+    names = os.listdir(ws / ".dos" / "streams")
+    assert len(names) == 1 and "/" not in names[0] and not names[0].startswith(".")
+
+
+def test_auto_acquire_takes_the_free_lane_and_then_denies_the_other_session(ws: Path) -> None:
+    (ws / "dos.toml").write_text(DOS_TOML.replace('concurrent = ["src", "docs"]', 'concurrent = ["src", "docs", "lib"]')
+                                 .replace('global = ["**/*"]', 'lib = ["lib/**"]\nglobal = ["**/*"]')
+                                 + "\n[hooks]\nauto_acquire = true\n")
+    assert call_hook("pretool", edit(ws, "lib/a.py", session="sess-C")).code == 0
+    with store_of(ws) as store:
+        assert any(x.lane == "lib" and x.session == "sess-C" for x in store.live_leases())
+    got = call_hook("pretool", edit(ws, "lib/b.py", session="sess-D"))
+    assert got.code == 2 and "sess-C" in got.stderr
+
+
+def test_config_cache_is_invalidated_when_dos_toml_changes(ws: Path) -> None:
+    first = load_settings(str(ws))
+    assert (ws / CACHE_REL).is_file() and first.unknown_footprint == "warn"
+    (ws / "dos.toml").write_text(DOS_TOML + "\n[hooks]\nunknown_footprint = \"deny\"\n")
+    assert load_settings(str(ws)).unknown_footprint == "deny"
+    cached = json.loads((ws / CACHE_REL).read_text())
+    assert cached["settings"]["unknown_footprint"] == "deny"
+
+
+def test_broken_config_fails_open_with_one_line_warning(ws: Path) -> None:
+    (ws / "dos.toml").write_text("[hooks]\nbogus = 1\n")
+    got = call_hook("pretool", edit(ws, "docs/guide.md"))
+    assert (got.code, got.stdout) == (0, "")
+    assert got.stderr.count("\n") == 1 and "warning" in got.stderr and "bogus" in got.stderr
+    assert "Traceback" not in got.stderr
+
+
+def test_on_error_deny_denies_when_the_store_is_unreadable(ws: Path) -> None:
+    (ws / "not-a-db").write_text("garbage " * 200)
+    (ws / "dos.toml").write_text(DOS_TOML + '\n[store]\npath = "not-a-db"\n\n[hooks]\non_error = "deny"\n')
+    got = call_hook("pretool", edit(ws, "src/app.py"))
+    assert got.code == 2 and "on_error" in got.envelope["hookSpecificOutput"]["permissionDecisionReason"]
+    (ws / "dos.toml").write_text(DOS_TOML + '\n[store]\npath = "not-a-db"\n')
+    got = call_hook("pretool", edit(ws, "src/app.py"))
+    assert (got.code, got.stdout) == (0, "") and got.stderr.startswith("dos-hook: warning:")
+
+
+def test_usage_errors_exit_2_with_one_line(ws: Path) -> None:
+    got = call_hook("pretool", {}, dialect="nosuch")
+    assert got.code == 2 and "unknown --dialect" in got.stderr and got.stdout == ""
+
+
+def test_reads_touch_no_store(repo) -> None:
+    """A read-only call decides without opening (or creating) the store."""
+    payload = {"session_id": "s", "cwd": str(repo.path), "hook_event_name": "PreToolUse", "tool_name": "Read",
+               "tool_input": {"file_path": str(repo.path / "a")}}
+    assert call_hook("pretool", payload).code == 0
+    assert not (repo.path / ".dos" / "store.sqlite3").exists()
+
+
+def test_workspace_is_found_by_walking_up_from_the_event_cwd(ws: Path) -> None:
+    (ws / "docs" / "deep").mkdir()
+    payload = edit(ws, "docs/guide.md")
+    payload["cwd"] = str(ws / "docs" / "deep")
+    payload["tool_input"] = {"file_path": "../guide.md"}
+    got = call_hook("pretool", payload)
+    assert got.code == 2 and "docs/guide.md" in got.stderr
+
+
+def test_released_lease_no_longer_blocks(ws: Path) -> None:
+    with store_of(ws) as store:
+        store.release(lane="docs", holder="agentB")
+    assert call_hook("pretool", edit(ws, "docs/guide.md")).code == 0

@@ -22,7 +22,7 @@ from dos.config import Workspace, load_config
 from dos.store import open_store
 from dos.store.leases import Store
 
-ENGINES = ["sqlite"]
+ENGINES = ["sqlite", "postgres"]
 WORKER = Path(__file__).with_name("worker.py")
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -67,7 +67,9 @@ class StoreFactory:
 
 @pytest.fixture(params=ENGINES)
 def store_factory(request: pytest.FixtureRequest) -> Iterator[StoreFactory]:
-    factory = StoreFactory(request.param)
+    # PostgreSQL: a fresh database per test on the session's throwaway server (tests/pgserver.py).
+    env = {"DOS_STORE_URL": request.getfixturevalue("pg_url")} if request.param == "postgres" else {}
+    factory = StoreFactory(request.param, env)
     yield factory
     for store in factory.opened:
         try:

@@ -125,9 +125,10 @@ class SqliteEngine:
             return self._conn
         try:
             if not self.path.exists():
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                if self._on_create is not None:
-                    self._on_create()
+                self._create()
+            elif self.path.stat().st_size == 0:
+                raise StoreCorrupt(f"store {self.location} is an empty file (truncated?); ids and fences "
+                                   f"would restart — restore it from a backup or move it aside")
             conn = self._open(f"file:{self.path}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -137,6 +138,33 @@ class SqliteEngine:
             self._drop()
             raise map_error(exc, self.location) from None
         return conn
+
+    def _create(self) -> None:
+        """Build the schema in a uniquely named file, then link it into place (a racer's file wins)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self._on_create is not None:
+            self._on_create()
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+        try:
+            conn = self._open(f"file:{tmp}")
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                self._migrate(conn)
+            finally:
+                conn.close()
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                pass
+            except OSError:  # a filesystem without hard links: a rename is the next best thing
+                if not self.path.exists():
+                    os.replace(tmp, self.path)
+        finally:
+            for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+                try:
+                    os.unlink(leftover)
+                except FileNotFoundError:
+                    pass
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -176,11 +204,9 @@ class SqliteEngine:
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
                 if version > SCHEMA_VERSION:
                     raise StoreCorrupt(f"store {self.location} has schema v{version}, newer than this dos")
-                if version == 0:  # an empty file: nothing written yet, read it as an empty store
-                    conn.close()
-                    conn = sqlite3.connect(":memory:", isolation_level=None)
-                    for stmt in SQLITE_DDL:
-                        conn.execute(stmt)
+                if version == 0:
+                    raise StoreCorrupt(f"store {self.location} holds no DOS schema (an empty or foreign "
+                                       f"file); move it aside and retry")
                 self._ro_conn = conn
                 return conn
             except sqlite3.Error as exc:

@@ -1,0 +1,211 @@
+"""Verbs over plans: ``enumerate``, ``pickable``, ``cooldown``, ``reconcile`` and ``plan``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from dos.cli._output import print_json, print_verdict
+from dos.errors import InputError, UsageError
+from dos.exitcodes import exit_code
+
+
+def _json_arg(raw: str | None, what: str, kind: type, example: str) -> Any:
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{what} is not valid JSON ({exc.msg} at char {exc.pos}); e.g. {what} '{example}'") from None
+    if not isinstance(value, kind):
+        raise InputError(f"{what} must be a JSON {'object' if kind is dict else 'list'}; e.g. {what} '{example}'")
+    return value
+
+
+def _now_ms(value: int | None) -> int:
+    import time
+
+    return int(time.time() * 1000) if value is None else value
+
+
+def _emit(verdict: Any, as_json: bool, good: bool) -> None:
+    if as_json:
+        print_json(verdict.to_dict())
+    else:
+        token, _, reason = verdict.line().partition("  ")
+        print_verdict(token, reason, good=good)
+
+
+# --------------------------------------------------------------------------- enumerate
+
+
+def configure_enumerate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("doc", metavar="PLAN_DOC", help="the plan document (markdown)")
+    p.add_argument("--series", help="the series id whose units to list, e.g. AUTH")
+    p.add_argument("--shipped", metavar="JSON_LIST", help="units known shipped, e.g. '[\"AUTH1\"]'")
+    p.add_argument("--json", action="store_true")
+
+
+def run_enumerate(args: argparse.Namespace, ctx) -> int:
+    from pathlib import Path
+
+    from dos.kernel.enumerate import enumerate_units
+
+    meta = _json_arg(args.shipped, "--shipped", list, '["AUTH1"]') or []
+    path = Path(args.doc)
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read plan doc {args.doc}: {getattr(exc, 'strerror', None) or exc}") from None
+    result = enumerate_units(text, args.series or "", [str(m) for m in meta])
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        sys.stdout.write("\n".join(result.lines()) + "\n")
+    return exit_code("enumerate", result.token)
+
+
+# --------------------------------------------------------------------------- pickable
+
+
+def configure_pickable(p: argparse.ArgumentParser) -> None:
+    p.add_argument("unit", nargs="?", default="", metavar="UNIT")
+    p.add_argument("--state", metavar="JSON_OBJECT", help="e.g. '{\"in_flight\": true}'")
+    p.add_argument("--now-ms", type=int, default=None, help="the clock, in ms since the epoch (default: now)")
+    p.add_argument("--json", action="store_true")
+
+
+def run_pickable(args: argparse.Namespace, ctx) -> int:
+    from dos.kernel.picking import pickable
+
+    state = _json_arg(args.state, "--state", dict, '{"in_flight": true}') or {}
+    v = pickable(args.unit, state, _now_ms(args.now_ms))
+    _emit(v, args.json, not v.held)
+    return exit_code("pickable", v.token)
+
+
+# --------------------------------------------------------------------------- cooldown
+
+
+def configure_cooldown(p: argparse.ArgumentParser) -> None:
+    p.add_argument("unit", metavar="UNIT")
+    p.add_argument("--now-ms", type=int, default=None)
+    p.add_argument("--attempts", metavar="JSON_LIST",
+                   help="attempt records (default: ATTEMPT rows of the lane journal)")
+    p.add_argument("--json", action="store_true")
+
+
+def _journal_attempts(ctx) -> list[dict[str, Any]]:
+    """ATTEMPT rows from the JSONL lane journal; unreadable lines are skipped."""
+    from datetime import datetime, timezone
+
+    rel = ctx.config.paths.lane_journal or ".dos/lane-journal.jsonl"
+    try:
+        lines = (ctx.workspace.root / rel).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    out = []
+    for line in lines:
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if not isinstance(rec, dict) or rec.get("op") != "ATTEMPT":
+            continue
+        if not isinstance(rec.get("attempted_at_ms"), int):
+            try:
+                at = datetime.strptime(str(rec.get("ts")), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+            except ValueError:
+                continue
+            rec = {**rec, "attempted_at_ms": int(at.timestamp() * 1000)}
+        out.append(rec)
+    return out
+
+
+def run_cooldown(args: argparse.Namespace, ctx) -> int:
+    from dos.kernel.picking import cooldown
+
+    attempts = _json_arg(args.attempts, "--attempts", list, '[{"unit_id": "AUTH1", "attempted_at_ms": 0}]')
+    if attempts is None:
+        attempts = _journal_attempts(ctx)
+    if not all(isinstance(a, dict) for a in attempts):
+        raise InputError("--attempts must be a JSON list of objects")
+    pol = ctx.config.cooldown
+    v = cooldown(args.unit, attempts, _now_ms(args.now_ms), window_ms=pol.window_ms,
+                 error_window_ms=pol.error_window_ms)
+    _emit(v, args.json, v.state == "CLEAR")
+    return exit_code("cooldown", v.token)
+
+
+# --------------------------------------------------------------------------- reconcile
+
+
+def configure_reconcile(p: argparse.ArgumentParser) -> None:
+    p.add_argument("unit", metavar="UNIT")
+    p.add_argument("--claimed-done", action="store_true", help="the agent claims the unit is done")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--oracle-shipped", dest="oracle", action="store_const", const=True, default=None)
+    g.add_argument("--no-oracle-shipped", dest="oracle", action="store_const", const=False)
+    p.add_argument("--plan", help="ask 'dos verify PLAN PHASE' for the oracle")
+    p.add_argument("--phase")
+    p.add_argument("--json", action="store_true")
+
+
+def run_reconcile(args: argparse.Namespace, ctx) -> int:
+    from dos.kernel.picking import reconcile
+
+    oracle = args.oracle
+    if args.plan or args.phase:
+        if oracle is not None or not (args.plan and args.phase):
+            raise UsageError("reconcile: give --oracle-shipped/--no-oracle-shipped, or both --plan and --phase")
+        from dos.truth import verify
+
+        oracle = verify(ctx.workspace.root, ctx.config, args.plan, args.phase).shipped
+    if oracle is None:
+        raise UsageError("reconcile needs an oracle: --oracle-shipped, --no-oracle-shipped, or --plan P --phase PH")
+    v = reconcile(args.unit, args.claimed_done, oracle)
+    _emit(v, args.json, v.state != "QUIET_INCOMPLETE")
+    return exit_code("reconcile", v.token)
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def configure_plan(p: argparse.ArgumentParser) -> None:
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="print the table once (the default)")
+    mode.add_argument("--json", action="store_true", help="print the rows as JSON")
+
+
+def run_plan(args: argparse.Namespace, ctx) -> int:
+    from dos.kernel.plans import markdown_rows
+    from dos.truth import verify
+    from dos.truth_artifact import plan_docs
+
+    root, cfg = ctx.workspace.root, ctx.config
+    rows = []
+    for path, text in plan_docs(root, cfg):
+        for row in markdown_rows(text, path):
+            v = verify(root, cfg, row.plan, row.phase)
+            over = row.claimed_status == "shipped" and not v.shipped
+            rows.append({**row.to_dict(), "verified": v.shipped, "source": v.source, "sha": v.sha,
+                         "over_claimed": over})
+    over_n = sum(r["over_claimed"] for r in rows)
+    if args.json:
+        print_json({"rows": rows, "phases": len(rows), "over_claimed": over_n, "plans_glob": cfg.paths.plans_glob})
+    elif not rows:
+        sys.stdout.write(f"no plan phases found (plans_glob = {cfg.paths.plans_glob!r} under {root})\n")
+    else:
+        w = max(len(f"{r['plan']} {r['phase']}") for r in rows)
+        sys.stdout.write(f"{'PHASE':<{w}}  {'CLAIMED':<8}  VERIFIED\n")
+        for r in rows:
+            verified = f"SHIPPED {r['sha']} (via {r['source']})" if r["verified"] else "NOT_SHIPPED"
+            mark = "  ⚑ OVER-CLAIMED" if r["over_claimed"] else ""
+            sys.stdout.write(f"{r['plan'] + ' ' + r['phase']:<{w}}  {r['claimed_status'] or '-':<8}  "
+                             f"{verified}{mark}\n")
+        sys.stdout.write(f"{len(rows)} phase(s); {over_n} over-claimed (the doc says SHIPPED, git does not)\n")
+    return exit_code("plan", "over_claimed" if over_n else "consistent")

@@ -438,11 +438,12 @@ def configure_run_id(parser: argparse.ArgumentParser) -> None:
 
 
 def run_run_id(args: argparse.Namespace, ctx: Any) -> int:
+    from dos.kernel import runid
+
     try:
-        from dos.kernel import runid
-    except ImportError:
-        raise UsageError("run-id minting is not available in this build") from None
-    rid = runid.mint(args.process, parent=args.parent or None, root=args.root or None,
-                     now_ms=time.time_ns() // 1_000_000, pid=os.getpid())
-    print_json(rid.to_dict() if hasattr(rid, "to_dict") else rid, pretty=True)
+        rid = runid.mint(args.process, time.time_ns() // 1_000_000, int.from_bytes(os.urandom(4), "big"),
+                         pid=os.getpid(), parent=args.parent or None, root=args.root or None)
+    except ValueError as exc:
+        raise UsageError(f"run-id mint: {exc}") from None
+    print_json(rid.to_dict(), pretty=True)
     return 0

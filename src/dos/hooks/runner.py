@@ -66,7 +66,24 @@ def read_payload(stdin: Any) -> Any:
         payload = json.loads(raw)
     except (ValueError, RecursionError):
         return None
-    return payload if isinstance(payload, dict) else None
+    if not isinstance(payload, dict):
+        return None
+    return _clean(payload) if "\\u" in raw.lower() or not raw.isascii() else payload
+
+
+def _clean(obj: Any) -> Any:
+    """OBJ with lone surrogates (from ``\\ud800`` escapes or bad input) replaced, so they never reach the store."""
+    if isinstance(obj, str):
+        try:
+            obj.encode("utf-8")
+            return obj
+        except UnicodeEncodeError:
+            return obj.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(obj, list):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, dict):
+        return {_clean(k): _clean(v) for k, v in obj.items()}
+    return obj
 
 
 def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None,

@@ -233,3 +233,13 @@ class TestWatch:
         r = run_dos("watch", "--discover", "--command", "systemctl stop w", "--no-record", cwd=ws.path)
         assert r.returncode == 0, r.stderr
         assert "1 spinning, 1 halt proposed" in r.stdout and "stop with: systemctl stop w" in r.stdout
+
+
+@pytest.mark.parametrize("verb", [["liveness", "--run-id", "RID-1M89EJA184MG000"], ["loop"],
+                                  ["watch", "--track", "RID-1M89EJA184MG000"]])
+def test_store_that_is_not_a_database_is_a_one_line_error(run_dos, ws, verb) -> None:
+    (ws.path / ".dos").mkdir(exist_ok=True)
+    (ws.path / ".dos" / "store.sqlite3").write_text("not a database at all\n" * 10)
+    r = run_dos(*verb, cwd=ws.path)
+    assert r.returncode not in (0, 1, 3, 4) and r.stdout == ""
+    no_traceback(r)

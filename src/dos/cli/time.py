@@ -81,11 +81,17 @@ def _find_lease(store: Any, *, lease_id: str = "", lane: str = "", loop_ts: str 
     return None
 
 
-def _lease_evidence(store: Any, lease: Any, started: int, now: int) -> tuple[int, int | None]:
-    """(events since start for this lease only, newest beat age) from the log and the view."""
-    from dos.kernel.liveness import BEAT_OPS, PROGRESS_OPS, lease_activity
+def _lease_events(store: Any) -> list[Any]:
+    """The log's progress and beat events (one read, shared by every lease being judged)."""
+    from dos.kernel.liveness import BEAT_OPS, PROGRESS_OPS
 
-    events = store.events(ops=sorted(PROGRESS_OPS | BEAT_OPS, key=str))
+    return store.events(ops=sorted(PROGRESS_OPS | BEAT_OPS, key=str))
+
+
+def _lease_evidence(events: list[Any], lease: Any, started: int, now: int) -> tuple[int, int | None]:
+    """(events since start for this lease only, newest beat age) from the log and the view."""
+    from dos.kernel.liveness import lease_activity
+
     act = lease_activity(events, lease.lease_id, started, now)
     ages = [a for a in (act.last_beat_age_ms, max(0, now - lease.heartbeat_ms)) if a is not None]
     return act.events_since, (min(ages) if ages else None)
@@ -143,7 +149,7 @@ def _run_start(run_id: str) -> int:
 
 def evidence_for(store: Any, root: Any, *, run_id: str, now: int, start_sha: str = "", lease: Any = None,
                  heartbeat_age: int | None = None, proc: bool = False, pid: int | None = None,
-                 host: str = ""):
+                 host: str = "", log: list[Any] | None = None):
     """ProgressEvidence for RUN_ID: commits since START_SHA, LEASE's events and beats, the probe."""
     from dos.kernel.liveness import ProgressEvidence
 
@@ -151,7 +157,7 @@ def evidence_for(store: Any, root: Any, *, run_id: str, now: int, start_sha: str
     commits = _commits_since(root, start_sha) if start_sha else 0
     events, beat = 0, None
     if lease is not None:
-        events, beat = _lease_evidence(store, lease, started, now)
+        events, beat = _lease_evidence(_lease_events(store) if log is None else log, lease, started, now)
     if heartbeat_age is not None:
         if heartbeat_age < 0:
             raise UsageError("--last-heartbeat-age-ms must be >= 0")
@@ -235,6 +241,7 @@ def gather_lanes(store: Any, now: int) -> tuple[list[Any], dict[str, Any]]:
     for ev in store.events(ops=[Op.SPAWN]):
         spawns[ev.lane.casefold()] = max(spawns.get(ev.lane.casefold(), 0), ev.ts_ms)
     out, by_id = [], {}
+    log = _lease_events(store) if held else []
     names = roster + [x.lane for x, _ in held.values() if tax.canonical(x.lane).casefold() not in
                       {r.casefold() for r in roster}]
     for name in names:
@@ -251,7 +258,7 @@ def gather_lanes(store: Any, now: int) -> tuple[list[Any], dict[str, Any]]:
             out.append(LaneLiveness(name, Liveness.STALLED, lease.tree, excl, lease_id=lease.lease_id,
                                     holder=lease.holder))
             continue
-        events, beat = _lease_evidence(store, lease, lease.acquired_ms, now)
+        events, beat = _lease_evidence(log, lease, lease.acquired_ms, now)
         ev = ProgressEvidence(lease.acquired_ms, now, 0, events, beat)
         verdict = classify(ev, policy).verdict
         spin = spinning_age_ms(ev, policy) if verdict is Liveness.SPINNING else None
@@ -344,13 +351,14 @@ def _watched(store: Any, root: Any, now: int, args: argparse.Namespace) -> list[
         rid = str(ev.data.get("run_id", "")) if isinstance(ev.data, dict) else ""
         halts[rid] = max(halts.get(rid, 0), ev.ts_ms)
     runs = []
+    log = _lease_events(store)
     for t in tracks:
         rid = t["run_id"]
         if not is_run_id(rid):
             runs.append(WatchedRun(rid, None, "not a run id"))
             continue
         lease = _find_lease(store, lease_id=t.get("lease_id", ""), lane=t["lane"], loop_ts=t["loop_ts"])
-        ev = evidence_for(store, root, run_id=rid, now=now, start_sha=t["sha"], lease=lease)
+        ev = evidence_for(store, root, run_id=rid, now=now, start_sha=t["sha"], lease=lease, log=log)
         v = classify(ev)
         runs.append(WatchedRun(rid, v.verdict, v.reason, now - (ts_ms_of(rid) or now), t["lane"],
                                t["handle"] or rid, args.command, args.budget_ms, halts.get(rid)))

@@ -1,0 +1,48 @@
+"""The MCP server: start-up to a tool list, and per-call cost against the CLI doing the same work.
+
+Ratios are against `python3 -c pass`. The CLI rows run 20 processes; the MCP rows make 20
+calls (or 20 acquire+release pairs) on one server, start-up included.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from run import Case, dos_cmd, ref_cmd
+
+HERE = Path(__file__).resolve().parent
+N = 20
+TOML = ('[lanes]\nconcurrent = ["src", "docs"]\nexclusive = ["global"]\nautopick = ["src", "docs"]\n'
+        '[lanes.trees]\nsrc = ["src/**"]\ndocs = ["docs/**"]\nglobal = ["**/*"]\n')
+
+
+def cases(tmp: Path) -> list[Case]:
+    ws = tmp / "ws"
+    (ws / "src").mkdir(parents=True)
+    (ws / "dos.toml").write_text(TOML)
+    subprocess.run(["git", "init", "-q", str(ws)], check=True)
+    subprocess.run(["git", "-C", str(ws), "-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q",
+                    "--allow-empty", "-m", "AUTH: AUTH1 init"], check=True)
+    drive = [sys.executable, str(HERE / "mcp_drive.py")]
+    server = ["--", sys.executable, "-m", "dos.mcp"]
+    loop = " ; ".join([" ".join([*dos_cmd(), "lease-lane", "live"])] * N)
+    verify_loop = " ; ".join([" ".join([*dos_cmd(), "verify", "AUTH", "AUTH1"])] * N)
+    out = [
+        Case("python3 -c pass", [sys.executable, "-c", "pass"], baseline=True),
+        Case("mcp: start, initialize, list tools", [*drive, *server], cwd=ws),
+        Case(f"mcp: {N} x dos_lease_status", [*drive, "--calls", str(N), "--tool", "dos_lease_status",
+                                             *server], cwd=ws),
+        Case(f"cli: {N} x dos lease-lane live", ["sh", "-c", loop], cwd=ws),
+        Case(f"mcp: {N} x dos_verify", [*drive, "--calls", str(N), "--tool", "dos_verify", "--args",
+                                       '{"plan": "AUTH", "phase": "AUTH1"}', *server], cwd=ws),
+        Case(f"cli: {N} x dos verify", ["sh", "-c", verify_loop], cwd=ws),
+        Case(f"mcp: {N} x acquire+release", [*drive, "--calls", str(N), "--pairs", *server], cwd=ws),
+    ]
+    ref = ref_cmd()
+    if ref:
+        ref_mcp = Path(ref).with_name("dos-mcp")
+        out.append(Case("reference dos-mcp: start, initialize, list tools", [*drive, "--", str(ref_mcp)],
+                        cwd=ws))
+    return out

@@ -112,8 +112,8 @@ def _event_is_dos(items: Any, shape: str) -> bool:
 def merge_json(data: dict[str, Any], spec: HostSpec, program: str) -> tuple[dict[str, Any], list[str]]:
     """DATA with DOS hooks appended for every event not wired yet; returns (new data, events added)."""
     out = json.loads(json.dumps(data))
-    if spec.shape == "flat":
-        out.setdefault("version", 1)
+    if spec.shape == "flat" and not out:
+        out["version"] = 1  # only in a file we create, so --remove can undo it exactly
     hooks = out.setdefault("hooks", {})
     if not isinstance(hooks, dict):
         raise ConfigError(f"{spec.path}: 'hooks' must be an object; fix it, then rerun dos init --hooks")

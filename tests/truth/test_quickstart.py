@@ -11,6 +11,8 @@ def test_quickstart_shows_both_verdicts_and_cleans_up(tmp_path, run_dos):
     assert out.returncode == 0, out.stderr
     assert "SHIPPED AUTH AUTH1" in out.stdout and "-> exit 0" in out.stdout
     assert "NOT_SHIPPED AUTH AUTH2 (via none)" in out.stdout and "-> exit 1" in out.stdout
+    assert "agent-1 -> lane main: granted" in out.stdout
+    assert "agent-2 -> lane main: REFUSED while agent-1 holds it; after agent-1 releases: granted" in out.stdout
     assert list(tmp_path.iterdir()) == []
 
 

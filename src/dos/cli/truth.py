@@ -118,6 +118,26 @@ def run_quickstart(args: argparse.Namespace, ctx) -> int:
             shutil.rmtree(root, ignore_errors=True)
 
 
+def _fleet_act(root, out) -> None:
+    """Two agents, one lane: the second is refused until the first releases (skipped without a store)."""
+    try:
+        from dos.config import Config, Workspace
+        from dos.kernel.lanes import LaneRequest
+        from dos.store import open_store
+    except ImportError:
+        return
+    with open_store(Workspace(root, "cwd"), Config()) as store:
+        first = store.acquire(LaneRequest(lane="main"), holder="agent-1")
+        second = store.acquire(LaneRequest(lane="main"), holder="agent-2")
+        store.release(lane="main", holder="agent-1")
+        third = store.acquire(LaneRequest(lane="main"), holder="agent-2")
+    word = {True: "granted", False: "REFUSED"}
+    out("\nThe fleet act: two agents ask for the same lane (what 'dos lease-lane acquire' does):\n"
+        f"  agent-1 -> lane main: {word[first.granted]}\n"
+        f"  agent-2 -> lane main: {word[second.granted]} while agent-1 holds it; after agent-1 releases: "
+        f"{word[third.granted]}\n")
+
+
 def _quickstart_in(root, *, keep: bool) -> int:
     from dos import git
     from dos.config import Config
@@ -138,6 +158,7 @@ def _quickstart_in(root, *, keep: bool) -> int:
         out(f"$ dos verify AUTH {phase}\n{_colored_line(v)}\n-> exit {code}\n\n")
     out("AUTH1 is SHIPPED because a commit in git history is stamped 'AUTH1: ...'; AUTH2 has no such\n"
         "commit, so it is NOT_SHIPPED - whatever an agent says. Branch on the exit code: 0 shipped, 1 not.\n")
+    _fleet_act(root, out)
     out(f"\nKept: {root}  (try: cd {root} && dos verify AUTH AUTH1 --explain)\n" if keep
         else "\nThe demo repo has been removed. Next: 'dos init' in your repo, then 'dos doctor'.\n")
     return 0 if codes == [0, 1] else 1

@@ -120,7 +120,7 @@ def phase_section(text: str, series: str, phase: str) -> str | None:
     """The part of a plan doc about PHASE: a ``###`` heading or a bold bullet, else None."""
     lines = blank_fences(text).splitlines()
     alt = "|".join(re.escape(v) for v in phase_variants(series, phase))
-    bound = r"(?![A-Za-z0-9\-]|\.[A-Za-z0-9])"
+    bound = r"(?![A-Za-z0-9\-]|\.[A-Za-z0-9\-])"
     head = re.compile(rf"^(#{{2,4}})\s+(?:\d+\.\s+)?(?:{re.escape(series)}:?\s+)?(?:Phase\s+)?(?:{alt}){bound}",
                       re.I)
     bullet = re.compile(rf"^\s*-\s+\*\*(?:Phase\s+)?(?:{alt}){bound}", re.I)

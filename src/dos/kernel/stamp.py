@@ -14,7 +14,7 @@ from typing import Any
 
 PRE = r"(?<![A-Za-z0-9.\-])"
 # Not followed by a token character; a period ends the token unless a token char follows it.
-POST = r"(?![A-Za-z0-9\-]|\.[A-Za-z0-9])"
+POST = r"(?![A-Za-z0-9\-]|\.[A-Za-z0-9\-])"
 
 RUNGS = ("direct", "trailer", "release-prefix", "hyg-slug", "sub-phase-parent", "body-mention")
 WEAK_RUNGS = frozenset({"release-prefix", "body-mention"})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dos.config import Config
@@ -17,6 +17,7 @@ BOUNDARY = st.sampled_from([" ", ",", ";", ")", "_", ". ", "!", "/", "\t"])
 TAIL = st.text(alphabet="abc def", max_size=12)
 
 
+@settings(max_examples=50, deadline=None)
 @given(PHASE, TOKEN_CHAR, TAIL)
 def test_a_longer_token_never_ships_its_prefix(phase, extra, tail):
     """AUTH1 is not AUTH10, AUTH1x or AUTH1-x, in either the prefixed or the glued form."""
@@ -27,6 +28,7 @@ def test_a_longer_token_never_ships_its_prefix(phase, extra, tail):
     assert m.match(f"{series}: {phase}.{extra}{tail}") is None
 
 
+@settings(max_examples=50, deadline=None)
 @given(PHASE, BOUNDARY, TAIL)
 def test_a_boundary_ends_the_token(phase, sep, tail):
     series = "".join(c for c in phase if c.isalpha())
@@ -35,12 +37,14 @@ def test_a_boundary_ends_the_token(phase, sep, tail):
     assert hit is not None and hit.rung == "direct"
 
 
+@settings(max_examples=50, deadline=None)
 @given(PHASE)
 def test_a_trailing_period_ends_the_token(phase):
     series = "".join(c for c in phase if c.isalpha())
     assert StampMatcher(series, phase).match(f"{series}: {phase}.") is not None
 
 
+@settings(max_examples=50, deadline=None)
 @given(PHASE, st.booleans())
 def test_case_never_matters(phase, lower):
     series = "".join(c for c in phase if c.isalpha())

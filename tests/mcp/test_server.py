@@ -14,7 +14,7 @@ import anyio
 from _mcpdrive import call, mcp_session
 
 EXPECTED_TOOLS = {
-    "dos_doctor", "dos_verify", "dos_arbitrate", "dos_lease_acquire", "dos_lease_release", "dos_lease_heartbeat",
+    "dos_doctor", "dos_verify", "dos_commit_audit", "dos_liveness", "dos_arbitrate", "dos_lease_acquire", "dos_lease_release", "dos_lease_heartbeat",
     "dos_lease_status",
 }
 
@@ -126,13 +126,14 @@ def test_resources_are_the_config_and_the_leases(tmp_path, dos_env) -> None:
 
 
 def _hanging_git(tmp_path: Path) -> tuple[Path, Path]:
-    """A real `git` executable early on PATH that blocks until FLAG is deleted."""
+    """A real `git` executable early on PATH that blocks until FLAG is deleted; it logs its pid."""
     bin_dir = tmp_path / "fakebin"
     bin_dir.mkdir()
     flag = tmp_path / "git-hangs"
     flag.write_text("")
     git = bin_dir / "git"
-    git.write_text(f"#!/bin/sh\nwhile [ -e '{flag}' ]; do sleep 0.05; done\nexit 1\n")
+    git.write_text(f"#!/bin/sh\necho $$ >> '{tmp_path}/git-pids'\n"
+                   f"while [ -e '{flag}' ]; do sleep 0.05; done\nexit 1\n")
     git.chmod(0o755)
     return bin_dir, flag
 
@@ -160,6 +161,38 @@ def test_a_hung_git_answers_a_typed_timeout_within_the_deadline(repo, tmp_path, 
     assert "800 ms" in data["reason"] and data["interpretation"].startswith("NO VERDICT")
     assert elapsed < 30, "the call waited for git instead of its deadline"  # git never returns by itself
     assert n_tools >= len(EXPECTED_TOOLS)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_verify_kills_its_hung_git_soon_after_the_deadline(repo, tmp_path, dos_env) -> None:
+    """dos_verify answers STALLED at its deadline, and the git it started does not outlive it for long."""
+    repo.commit("AUTH: AUTH1 x")
+    bin_dir, flag = _hanging_git(tmp_path)
+    env = dos_env({"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "DOS_MCP_TOOL_DEADLINE_MS": "500"})
+
+    async def go():
+        async with mcp_session(repo.path, env=env) as s:
+            res = await call(s, "dos_verify", plan="AUTH", phase="AUTH1")
+            pids = [int(p) for p in (tmp_path / "git-pids").read_text().split()]
+            for _ in range(300):  # the kill lands ~1 s past the deadline; the server must still be up
+                if not any(_alive(p) for p in pids):
+                    break
+                await anyio.sleep(0.1)
+            return res, pids, [p for p in pids if _alive(p)]
+
+    try:
+        (err, data), pids, survivors = anyio.run(go)
+    finally:
+        flag.unlink()
+    assert err and data["verdict"] == "STALLED" and data["tool"] == "dos_verify"
+    assert pids and not survivors, "the hung git was left running"
 
 
 def test_deadline_zero_waits_for_the_answer(repo, tmp_path, dos_env) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dos.mcp.args import Param
+from dos.mcp.args import BadArgument, Param
 from dos.mcp.registry import MODE, tool
 
 @tool("dos_verify",
@@ -80,4 +80,90 @@ def arbitrate(call) -> dict[str, Any]:
         who = ", ".join(f"{h['holder']} (fence {h['fence']})" for h in out["held_by"])
         out["interpretation"] = (f"BUSY: {decision.reason}" + (f"; held by {who}" if who else "")
                                  + ". Pick another lane or wait.")
+    return out
+
+
+@tool("dos_commit_audit",
+      "Does a commit's subject match its own diff? OK (witnessed), CLAIM_UNWITNESSED (the subject claims "
+      "what the diff did not do) or ABSTAIN. A range A..B audits every commit in it, with totals.",
+      Param("ref", "string", "a commit (default HEAD) or a range A..B", default="HEAD"),
+      Param("docs_ok", "boolean", "accept a doc-only diff for a code claim", default=False))
+def commit_audit(call) -> dict[str, Any]:
+    from dos.kernel.commit_audit import Sweep
+    from dos.truth_audit import safe_audit
+
+    a = call.args
+    ref = a["ref"].strip() or "HEAD"
+    verdicts = safe_audit(call.workspace.root, ref, docs_ok=a["docs_ok"], timeout=call.git_timeout_s)
+    if ".." not in ref:
+        v = verdicts[0]
+        out = v.to_dict()
+        out["interpretation"] = _audit_hint(v.verdict, v.sha, v.reason)
+        return out
+    sweep = Sweep(tuple(verdicts)).to_dict()
+    bad = sweep["unwitnessed_shas"]
+    return {"ref": ref, "commits": [v.to_dict() for v in verdicts], "sweep": sweep,
+            "interpretation": (f"{len(bad)} of {sweep['checkable']} checkable commit(s) claim what their diff "
+                               f"does not show ({', '.join(bad[:5])}); do not count those as shipped."
+                               if bad else f"all {sweep['checkable']} checkable commit(s) are witnessed by "
+                               f"their diffs ({sweep['abstained']} made no checkable claim).")}
+
+
+def _audit_hint(verdict: str, sha: str, reason: str) -> str:
+    if verdict == "OK":
+        return f"WITNESSED: commit {sha}'s diff backs its subject ({reason})."
+    if verdict == "CLAIM_UNWITNESSED":
+        return (f"UNWITNESSED: commit {sha}'s subject claims more than its diff shows ({reason}); "
+                f"do not treat it as done until the change is really there.")
+    return f"ABSTAIN: commit {sha}'s subject makes no checkable claim; judge it by dos_verify instead."
+
+
+@tool("dos_liveness",
+      "Is a run ADVANCING, SPINNING or STALLED? Judged from commits since its start SHA, its lease's "
+      "events and heartbeats (same verdict as `dos liveness --json`).",
+      Param("run_id", "string", "the run's id (RID-...); its time is the run's start", required=True),
+      Param("start_sha", "string", "count commits since this SHA", default=""),
+      Param("lease_id", "string", "the lease whose events count", default=""),
+      Param("lane", "string", "with loop_ts: the lease whose events count", default=""),
+      Param("loop_ts", "string", "with lane: the lease's loop timestamp", default=""),
+      Param("last_heartbeat_age_ms", "integer", "override the heartbeat age", nullable=True, minimum=0),
+      Param("grace_ms", "integer", "too-young window (default 30 min)", nullable=True, minimum=0),
+      Param("spin_ms", "integer", "heartbeat freshness window (default 15 min)", nullable=True, minimum=0),
+      Param("now_ms", "integer", "evaluate at this epoch ms (default: now)", nullable=True, minimum=0),
+      Param("probe_process", "boolean", "probe the lease holder's process (only ever demotes)", default=True))
+def liveness(call) -> dict[str, Any]:
+    import time
+
+    from dos.cli.time import _find_lease, evidence_for
+    from dos.kernel.liveness import LivenessPolicy, classify
+
+    from dos.errors import GitError
+    from dos.kernel.runid import ts_ms_of
+
+    a = call.args
+    if ts_ms_of(a["run_id"]) is None:
+        raise BadArgument(call.tool, "run_id", "is not a run id (RID- + 15 uppercase base-32 chars); "
+                                               "mint one with `dos run-id mint PROCESS`")
+    base = LivenessPolicy()
+    policy = LivenessPolicy(grace_ms=base.grace_ms if a["grace_ms"] is None else a["grace_ms"],
+                            spin_ms=base.spin_ms if a["spin_ms"] is None else a["spin_ms"])
+    with call.store() as st:
+        now = a["now_ms"] if a["now_ms"] is not None else time.time_ns() // 1_000_000
+        lease = _find_lease(st, lease_id=a["lease_id"], lane=a["lane"], loop_ts=a["loop_ts"], run_id=a["run_id"])
+        try:
+            ev = evidence_for(st, call.workspace.root, run_id=a["run_id"], now=now, start_sha=a["start_sha"],
+                              lease=lease, heartbeat_age=a["last_heartbeat_age_ms"], proc=a["probe_process"])
+        except GitError as exc:
+            if a["start_sha"] and "start-sha" in str(exc):
+                raise BadArgument(call.tool, "start_sha", f"is not a commit in {call.workspace.root}; "
+                                                          f"pass the SHA the run started from") from None
+            raise
+    v = classify(ev, policy)
+    out = v.to_dict()
+    out["lease_id"] = lease.lease_id if lease is not None else None
+    out["interpretation"] = {
+        "ADVANCING": "ADVANCING: the run is making progress (or is too young to judge); leave it alone.",
+        "SPINNING": "SPINNING: alive but no commits or lease events in its grace window; nudge or re-scope it.",
+        "STALLED": "STALLED: no fresh heartbeat or its process is gone; its lane may be reclaimed.",
+    }[str(v.verdict)] + f" ({v.reason})"
     return out

@@ -13,7 +13,6 @@ from typing import Any
 from dos import git
 from dos.config import Config
 from dos.errors import UsageError
-from dos.kernel.registry import completed_rows, registry_candidates
 from dos.kernel.stamp import Convention, StampMatcher
 from dos.kernel.verify import Commit, GrepScan, ShipVerdict, interpret, not_shipped
 
@@ -57,6 +56,8 @@ def _registry_rung(root: Path, cfg: Config, plan: str, phase: str, target: str,
         text = state_path(root, cfg).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return None
+    from dos.kernel.registry import completed_rows, registry_candidates
+
     for row in registry_candidates(completed_rows(text), plan, phase):
         if git.is_ancestor(root, row.commit_sha.strip(), target, timeout=timeout):
             return ShipVerdict(plan, phase, True, "registry", row.commit_sha.strip()[:12],

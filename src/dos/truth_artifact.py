@@ -10,8 +10,6 @@ from pathlib import Path
 
 from dos import git
 from dos.config import Config
-from dos.kernel.plans import artifact_decision, id_map, markdown_rows, named_files, phase_section
-from dos.kernel.stamp import Convention, StampMatcher
 from dos.kernel.verify import ShipVerdict
 
 MAX_DOC_BYTES = 2_000_000
@@ -31,6 +29,8 @@ def plan_docs(root: Path, cfg: Config) -> list[tuple[str, str]]:
 
 def find_plan_doc(docs: list[tuple[str, str]], plan: str, phase: str) -> tuple[str, str] | None:
     """The doc for PLAN: by its ``id:`` line, else the first doc declaring PLAN PHASE."""
+    from dos.kernel.plans import id_map, markdown_rows
+
     ids = id_map(docs)
     path = ids.get(plan) or ids.get(plan.upper())
     if path is not None:
@@ -45,7 +45,13 @@ def find_plan_doc(docs: list[tuple[str, str]], plan: str, phase: str) -> tuple[s
 def artifact_rung(root: Path, cfg: Config, plan: str, phase: str, target: str, *,
                   timeout: float | None = None) -> ShipVerdict | None:
     """A grep-artifact ship, or None when no plan doc names files for the phase or none was touched."""
-    doc = find_plan_doc(plan_docs(root, cfg), plan, phase)
+    docs = plan_docs(root, cfg)
+    if not docs:
+        return None
+    from dos.kernel.plans import artifact_decision, named_files, phase_section
+    from dos.kernel.stamp import Convention, StampMatcher
+
+    doc = find_plan_doc(docs, plan, phase)
     if doc is None:
         return None
     section = phase_section(doc[1], plan, phase)

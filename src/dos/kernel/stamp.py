@@ -116,6 +116,12 @@ class StampMatcher:
 
     def __init__(self, series: str, phase: str, conv: Convention = GENERIC) -> None:
         self.series, self.phase, self.conv = series, phase, conv
+        self._built = False
+
+    def _build(self) -> None:
+        """Compile the passes on first use: a history with no candidate never needs them."""
+        series, phase, conv = self.series, self.phase, self.conv
+        self._built = True
         variants = phase_variants(series, phase)
         p_alt = _alt(variants)
         s_alt = re.escape(series)
@@ -174,9 +180,13 @@ class StampMatcher:
 
     # ----------------------------------------------------------------- predicates
     def is_bookkeeping(self, subject: str) -> bool:
+        if not self._built:
+            self._build()
         return bool(self._bookkeeping.match(subject))
 
     def is_summary(self, subject: str) -> bool:
+        if not self._built:
+            self._build()
         return bool(self._summary.match(subject))
 
     def _progress_only(self, subject: str, end: int) -> bool:
@@ -188,6 +198,8 @@ class StampMatcher:
     # ----------------------------------------------------------------- the passes
     def match(self, subject: str, body: str = "") -> Match | None:
         """The strongest pass that says this commit stamps the phase, or None."""
+        if not self._built:
+            self._build()
         summary = self.is_summary(subject)
         if not summary and not self._quick.search(subject):
             return None

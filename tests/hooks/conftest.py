@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from dos.config import Workspace, load_config
-from dos.hooks.runner import main as hook_main
+from dos.hooks.fast import main as hook_main
 from dos.kernel.lanes import LaneRequest
 from dos.kernel.lease import Op
 from dos.store import open_store
@@ -41,7 +41,7 @@ class HookResult:
 
 def call_hook(verb: str, payload: Any, *, dialect: str = "claude-code", extra: tuple[str, ...] = (),
               raw: str | None = None, env: dict[str, str] | None = None) -> HookResult:
-    """Run the hook entry point in-process, exactly as ``dos-hook VERB --dialect DIALECT`` would."""
+    """Run the hook entry point in-process (fast path, then full), as ``dos-hook VERB --dialect DIALECT`` does."""
     out, err = io.StringIO(), io.StringIO()
     stdin = io.StringIO(raw if raw is not None else json.dumps(payload))
     code = hook_main([verb, "--dialect", dialect, *extra], stdin, out, err, env)

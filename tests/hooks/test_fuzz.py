@@ -20,6 +20,7 @@ from conftest import DOS_TOML, hold
 from tests_support import hook_env
 
 from dos.hooks import HOSTS
+from dos.hooks.fast import allows
 from dos.hooks.runner import main as hook_main
 
 EVENTS = ["PreToolUse", "PostToolUse", "Stop", "SubagentStop", "BeforeTool", "AfterTool", "AfterAgent",
@@ -110,12 +111,22 @@ def test_ten_thousand_payloads_in_process(fuzz_ws: Path) -> None:
     for i in range(10_000):
         verb = r.choice(["pretool", "posttool", "stop"])
         host = r.choice(HOSTS)
+        text = payload(r, fuzz_ws)
         out, err = io.StringIO(), io.StringIO()
-        code = hook_main([verb, "--dialect", host], io.StringIO(payload(r, fuzz_ws)), out, err)
+        code = hook_main([verb, "--dialect", host], io.StringIO(text), out, err)
         try:
             check(out.getvalue(), err.getvalue(), code, host)
+            if verb == "pretool" and _fast_allows([verb, "--dialect", host], text):
+                assert (code, out.getvalue()) == (0, ""), "the fast path allowed what the full path did not"
         except AssertionError as exc:
             raise AssertionError(f"case {i} ({verb} {host}): {exc}") from None
+
+
+def _fast_allows(argv: list[str], text: str) -> bool:
+    try:
+        return allows(argv, text, {})
+    except Exception:  # the fast path may give up by raising; the full path then decides
+        return False
 
 
 def test_two_hundred_payloads_through_real_processes(fuzz_ws: Path) -> None:

@@ -6,9 +6,10 @@ import sys
 
 
 def main() -> int:
-    from dos.hooks.runner import main as run_main
+    """Try the fast ALLOW first; anything it cannot settle runs the full hook."""
+    from dos.hooks.fast import main as fast_main
 
-    return run_main()
+    return fast_main()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+TYPE_CHECKING = False  # typing costs start-up time on the hook path
+
+if TYPE_CHECKING:
+    from typing import Any
 
 CACHE_REL = os.path.join(".dos", "cache", "hooks-settings.json")
 VERSION = 1

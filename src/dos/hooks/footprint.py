@@ -7,7 +7,11 @@ small table of known readers and writers. Anything we cannot read is unknown.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+TYPE_CHECKING = False  # typing costs start-up time on the hook path
+
+if TYPE_CHECKING:
+    from typing import Any
 
 PATH_KEYS = ("file_path", "path", "notebook_path", "filePath", "absolute_path", "target_file",
              "TargetFile", "AbsolutePath", "file")

@@ -13,6 +13,7 @@ from typing import Any, Mapping, TextIO
 
 from dos.hooks import HOSTS, dialect
 from dos.hooks.event import NOTHING, POST, PRE, STOP, HookEvent, Rendered
+from dos.hooks.fast import resolve_root, walk_up
 
 VERBS = ("pretool", "posttool", "stop")
 MAX_PAYLOAD = 8 * 1024 * 1024
@@ -163,29 +164,4 @@ def _failed(exc: BaseException, host: str, event: HookEvent | None, policy: str,
         return "", 2, verdict.reason + "\n"
 
 
-def resolve_root(explicit: str, event_cwd: str, env: Mapping[str, str]) -> str:
-    """--workspace, else the event's cwd (walked up to dos.toml or .git), else DISPATCH_WORKSPACE, else cwd."""
-    if explicit:
-        return os.path.realpath(explicit)
-    if event_cwd and os.path.isabs(event_cwd) and os.path.isdir(event_cwd):
-        return walk_up(os.path.realpath(event_cwd))
-    if env.get("DISPATCH_WORKSPACE"):
-        return os.path.realpath(env["DISPATCH_WORKSPACE"])
-    return walk_up(os.path.realpath(os.getcwd()))
-
-
-def walk_up(start: str) -> str:
-    """The nearest ancestor of START holding dos.toml, else holding .git, else START."""
-    for marker in ("dos.toml", ".git"):
-        here = start
-        while True:
-            if os.path.exists(os.path.join(here, marker)):
-                return here
-            parent = os.path.dirname(here)
-            if parent == here:
-                break
-            here = parent
-    return start
-
-
-__all__ = ["main", "run", "parse_argv", "read_payload", "resolve_root", "POST", "PRE", "STOP"]
+__all__ = ["main", "run", "parse_argv", "read_payload", "resolve_root", "walk_up", "POST", "PRE", "STOP"]

@@ -1,0 +1,193 @@
+"""The hook's fast path: settle the common ALLOW with one read of the leases table and nothing else.
+
+It imports only json, the C sqlite module and the footprint reader. It answers ALLOW (no
+output, exit 0) only when that is certain: a read, or writes that no unexpired lease of
+another session could reach (a conservative prefix test, a superset of the tree algebra's
+collisions). Anything else, including any fault here, goes to the full path in ``runner``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+PRE_EVENTS = {"claude-code": ("PreToolUse",), "codex": ("PreToolUse",), "gemini": ("BeforeTool",),
+              "antigravity": ("PreToolUse", "preToolUse"), "cursor": ("preToolUse",)}
+GLOB = "*?[{"
+SELF_MODIFY_ROOT = "src/dos"  # every self-modify candidate lives under it (a test pins this)
+
+
+def main(argv: list[str] | None = None, stdin=None, stdout=None, stderr=None, env=None) -> int:
+    """``dos-hook``: try the fast ALLOW, else run the full hook on the same input."""
+    import io
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    env = os.environ if env is None else env
+    try:
+        raw = (sys.stdin if stdin is None else stdin).read()
+    except (OSError, UnicodeDecodeError, ValueError):
+        raw = ""
+    try:
+        if allows(argv, raw, env):
+            return 0
+    except Exception:  # noqa: BLE001 - the full path decides (and owns the fail policy)
+        pass
+    from dos.hooks.runner import main as full
+
+    return full(argv, io.StringIO(raw), stdout, stderr, env)
+
+
+def allows(argv: list[str], raw: str, env) -> bool:
+    """True when this pretool call is certainly allowed; False means 'ask the full path'."""
+    opts = _flags(argv)
+    if opts is None or not raw or len(raw) > 1_000_000 or env.get("DOS_FENCE") or env.get("DOS_STORE_URL"):
+        return False
+    import json
+
+    payload = json.loads(raw)
+    host = opts["dialect"]
+    if not isinstance(payload, dict) or payload.get("hook_event_name") not in PRE_EVENTS[host]:
+        return False
+    if "dos_fence" in payload or payload.get("tool_response") is not None:
+        return False
+    tool, tool_input = payload.get("tool_name"), payload.get("tool_input")
+    session = opts["session"] or payload.get("conversation_id" if host == "cursor" else "session_id") or ""
+    cwd = payload.get("cwd") or ""
+    if host == "cursor" and not cwd:
+        roots = payload.get("workspace_roots")
+        cwd = roots[0] if isinstance(roots, list) and roots else ""
+    if not isinstance(tool, str) or not tool or not isinstance(session, str) or not isinstance(cwd, str):
+        return False
+    from dos.hooks.footprint import footprint
+
+    written = footprint(tool, tool_input)
+    if written is None:
+        return False
+    if not written:
+        return True
+    root = resolve_root(opts["workspace"], cwd, env)
+    from dos.hooks.cache import load_settings
+
+    settings = load_settings(root)
+    if settings.store_url or settings.auto_acquire:
+        return False
+    paths = []
+    base = cwd if os.path.isabs(cwd) else root
+    for p in written:
+        if p == "~" or p.startswith("~/"):
+            return False
+        rel = _relative(p if os.path.isabs(p) else os.path.join(base, p), root)
+        if rel is None or rel == "" or _near(rel, SELF_MODIFY_ROOT):
+            return False
+        paths.append(rel.casefold())
+    return _no_foreign_lease_near(settings.store_path, paths, session, env.get("DOS_HOLDER", "").strip())
+
+
+def _flags(argv: list[str]) -> dict[str, str] | None:
+    opts = {"verb": "", "dialect": "claude-code", "workspace": "", "session": ""}
+    names = {"--dialect": "dialect", "--workspace": "workspace", "--session-id": "session"}
+    i = 0
+    while i < len(argv):
+        key, eq, value = argv[i].partition("=")
+        if key in names:
+            if not eq:
+                if i + 1 >= len(argv):
+                    return None
+                i += 1
+                value = argv[i]
+            opts[names[key]] = value
+        elif argv[i] == "pretool" and not opts["verb"]:
+            opts["verb"] = "pretool"
+        else:
+            return None
+        i += 1
+    return opts if opts["verb"] and opts["dialect"] in PRE_EVENTS else None
+
+
+def resolve_root(explicit: str, event_cwd: str, env) -> str:
+    """--workspace, else the event's cwd (walked up to dos.toml or .git), else DISPATCH_WORKSPACE, else cwd."""
+    if explicit:
+        return os.path.realpath(explicit)
+    if event_cwd and os.path.isabs(event_cwd) and os.path.isdir(event_cwd):
+        return walk_up(os.path.realpath(event_cwd))
+    if env.get("DISPATCH_WORKSPACE"):
+        return os.path.realpath(env["DISPATCH_WORKSPACE"])
+    return walk_up(os.path.realpath(os.getcwd()))
+
+
+def walk_up(start: str) -> str:
+    """The nearest ancestor of START holding dos.toml, else holding .git, else START."""
+    for marker in ("dos.toml", ".git"):
+        here = start
+        while True:
+            if os.path.exists(os.path.join(here, marker)):
+                return here
+            parent = os.path.dirname(here)
+            if parent == here:
+                break
+            here = parent
+    return start
+
+
+def _canon(text: str) -> str | None:
+    parts: list[str] = []
+    for seg in text.replace("\\", "/").split("/"):
+        if seg in ("", "."):
+            continue
+        if seg == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(seg)
+    return "/".join(parts)
+
+
+def _relative(absolute: str, root: str) -> str | None:
+    a, r = _canon(absolute), _canon(root)
+    if a is None or r is None:
+        return None
+    if a == r:
+        return ""
+    return a[len(r) + 1:] if a.startswith(r + "/") or r == "" else None
+
+
+def _near(a: str, b: str) -> bool:
+    """Could paths A and B overlap? (one is a string prefix of the other, case-folded)"""
+    a, b = a.casefold(), b.casefold()
+    return a.startswith(b) or b.startswith(a)
+
+
+def _prefix(entry: str) -> str:
+    cut = min((entry.find(c) for c in GLOB if c in entry), default=len(entry))
+    canon = _canon(entry[:cut])
+    return "" if canon is None else canon.casefold()
+
+
+def _no_foreign_lease_near(store_path: str, paths: list[str], session: str, holder: str) -> bool:
+    if not os.path.exists(store_path):
+        return True
+    import json
+    import time
+
+    import _sqlite3
+
+    quoted = store_path.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    conn = _sqlite3.connect(f"file:{quoted}?mode=ro", uri=True, timeout=5.0)
+    try:
+        rows = conn.execute("SELECT tree, holder, session, heartbeat_ms + ttl_ms FROM leases").fetchall()
+    finally:
+        conn.close()
+    now = time.time_ns() // 1_000_000
+    for tree, l_holder, l_session, expires in rows:
+        if expires <= now:
+            continue
+        if (session and l_session) and l_session == session:
+            continue
+        if not (session and l_session) and ((holder and l_holder == holder) or (session and l_holder == session)):
+            continue
+        for entry in json.loads(tree):
+            p = _prefix(entry)
+            if any(not p or q.startswith(p) or p.startswith(q) for q in paths):
+                return False
+    return True

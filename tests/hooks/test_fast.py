@@ -1,0 +1,70 @@
+"""The fast ALLOW path: certain allows only, the same answers as the full path, a short import list."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import call_hook, hold
+from tests_support import hook_env
+
+from dos.hooks.fast import SELF_MODIFY_ROOT, allows
+from dos.kernel.admission import SELF_MODIFY_FILES
+
+
+def edit(ws: Path, rel: str, session: str = "sess-A", tool: str = "Edit") -> str:
+    return json.dumps({"session_id": session, "cwd": str(ws), "hook_event_name": "PreToolUse", "tool_name": tool,
+                       "tool_input": {"file_path": str(ws / rel)}})
+
+
+def test_fast_path_allows_only_what_the_full_path_allows(ws: Path) -> None:
+    argv = ["pretool"]
+    assert allows(argv, edit(ws, "src/app.py"), {}) is True
+    assert allows(argv, edit(ws, "docs/guide.md"), {}) is False
+    assert call_hook("pretool", json.loads(edit(ws, "docs/guide.md"))).code == 2
+    assert allows(argv, edit(ws, "other/new.txt"), {}) is True
+    assert allows(argv, edit(ws, "docs/guide.md", tool="Read"), {}) is True
+    assert allows(argv, edit(ws, "docs/guide.md", session="sess-B"), {}) is True
+
+
+def test_fast_path_hands_anything_uncertain_to_the_full_path(ws: Path) -> None:
+    bash = json.dumps({"session_id": "sess-A", "cwd": str(ws), "hook_event_name": "PreToolUse",
+                       "tool_name": "Bash", "tool_input": {"command": "make"}})
+    assert allows(["pretool"], bash, {}) is False
+    assert allows(["posttool"], edit(ws, "src/app.py"), {}) is False
+    assert allows(["pretool", "--debug"], edit(ws, "src/app.py"), {}) is False
+    assert allows(["pretool"], edit(ws, "src/app.py"), {"DOS_FENCE": "3"}) is False
+    assert allows(["pretool"], edit(ws, "src/dos/kernel/x.py"), {}) is False
+    assert allows(["pretool"], json.dumps({"session_id": "s", "cwd": str(ws), "hook_event_name": "PreToolUse",
+                                           "tool_name": "Write", "tool_input": {"file_path": "/etc/x"}}), {}) is False
+
+
+
+def test_an_expired_lease_of_another_session_does_not_block(repo) -> None:
+    from conftest import DOS_TOML
+
+    repo.write("dos.toml", DOS_TOML)
+    hold(repo.path, "docs", "agentB", "sess-B", ttl_ms=1)
+    import time
+
+    time.sleep(0.01)
+    assert allows(["pretool"], edit(repo.path, "docs/guide.md"), {}) is True
+
+
+def test_every_self_modify_file_lives_under_the_fast_paths_guard() -> None:
+    """The fast path defers anything under src/dos; the kernel's list must stay inside it."""
+    assert all(p.startswith(SELF_MODIFY_ROOT + "/") for p in SELF_MODIFY_FILES)
+
+
+def test_fast_allow_imports_no_heavy_modules(ws: Path) -> None:
+    """With the config cache warm, the common allow loads no CLI, dataclasses, typing, sqlite3 wrapper or store."""
+    assert allows(["pretool"], edit(ws, "src/app.py"), {}) is True  # warms .dos/cache
+    probe = ("import sys, io; sys.stdin = io.StringIO(sys.argv[1]); from dos.hooks.fast import main; "
+             "code = main(['pretool']); heavy = sorted(m for m in sys.modules if m in "
+             "('argparse', 'dataclasses', 'typing', 'sqlite3', 'pathlib', 'dos.store', 'dos.config', "
+             "'dos.cli', 'rich', 'psycopg', 'mcp', 'dos.hooks.runner')); print(code, heavy)")
+    got = subprocess.run([sys.executable, "-c", probe, edit(ws, "src/app.py")], capture_output=True, text=True,
+                         cwd=ws, env=hook_env(), timeout=60)
+    assert got.stdout.strip() == "0 []", got.stdout + got.stderr

@@ -82,8 +82,16 @@ def _grep_rung(root: Path, cfg: Config, plan: str, phase: str, target: str,
     return scan.verdict()
 
 
-def commit_audit(root: Path, cfg: Config, ref: str = "HEAD", **kw: Any):
-    """Does each commit's subject match its own diff? (see dos.truth_audit)."""
-    from dos.truth_audit import audit
+def commit_audit(root: Path, cfg: Config, ref: str = "HEAD", *, docs_ok: bool = False,
+                 timeout: float | None = None) -> Any:
+    """Audit REF: one commit's AuditVerdict, or for a range ``A..B`` a Sweep (``.verdicts``, ``.to_dict()``).
 
-    return audit(root, ref, **kw)
+    GitError (exit 2) when the ref or range cannot be read.
+    """
+    from dos.kernel.commit_audit import Sweep
+    from dos.truth_audit import safe_audit
+
+    verdicts = safe_audit(root, ref, docs_ok=docs_ok, timeout=timeout)
+    if ".." in ref:
+        return Sweep(tuple(verdicts))
+    return verdicts[0]

@@ -132,3 +132,26 @@ def test_deep_ship_is_found(deep_repo, run_dos):
 def test_deep_not_shipped(deep_repo, run_dos):
     path, _ = deep_repo
     assert run_dos("verify", "AUTH", "AUTH10", cwd=path).returncode == 1
+
+
+def test_output_renderers(repo, run_dos):
+    sha = repo.commit("AUTH1: ship login")
+    plain = run_dos("verify", "AUTH", "AUTH1", "--output", "plain", cwd=repo.path)
+    assert plain.returncode == 0 and plain.stdout == f"AUTH AUTH1 has shipped: a commit stamped with it ({sha[:7]}).\n"
+    js = run_dos("verify", "AUTH", "AUTH2", "--output", "json", cwd=repo.path)
+    assert js.returncode == 1 and json.loads(js.stdout)["shipped"] is False
+    bad = run_dos("verify", "AUTH", "AUTH1", "--output", "xml", cwd=repo.path)
+    assert bad.returncode == 2 and bad.stderr == "error: unknown renderer 'xml'; known: text, json, plain\n"
+
+
+def test_library_commit_audit(repo):
+    """dos.truth.commit_audit: one verdict for a ref, a Sweep for a range."""
+    from dos.config import Config
+    from dos.truth import commit_audit
+
+    base = repo.commit("init", {"src/a.py": "1\n"})
+    repo.commit("fix: crash", {"README.md": "x\n"})
+    one = commit_audit(repo.path, Config())
+    assert one.to_dict()["verdict"] == "CLAIM_UNWITNESSED"
+    sweep = commit_audit(repo.path, Config(), f"{base}..HEAD")
+    assert sweep.to_dict()["unwitnessed"] == 1 and len(sweep.verdicts) == 1

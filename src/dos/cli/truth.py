@@ -15,6 +15,7 @@ def configure_verify(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ref", help="judge the history of REF instead of HEAD")
     p.add_argument("--json", action="store_true", help="print the verdict as JSON")
     p.add_argument("--explain", action="store_true", help="add a one-line interpretation")
+    p.add_argument("--output", metavar="NAME", help="renderer: text, json or plain (overrides --json)")
     p.add_argument("--timeout", type=float, default=None, help="give up (exit 2) after this many seconds")
 
 
@@ -28,11 +29,33 @@ def _colored_line(v) -> str:
     return f"{paint(token, 'green' if v.shipped else 'red')} {head} {paint('(via ' + via, color)}"
 
 
+def _plain(v) -> str:
+    """One plain-English sentence for the verdict."""
+    if v.shipped:
+        how = {"registry": "a run-registry row whose commit is in history", "grep-artifact":
+               "a commit that touched the files the plan names"}.get(v.source, "a commit stamped with it")
+        return f"{v.plan} {v.phase} has shipped: {how} ({v.sha})."
+    if v.source == "reverted":
+        return f"{v.plan} {v.phase} has not shipped: commit {v.sha} stamped it but {v.reverted_by} reverted it."
+    if v.sha:
+        return f"{v.plan} {v.phase} has not shipped: only a mention in commit {v.sha}, which is not a ship."
+    return f"{v.plan} {v.phase} has not shipped: nothing in this history stamps it."
+
+
 def run_verify(args: argparse.Namespace, ctx) -> int:
     from dos.truth import interpret, verify
 
+    renderer = args.output or ("json" if args.json else "text")
+    if renderer not in ("text", "json", "plain"):
+        from dos.errors import UsageError
+
+        raise UsageError(f"unknown renderer {renderer!r}; known: text, json, plain")
     v = verify(ctx.workspace.root, ctx.config, args.plan, args.phase, ref=args.ref, timeout=args.timeout)
-    if args.json:
+    if renderer == "plain":
+        sys.stdout.write(_plain(v) + "\n")
+        if args.explain:
+            sys.stdout.write(interpret(v) + "\n")
+    elif renderer == "json":
         d = v.to_dict()
         if args.explain:
             d["interpretation"] = interpret(v)

@@ -58,11 +58,31 @@ def _registry_rung(root: Path, cfg: Config, plan: str, phase: str, target: str,
         return None
     from dos.kernel.registry import completed_rows, registry_candidates
 
+    expected = None
     for row in registry_candidates(completed_rows(text), plan, phase):
+        if row.doc_path.strip():
+            if expected is None:
+                expected = _expected_doc(root, cfg, plan)
+            if expected and not _same_doc(row.doc_path, expected):
+                continue  # a row for a same-named phase of another plan doc
         if git.is_ancestor(root, row.commit_sha.strip(), target, timeout=timeout):
             return ShipVerdict(plan, phase, True, "registry", row.commit_sha.strip()[:12],
                                f"registry row {row.plan} {row.phase} done at {row.commit_sha.strip()[:12]}")
     return None
+
+
+def _expected_doc(root: Path, cfg: Config, plan: str) -> str:
+    """The plan doc whose ``id:`` is PLAN ('' if none), for the registry collision guard."""
+    from dos.kernel.plans import id_map
+    from dos.truth_artifact import plan_docs
+
+    ids = id_map(plan_docs(root, cfg))
+    return ids.get(plan) or ids.get(plan.upper()) or ""
+
+
+def _same_doc(a: str, b: str) -> bool:
+    na, nb = (p.strip().replace("\\", "/").lstrip("./") for p in (a, b))
+    return na == nb or na.rsplit("/", 1)[-1] == nb.rsplit("/", 1)[-1]
 
 
 def _grep_rung(root: Path, cfg: Config, plan: str, phase: str, target: str,

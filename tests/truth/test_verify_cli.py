@@ -155,3 +155,14 @@ def test_library_commit_audit(repo):
     assert one.to_dict()["verdict"] == "CLAIM_UNWITNESSED"
     sweep = commit_audit(repo.path, Config(), f"{base}..HEAD")
     assert sweep.to_dict()["unwitnessed"] == 1 and len(sweep.verdicts) == 1
+
+
+def test_registry_row_for_another_plan_doc_is_skipped(repo, run_dos):
+    """Two plans may share a phase name; a row naming the other plan's doc is not this ship."""
+    real = repo.commit("plans", {"docs/auth-plan.md": "id: AUTH\n", "docs/old/auth2-plan.md": "id: OLDAUTH\n"})
+    row = ("recently_completed:\n  - plan: AUTH\n    phase: AUTH7\n    status: done\n"
+           f"    commit_sha: {real}\n    doc_path: {{}}\n")
+    repo.write("dos.state.yaml", row.format("docs/old/auth2-plan.md"))
+    assert run_dos("verify", "AUTH", "AUTH7", cwd=repo.path).returncode == 1
+    repo.write("dos.state.yaml", row.format("./docs/auth-plan.md"))
+    assert run_dos("verify", "AUTH", "AUTH7", cwd=repo.path).returncode == 0

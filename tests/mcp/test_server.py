@@ -14,7 +14,8 @@ import anyio
 from _mcpdrive import call, mcp_session
 
 EXPECTED_TOOLS = {
-    "dos_doctor", "dos_verify", "dos_commit_audit", "dos_liveness", "dos_arbitrate", "dos_lease_acquire", "dos_lease_release", "dos_lease_heartbeat",
+    "dos_doctor", "dos_verify", "dos_commit_audit", "dos_liveness", "dos_status", "dos_refuse_reasons",
+    "dos_check_reason", "dos_arbitrate", "dos_lease_acquire", "dos_lease_release", "dos_lease_heartbeat",
     "dos_lease_status",
 }
 

@@ -67,3 +67,64 @@ def test_liveness_matches_the_cli(repo, dos_env, run_dos) -> None:
     assert stalled[1]["interpretation"].startswith("STALLED")
     assert bad_id[0] and bad_id[1]["argument"] == "run_id"
     assert bad_sha[0] and bad_sha[1]["argument"] == "start_sha"
+
+
+def test_status_digests_liveness_progress_and_region(repo, dos_env, run_dos) -> None:
+    """A run holding a lease: the digest's liveness is the CLI's verdict and its region is that lease."""
+    repo.write("dos.toml", '[lanes]\nconcurrent = ["src"]\nexclusive = ["global"]\n'
+                           '[lanes.trees]\nsrc = ["src/**"]\nglobal = ["**/*"]\n')
+    start = repo.commit("start")
+    minted = json.loads(run_dos("run-id", "mint", "worker", cwd=repo.path).stdout)
+    rid = minted["run_id"]
+    later = minted["ts_ms"] + 3_600_000
+
+    async def go():
+        async with mcp_session(repo.path, env=dos_env()) as s:
+            got = await call(s, "dos_lease_acquire", holder="w", lane="src", run_id=rid, ttl_s=86_400)
+            st = await call(s, "dos_status", run_id=rid, start_sha=start, now_ms=later)
+            return got[1], st
+
+    got, (err, st) = anyio.run(go)
+    assert not err and st["schema"] == "dos.status/1" and st["run_id"] == rid
+    cli = json.loads(run_dos("liveness", "--run-id", rid, "--start-sha", start, "--now-ms", str(later),
+                             "--json", cwd=repo.path).stdout)
+    assert st["liveness"] == {"verdict": cli["verdict"], "reason": cli["reason"]}
+    assert st["progress"]["commits_since_start"] == cli["evidence"]["commits_since_start"] == 0
+    assert st["progress"]["lease_events_since"] == cli["evidence"]["journal_events_since"]
+    assert st["region"]["lease_id"] == got["lease_id"] and st["region"]["fence"] == got["fence"]
+    assert st["region"]["tree"] == ["src/**"] and st["region"]["live"] is True
+    assert st["liveness"]["verdict"] == "STALLED" and "lane src" in st["resume"]  # beat is an hour old
+
+
+def test_reason_registry_tools_follow_the_workspace_config(tmp_path, dos_env) -> None:
+    """Custom reasons join the built-ins; morphology rules classify unknown tokens; unknowns are UNCLASSIFIED."""
+    from dos.config import load_config
+    from dos.kernel.reasons import build_registry
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "dos.toml").write_text(
+        '[reasons.WAITING_ON_VENDOR]\ncategory = "OPERATOR_GATE"\nsummary = "blocked on a vendor"\n'
+        'fix = "ping the vendor"\n\n[[reasons.morphology]]\nsubstring = "VENDOR"\ncategory = "OPERATOR_GATE"\n')
+
+    async def go():
+        async with mcp_session(ws, env=dos_env()) as s:
+            return [await call(s, "dos_refuse_reasons"),
+                    await call(s, "dos_check_reason", reason_class="waiting_on_vendor"),
+                    await call(s, "dos_check_reason", reason_class="LANE_DRAINED"),
+                    await call(s, "dos_check_reason", reason_class="VENDOR_SLOW"),
+                    await call(s, "dos_check_reason", reason_class="LANE_DRAINED_AGAIN"),
+                    await call(s, "dos_check_reason", reason_class="")]
+
+    listing, custom, builtin, morph, gone, empty = anyio.run(go)
+    expected = build_registry(load_config(ws).reasons.custom)
+    assert listing[1]["count"] == len(expected)
+    assert listing[1]["reasons"] == [spec.to_dict() for _t, spec in sorted(expected.items())]
+    assert custom[1]["known"] and custom[1]["reason_class"] == "WAITING_ON_VENDOR"
+    assert custom[1]["fix"] == "ping the vendor" and custom[1]["interpretation"].startswith("KNOWN")
+    assert builtin[1]["category"] == "TRUE_DRAIN" and builtin[1]["how"] == "exact"
+    assert morph[1]["known"] is False and morph[1]["category"] == "OPERATOR_GATE"
+    assert morph[1]["how"] == "morphological"
+    # the workspace's morphology replaces the built-in rules, so DRAIN no longer classifies
+    assert gone[1]["category"] == "UNCLASSIFIED" and gone[1]["interpretation"].startswith("UNCLASSIFIED")
+    assert empty[0] and empty[1]["argument"] == "reason_class"

@@ -44,6 +44,6 @@ def tool(name: str, description: str, *params: Param, read_only: bool = True):
 
 def all_tools() -> dict[str, ToolSpec]:
     """Every registered tool (importing the modules that define them)."""
-    from dos.mcp import lease_tools, tools  # noqa: F401 - registration side effect
+    from dos.mcp import lease_tools, reason_tools, tools  # noqa: F401 - registration side effect
 
     return TOOLS

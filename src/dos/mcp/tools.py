@@ -132,12 +132,27 @@ def _audit_hint(verdict: str, sha: str, reason: str) -> str:
       Param("now_ms", "integer", "evaluate at this epoch ms (default: now)", nullable=True, minimum=0),
       Param("probe_process", "boolean", "probe the lease holder's process (only ever demotes)", default=True))
 def liveness(call) -> dict[str, Any]:
+    v, lease, _now = _judge(call)
+    out = v.to_dict()
+    out["lease_id"] = lease.lease_id if lease is not None else None
+    out["interpretation"] = _LIVENESS_HINT[str(v.verdict)] + f" ({v.reason})"
+    return out
+
+
+_LIVENESS_HINT = {
+    "ADVANCING": "ADVANCING: the run is making progress (or is too young to judge); leave it alone.",
+    "SPINNING": "SPINNING: alive but no commits or lease events in its grace window; nudge or re-scope it.",
+    "STALLED": "STALLED: no fresh heartbeat or its process is gone; its lane may be reclaimed.",
+}
+
+
+def _judge(call):
+    """(LivenessVerdict, the run's lease or None, now_ms) for the call's liveness arguments."""
     import time
 
     from dos.cli.time import _find_lease, evidence_for
-    from dos.kernel.liveness import LivenessPolicy, classify
-
     from dos.errors import GitError
+    from dos.kernel.liveness import LivenessPolicy, classify
     from dos.kernel.runid import ts_ms_of
 
     a = call.args
@@ -145,25 +160,50 @@ def liveness(call) -> dict[str, Any]:
         raise BadArgument(call.tool, "run_id", "is not a run id (RID- + 15 uppercase base-32 chars); "
                                                "mint one with `dos run-id mint PROCESS`")
     base = LivenessPolicy()
-    policy = LivenessPolicy(grace_ms=base.grace_ms if a["grace_ms"] is None else a["grace_ms"],
-                            spin_ms=base.spin_ms if a["spin_ms"] is None else a["spin_ms"])
+    policy = LivenessPolicy(grace_ms=base.grace_ms if a.get("grace_ms") is None else a["grace_ms"],
+                            spin_ms=base.spin_ms if a.get("spin_ms") is None else a["spin_ms"])
     with call.store() as st:
         now = a["now_ms"] if a["now_ms"] is not None else time.time_ns() // 1_000_000
         lease = _find_lease(st, lease_id=a["lease_id"], lane=a["lane"], loop_ts=a["loop_ts"], run_id=a["run_id"])
         try:
             ev = evidence_for(st, call.workspace.root, run_id=a["run_id"], now=now, start_sha=a["start_sha"],
-                              lease=lease, heartbeat_age=a["last_heartbeat_age_ms"], proc=a["probe_process"])
+                              lease=lease, heartbeat_age=a.get("last_heartbeat_age_ms"),
+                              proc=a.get("probe_process", True))
         except GitError as exc:
             if a["start_sha"] and "start-sha" in str(exc):
                 raise BadArgument(call.tool, "start_sha", f"is not a commit in {call.workspace.root}; "
                                                           f"pass the SHA the run started from") from None
             raise
-    v = classify(ev, policy)
-    out = v.to_dict()
-    out["lease_id"] = lease.lease_id if lease is not None else None
-    out["interpretation"] = {
-        "ADVANCING": "ADVANCING: the run is making progress (or is too young to judge); leave it alone.",
-        "SPINNING": "SPINNING: alive but no commits or lease events in its grace window; nudge or re-scope it.",
-        "STALLED": "STALLED: no fresh heartbeat or its process is gone; its lane may be reclaimed.",
-    }[str(v.verdict)] + f" ({v.reason})"
-    return out
+    return classify(ev, policy), lease, now
+
+
+@tool("dos_status",
+      "One run's digest: its liveness verdict, progress evidence, the region (lease) it holds, and how to "
+      "resume it.",
+      Param("run_id", "string", "the run's id (RID-...)", required=True),
+      Param("start_sha", "string", "count commits since this SHA", default=""),
+      Param("lease_id", "string", "the run's lease (default: found by run_id, or lane + loop_ts)", default=""),
+      Param("lane", "string", "with loop_ts: the run's lane", default=""),
+      Param("loop_ts", "string", "with lane: the run's loop timestamp", default=""),
+      Param("now_ms", "integer", "evaluate at this epoch ms (default: now)", nullable=True, minimum=0))
+def status(call) -> dict[str, Any]:
+    v, lease, now = _judge(call)
+    ev = v.evidence
+    region = None
+    if lease is not None:
+        region = {"lane": lease.lane, "tree": list(lease.tree), "holder": lease.holder, "fence": lease.fence,
+                  "lease_id": lease.lease_id, "expires_ms": lease.expires_ms, "live": not lease.expired(now)}
+    if v.verdict == "ADVANCING":
+        resume = "nothing to resume: the run is advancing"
+    elif region and region["live"]:
+        resume = (f"the run still holds lane {region['lane']} (fence {region['fence']}); resume it there or "
+                  f"release the lease before another run takes the lane")
+    else:
+        resume = "no live lease: take a lane with dos_lease_acquire before resuming"
+    return {"schema": "dos.status/1", "run_id": call.args["run_id"],
+            "liveness": {"verdict": str(v.verdict), "reason": v.reason},
+            "progress": {"commits_since_start": ev.commits_since_start,
+                         "lease_events_since": ev.journal_events_since,
+                         "last_heartbeat_age_ms": ev.last_heartbeat_age_ms, "run_age_ms": ev.run_age_ms},
+            "region": region, "resume": resume,
+            "interpretation": _LIVENESS_HINT[str(v.verdict)].split(";")[0] + f"; {resume}."}

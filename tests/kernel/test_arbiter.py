@@ -243,3 +243,23 @@ class TestReferenceBugs:
         held = lease("k", "keyword", ("src/x/**",))
         d = arbitrate(req("src"), [held], TAX)
         assert d.auto_picked and d.lane == "api" and "collides" in d.reason and "busy" not in d.reason
+
+
+class TestNames:
+    def test_alias_resolves_to_declared_lane(self) -> None:
+        tax = Taxonomy(concurrent=("api",), exclusive=("global",), autopick=("api",),
+                       trees={"api": ("api/**",), "global": ("**/*",)}, aliases={"backend": "api"})
+        d = arbitrate(req("backend", "cluster"), [], tax)
+        assert (d.outcome, d.lane, d.tree) == ("acquire", "api", ("api/**",))
+        held = lease("api")
+        d = arbitrate(req("backend", "keyword", ("x/**",)), [held], tax)
+        assert d.outcome == "refuse" and d.blocking == (held.lease_id,)
+
+    def test_held_lane_matched_case_insensitively(self) -> None:
+        held = lease("SRC", tree=("src/**",))
+        d = arbitrate(req("src", "keyword", ("zzz/**",)), [held], TAX)
+        assert d.outcome == "refuse" and d.blocking == (held.lease_id,)
+
+    def test_mode_recorded_on_the_decision(self) -> None:
+        assert arbitrate(req("docs", "cluster", mode=LockMode.SHARED), [], TAX).mode is LockMode.SHARED
+        assert arbitrate(req("infra", mode=LockMode.SHARED), [], TAX).mode is LockMode.EXCLUSIVE

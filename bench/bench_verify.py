@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 from run import Case, dos_cmd, ref_cmd
@@ -25,6 +26,25 @@ def _build(path: Path, n: int) -> None:
     subprocess.run(["git", "-C", str(path), "reset", "-q", "--hard", "main"], check=True)
 
 
+# The same scan fed two ways: one streaming git pipe vs the whole log captured first.
+_WAYS = """
+import sys
+from pathlib import Path
+from dos import git
+from dos.kernel.stamp import StampMatcher
+from dos.kernel.verify import Commit, GrepScan
+way, repo = sys.argv[1], Path(sys.argv[2])
+scan = GrepScan("AUTH", "AUTH3", StampMatcher("AUTH", "AUTH3"))
+if way == "stream":
+    records = git.iter_log(repo, "HEAD", keep=scan.matcher.prefilter())
+else:
+    out = git.run_git(repo, ["log", "--format=%H%x00%s%x00%b%x1e"])
+    records = (r.lstrip("\\n").split("\\x00", 2) for r in out.split("\\x1e")[:-1])
+for sha, subject, body in records:
+    scan.feed(Commit(sha, subject, body))
+"""
+
+
 def cases(tmp: Path) -> list[Case]:
     out: list[Case] = []
     ref = ref_cmd()
@@ -42,4 +62,8 @@ def cases(tmp: Path) -> list[Case]:
                 # The reference reads only 4,000 subjects, so it may answer 1 for the deep ship.
                 out.append(Case(f"{k}: reference verify, {label}", [*ref, "verify", "AUTH", phase], cwd=repo,
                                 ok_codes=(0, 1)))
+        if n == 10_000:
+            for way in ("stream", "capture"):
+                out.append(Case(f"{k}: library scan, {way} (not shipped)",
+                                [sys.executable, "-c", _WAYS, way, str(repo)]))
     return out

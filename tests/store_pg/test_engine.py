@@ -104,10 +104,17 @@ class TestSchema:
             assert tx.execute("SELECT value FROM meta WHERE key = 'schema_version'") == [(str(SCHEMA_VERSION),)]
 
     def test_concurrent_first_use_migrates_once(self, pg_engine) -> None:
-        """Eight engines racing to create one workspace's schema all succeed."""
-        engines = [pg_engine("raced") for _ in range(8)]
-        with ThreadPoolExecutor(8) as pool:
-            assert set(pool.map(lambda e: e.migrate(), engines)) == {SCHEMA_VERSION}
+        """Eight engines released together to create one workspace's schema all succeed."""
+        for attempt in range(3):
+            engines = [pg_engine(f"raced_{attempt}") for _ in range(8)]
+            barrier = threading.Barrier(8)
+
+            def migrate(engine: PostgresEngine) -> int:
+                barrier.wait()
+                return engine.migrate()
+
+            with ThreadPoolExecutor(8) as pool:
+                assert set(pool.map(migrate, engines)) == {SCHEMA_VERSION}
 
     def test_newer_schema_is_refused(self, pg_engine) -> None:
         engine = pg_engine()

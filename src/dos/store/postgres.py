@@ -291,20 +291,19 @@ class PostgresEngine:
         if current == SCHEMA_VERSION:
             self._ready = True
             return current
-        with self._lock:
-            with self._mapped():
-                self._conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
-            with self._transaction(self._begin_locked, ensure=False) as tx:
-                current = self.schema_version_in(tx)
-                if current > SCHEMA_VERSION:
-                    raise StoreError(f"store {self.schema} has schema version {current}, newer than "
-                                     f"this dos understands ({SCHEMA_VERSION}); upgrade dos")
-                for version in range(current + 1, SCHEMA_VERSION + 1):
-                    for stmt in MIGRATIONS[version]:
-                        tx.execute(stmt)
-                tx.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
-                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
-            self._ready = True
+        with self._lock, self._transaction(self._begin_locked, ensure=False) as tx:
+            # Under the workspace lock: CREATE SCHEMA IF NOT EXISTS alone is not safe to race.
+            tx.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            current = self.schema_version_in(tx)
+            if current > SCHEMA_VERSION:
+                raise StoreError(f"store {self.schema} has schema version {current}, newer than "
+                                 f"this dos understands ({SCHEMA_VERSION}); upgrade dos")
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                for stmt in MIGRATIONS[version]:
+                    tx.execute(stmt)
+            tx.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
+        self._ready = True
         return SCHEMA_VERSION
 
     @staticmethod

@@ -1,4 +1,4 @@
-"""`dos init --mcp HOST`: registration per host, idempotence, --remove, and the entry really starts a server."""
+"""`dos init --mcp HOST`: per-host registration, idempotence, --remove; the entry really starts a server."""
 
 from __future__ import annotations
 
@@ -80,7 +80,8 @@ def test_codex_keeps_comments_and_replaces_in_place(tmp_path, run_dos, hosts_env
     path.parent.mkdir(parents=True)
     head = '# my codex settings\nmodel = "o3"\n\n'
     tail = '# the other server\n[mcp_servers.other]\ncommand = "x"  # keep me\n'
-    path.write_text(head + '[mcp_servers.dos]\ncommand = "stale"\n\n[mcp_servers.dos.env]\nA = "1"\n\n' + tail)
+    stale = '[mcp_servers.dos]\ncommand = "stale"\n\n[mcp_servers.dos.env]\nA = "1"\n\n'
+    path.write_text(head + stale + tail)
     assert run_dos("init", "--mcp", "codex", cwd=ws, env=hosts_env).returncode == 0
     text = path.read_text()
     assert text.startswith(head + "[mcp_servers.dos]\n") and text.endswith(tail)
@@ -103,7 +104,8 @@ def test_unparseable_config_is_refused_and_left_untouched(tmp_path, run_dos, hos
         path.write_text(text)
         proc = run_dos("init", "--mcp", host, cwd=ws, env=hosts_env)
         assert proc.returncode == 2
-        assert proc.stderr.startswith("error: ") and str(path) in proc.stderr and len(proc.stderr.splitlines()) == 1
+        assert proc.stderr.startswith("error: ") and str(path) in proc.stderr
+        assert len(proc.stderr.splitlines()) == 1
         assert path.read_text() == text
 
 
@@ -129,7 +131,8 @@ def test_the_registered_entry_starts_a_working_server(tmp_path, run_dos, hosts_e
     assert run_dos("init", "--mcp", host, cwd=ws, env=hosts_env).returncode == 0
     entry = _entry(_path(ws, host, hosts_env))
     args = [a.replace("${CLAUDE_PROJECT_DIR:-.}", str(ws)) for a in entry["args"]]
-    env = dos_env({**entry.get("env", {}), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"})
+    path_var = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    env = dos_env({**entry.get("env", {}), "PATH": path_var})
     params = StdioServerParameters(command=entry["command"], args=args, cwd=str(tmp_path), env=env)
 
     async def go():

@@ -97,7 +97,7 @@ def test_status_digests_liveness_progress_and_region(repo, dos_env, run_dos) -> 
 
 
 def test_reason_registry_tools_follow_the_workspace_config(tmp_path, dos_env) -> None:
-    """Custom reasons join the built-ins; morphology rules classify unknown tokens; unknowns are UNCLASSIFIED."""
+    """Custom reasons join the built-ins; morphology classifies unknown tokens; the rest are UNCLASSIFIED."""
     from dos.config import load_config
     from dos.kernel.reasons import build_registry
 
@@ -105,7 +105,8 @@ def test_reason_registry_tools_follow_the_workspace_config(tmp_path, dos_env) ->
     ws.mkdir()
     (ws / "dos.toml").write_text(
         '[reasons.WAITING_ON_VENDOR]\ncategory = "OPERATOR_GATE"\nsummary = "blocked on a vendor"\n'
-        'fix = "ping the vendor"\n\n[[reasons.morphology]]\nsubstring = "VENDOR"\ncategory = "OPERATOR_GATE"\n')
+        'fix = "ping the vendor"\n\n'
+        '[[reasons.morphology]]\nsubstring = "VENDOR"\ncategory = "OPERATOR_GATE"\n')
 
     async def go():
         async with mcp_session(ws, env=dos_env()) as s:

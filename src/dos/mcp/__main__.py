@@ -41,7 +41,8 @@ def sdk_problem() -> str | None:
     try:
         import mcp.server.lowlevel  # noqa: F401
     except ImportError as exc:
-        return f"dos-mcp cannot import the MCP SDK (mcp {found}): {exc}; reinstall with: pip install 'mcp{MCP_RANGE}'"
+        return (f"dos-mcp cannot import the MCP SDK (mcp {found}): {exc}; "
+                f"reinstall with: pip install 'mcp{MCP_RANGE}'")
     return None
 
 

@@ -13,7 +13,8 @@ from dos.mcp.registry import MODE, tool
 
 HOLDER = Param("holder", "string", "who holds the lease: your agent or session name, e.g. \"agent-a\"",
                required=True)
-LEASE_ID = Param("lease_id", "string", "the lease to act on (from dos_lease_acquire); or give lane", default="")
+LEASE_ID = Param("lease_id", "string", "the lease to act on (from dos_lease_acquire); or give lane",
+                 default="")
 LANE_OF = Param("lane", "string", "the lane whose lease you hold (when lease_id is not given)", default="")
 
 
@@ -30,8 +31,8 @@ def _holder_row(lease, now_ms: int, live: bool = True) -> dict[str, Any]:
 
 
 def _who(rows: list[dict[str, Any]]) -> str:
-    return ", ".join(f"{r['holder']} (lane {r['lane']}, fence {r['fence']}, expires in {_in(r['expires_in_ms'])})"
-                     for r in rows)
+    return ", ".join(f"{r['holder']} (lane {r['lane']}, fence {r['fence']}, "
+                     f"expires in {_in(r['expires_in_ms'])})" for r in rows)
 
 
 def _one_of(call, *, lease_id: str, lane: str) -> None:

@@ -34,8 +34,8 @@ def refuse_reasons(call) -> dict[str, Any]:
     reg = _registry(call)
     rows = [spec.to_dict() for _token, spec in sorted(reg.items())]
     return {"workspace": str(call.workspace.root), "count": len(rows), "reasons": rows,
-            "interpretation": f"{len(rows)} known reason(s); when you refuse or stop, name one of these tokens "
-                              f"(check an unlisted one with dos_check_reason)."}
+            "interpretation": f"{len(rows)} known reason(s); when you refuse or stop, name one of these "
+                              f"tokens (check an unlisted one with dos_check_reason)."}
 
 
 @tool("dos_check_reason",
@@ -52,12 +52,13 @@ def check_reason(call) -> dict[str, Any]:
                            "how": cls.how, "refusal": cls.refusal}
     if spec is not None:
         out.update(summary=spec.summary, fix=spec.fix, see_also=spec.to_dict()["see_also"])
-        out["interpretation"] = (f"KNOWN: {cls.token} is {cls.category}" + (f" - {spec.summary}" if spec.summary
-                                 else "") + (f"; fix: {spec.fix}" if spec.fix else "") + ".")
+        summary = f" - {spec.summary}" if spec.summary else ""
+        fix = f"; fix: {spec.fix}" if spec.fix else ""
+        out["interpretation"] = f"KNOWN: {cls.token} is {cls.category}{summary}{fix}."
     elif cls.category != "UNCLASSIFIED":
         out["interpretation"] = (f"UNREGISTERED: {cls.token} reads as {cls.category} ({cls.how}); prefer a "
                                  f"registered token from dos_refuse_reasons, or add [reasons.{cls.token}].")
     else:
-        out["interpretation"] = (f"UNCLASSIFIED: {cls.token} matches no registered reason or rule; an operator "
-                                 f"cannot route it. Use a token from dos_refuse_reasons.")
+        out["interpretation"] = (f"UNCLASSIFIED: {cls.token} matches no registered reason or rule; an "
+                                 f"operator cannot route it. Use a token from dos_refuse_reasons.")
     return out

@@ -40,8 +40,7 @@ def build_server(*, workspace: str | None, deadline_ms: int, holder_pid: int | N
     @server.list_tools()
     async def _list_tools() -> list[types.Tool]:
         return [types.Tool(name=t.name, description=t.description, inputSchema=t.schema(),
-                           annotations=types.ToolAnnotations(readOnlyHint=t.read_only,
-                                                             destructiveHint=False if not t.read_only else None))
+                           annotations=types.ToolAnnotations(readOnlyHint=t.read_only, destructiveHint=False))
                 for t in tools.values()]
 
     @server.call_tool(validate_input=False)

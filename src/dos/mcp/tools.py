@@ -103,8 +103,8 @@ def commit_audit(call) -> dict[str, Any]:
     sweep = Sweep(tuple(verdicts)).to_dict()
     bad = sweep["unwitnessed_shas"]
     return {"ref": ref, "commits": [v.to_dict() for v in verdicts], "sweep": sweep,
-            "interpretation": (f"{len(bad)} of {sweep['checkable']} checkable commit(s) claim what their diff "
-                               f"does not show ({', '.join(bad[:5])}); do not count those as shipped."
+            "interpretation": (f"{len(bad)} of {sweep['checkable']} checkable commit(s) claim what their "
+                               f"diff does not show ({', '.join(bad[:5])}); do not count those as shipped."
                                if bad else f"all {sweep['checkable']} checkable commit(s) are witnessed by "
                                f"their diffs ({sweep['abstained']} made no checkable claim).")}
 
@@ -164,7 +164,8 @@ def _judge(call):
                             spin_ms=base.spin_ms if a.get("spin_ms") is None else a["spin_ms"])
     with call.store() as st:
         now = a["now_ms"] if a["now_ms"] is not None else time.time_ns() // 1_000_000
-        lease = _find_lease(st, lease_id=a["lease_id"], lane=a["lane"], loop_ts=a["loop_ts"], run_id=a["run_id"])
+        lease = _find_lease(st, lease_id=a["lease_id"], lane=a["lane"], loop_ts=a["loop_ts"],
+                            run_id=a["run_id"])
         try:
             ev = evidence_for(st, call.workspace.root, run_id=a["run_id"], now=now, start_sha=a["start_sha"],
                               lease=lease, heartbeat_age=a.get("last_heartbeat_age_ms"),
@@ -182,7 +183,8 @@ def _judge(call):
       "resume it.",
       Param("run_id", "string", "the run's id (RID-...)", required=True),
       Param("start_sha", "string", "count commits since this SHA", default=""),
-      Param("lease_id", "string", "the run's lease (default: found by run_id, or lane + loop_ts)", default=""),
+      Param("lease_id", "string", "the run's lease (default: found by run_id, or lane + loop_ts)",
+            default=""),
       Param("lane", "string", "with loop_ts: the run's lane", default=""),
       Param("loop_ts", "string", "with lane: the run's loop timestamp", default=""),
       Param("now_ms", "integer", "evaluate at this epoch ms (default: now)", nullable=True, minimum=0))

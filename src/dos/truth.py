@@ -7,6 +7,7 @@ plan doc names for the phase. ``interpret`` turns a verdict into a next-action h
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,21 @@ __all__ = ["verify", "interpret", "commit_audit", "ShipVerdict", "state_path"]
 DEFAULT_STATE = "dos.state.yaml"
 
 
+class Budget:
+    """One deadline shared by every git call a verdict makes (None: no limit)."""
+
+    def __init__(self, timeout: float | None) -> None:
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+
+    def left(self) -> float | None:
+        if self.deadline is None:
+            return None
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise git.GitError("verify timed out before git answered")
+        return left
+
+
 def state_path(root: Path, cfg: Config) -> Path:
     return root / (cfg.paths.execution_state or DEFAULT_STATE)
 
@@ -32,11 +48,12 @@ def verify(root: Path, cfg: Config, plan: str, phase: str, *, ref: str | None = 
     if not plan or not phase:
         raise UsageError("verify needs a non-empty PLAN and PHASE, e.g. 'dos verify AUTH AUTH1'")
     target = git.resolve_ref(root, ref) if ref else "HEAD"
-    hit = _registry_rung(root, cfg, plan, phase, target, timeout)
+    budget = Budget(timeout)
+    hit = _registry_rung(root, cfg, plan, phase, target, budget)
     if hit is not None:
         return hit
     try:
-        verdict = _grep_rung(root, cfg, plan, phase, target, timeout)
+        verdict = _grep_rung(root, cfg, plan, phase, target, budget)
     except git.GitError:
         if ref or git.head_sha(root) is not None:
             raise
@@ -45,12 +62,12 @@ def verify(root: Path, cfg: Config, plan: str, phase: str, *, ref: str | None = 
         return verdict
     from dos.truth_artifact import artifact_rung
 
-    found = artifact_rung(root, cfg, plan, phase, target, timeout=timeout)
+    found = artifact_rung(root, cfg, plan, phase, target, timeout=budget.left())
     return found if found is not None else verdict
 
 
 def _registry_rung(root: Path, cfg: Config, plan: str, phase: str, target: str,
-                   timeout: float | None) -> ShipVerdict | None:
+                   budget: "Budget") -> ShipVerdict | None:
     """A ``done`` registry row counts only if its commit exists and is an ancestor of TARGET."""
     try:
         text = state_path(root, cfg).read_text(encoding="utf-8-sig")
@@ -65,7 +82,7 @@ def _registry_rung(root: Path, cfg: Config, plan: str, phase: str, target: str,
                 expected = _expected_doc(root, cfg, plan)
             if expected and not _same_doc(row.doc_path, expected):
                 continue  # a row for a same-named phase of another plan doc
-        if git.is_ancestor(root, row.commit_sha.strip(), target, timeout=timeout):
+        if git.is_ancestor(root, row.commit_sha.strip(), target, timeout=budget.left()):
             return ShipVerdict(plan, phase, True, "registry", row.commit_sha.strip()[:12],
                                f"registry row {row.plan} {row.phase} done at {row.commit_sha.strip()[:12]}")
     return None
@@ -86,15 +103,15 @@ def _same_doc(a: str, b: str) -> bool:
 
 
 def _grep_rung(root: Path, cfg: Config, plan: str, phase: str, target: str,
-               timeout: float | None) -> ShipVerdict:
+               budget: "Budget") -> ShipVerdict:
     matcher = StampMatcher(plan, phase, Convention.of(cfg.stamp))
     scan = GrepScan(plan, phase, matcher)
-    log = git.iter_log(root, target, timeout=timeout, keep=matcher.prefilter())
+    log = git.iter_log(root, target, timeout=budget.left(), keep=matcher.prefilter())
     try:
         for sha, subject, body in log:
             cand = scan.feed(Commit(sha, subject, body))
             if cand is not None:
-                scan.settle(cand, git.touched_files(root, sha, timeout=timeout))
+                scan.settle(cand, git.touched_files(root, sha, timeout=budget.left()))
                 if scan.done:
                     break
     finally:

@@ -18,33 +18,44 @@ def _workspace(repo):
 
 
 def test_two_clients_one_lane_one_grant_then_handover(repo, dos_env) -> None:
-    """A is granted; B is refused naming A; A releases; B is then granted with a higher fence."""
+    """Two clients race for one lane at once: one grant, one refusal naming the holder; release hands over."""
     ws = _workspace(repo)
 
     async def go():
         async with mcp_session(ws, env=dos_env()) as a, mcp_session(ws, env=dos_env()) as b:
-            got_a = await call(a, "dos_lease_acquire", holder="agent-a", lane="src", ttl_s=600)
-            got_b = await call(b, "dos_lease_acquire", holder="agent-b", lane="src")
-            steal = await call(b, "dos_lease_release", holder="agent-b", lane="src")
-            status = await call(b, "dos_lease_status")
-            rel = await call(a, "dos_lease_release", holder="agent-a", lease_id=got_a[1]["lease_id"])
-            again = await call(b, "dos_lease_acquire", holder="agent-b", lane="src")
-            return got_a, got_b, steal, status, rel, again
+            sessions = {"agent-a": a, "agent-b": b}
+            first: dict[str, tuple[bool, dict]] = {}
 
-    got_a, got_b, steal, status, rel, again = anyio.run(go)
-    (ea, a), (eb, b) = got_a, got_b
+            async def take(holder: str) -> None:
+                first[holder] = await call(sessions[holder], "dos_lease_acquire", holder=holder, lane="src",
+                                           ttl_s=600)
+
+            async with anyio.create_task_group() as tg:
+                for holder in sessions:
+                    tg.start_soon(take, holder)
+            winner = next(h for h, (_e, d) in first.items() if d["granted"])
+            loser = next(h for h in sessions if h != winner)
+            steal = await call(sessions[loser], "dos_lease_release", holder=loser, lane="src")
+            status = await call(sessions[loser], "dos_lease_status")
+            rel = await call(sessions[winner], "dos_lease_release", holder=winner,
+                             lease_id=first[winner][1]["lease_id"])
+            again = await call(sessions[loser], "dos_lease_acquire", holder=loser, lane="src")
+            return winner, loser, first, steal, status, rel, again
+
+    winner, loser, first, steal, status, rel, again = anyio.run(go)
+    (ea, a), (eb, b) = first[winner], first[loser]
     assert not ea and a["granted"] and a["outcome"] == "acquire" and a["lane"] == "src"
     assert a["interpretation"].startswith("GRANTED") and str(a["fence"]) in a["interpretation"]
     assert not eb and not b["granted"] and b["outcome"] == "refuse"
-    assert [h["holder"] for h in b["held_by"]] == ["agent-a"]
+    assert [h["holder"] for h in b["held_by"]] == [winner]
     assert b["held_by"][0]["fence"] == a["fence"] and b["held_by"][0]["lease_id"] == a["lease_id"]
-    assert "agent-a" in b["interpretation"] and b["interpretation"].startswith("REFUSED")
+    assert winner in b["interpretation"] and b["interpretation"].startswith("REFUSED")
     assert steal[1]["released"] is False and steal[1]["verdict"] == "not_held"
-    assert [(r["holder"], r["lane"], r["live"]) for r in status[1]["leases"]] == [("agent-a", "src", True)]
+    assert [(r["holder"], r["lane"], r["live"]) for r in status[1]["leases"]] == [(winner, "src", True)]
     assert status[1]["leases"][0]["expires_ms"] == a["lease"]["expires_ms"]
     assert 0 < status[1]["leases"][0]["expires_in_ms"] <= 600_000
     assert rel[1]["released"] is True and rel[1]["lease"]["lease_id"] == a["lease_id"]
-    assert again[1]["granted"] and again[1]["lease"]["holder"] == "agent-b"
+    assert again[1]["granted"] and again[1]["lease"]["holder"] == loser
     assert again[1]["fence"] > a["fence"]
 
 

@@ -28,28 +28,51 @@ def main(argv: list[str] | None = None, stdin=None, stdout=None, stderr=None, en
     except (OSError, UnicodeDecodeError, ValueError):
         raw = ""
     try:
-        if allows(argv, raw, env):
-            return 0
+        done = decide(argv, raw, env)
     except Exception:  # noqa: BLE001 - the full path decides (and owns the fail policy)
-        pass
+        done = None
+    if done is not None:
+        out, code, err = done
+        try:
+            if out:
+                (sys.stdout if stdout is None else stdout).write(out)
+            if err:
+                (sys.stderr if stderr is None else stderr).write(err)
+        except OSError:
+            pass
+        return code
     from dos.hooks.runner import main as full
 
     return full(argv, io.StringIO(raw), stdout, stderr, env)
 
 
 def allows(argv: list[str], raw: str, env) -> bool:
-    """True when this pretool call is certainly allowed; False means 'ask the full path'."""
+    """True when this pretool call is certainly allowed without a look at any lease in detail."""
+    return decide(argv, raw, env, deny=False) == ALLOW
+
+
+ALLOW = ("", 0, "")
+LEASE_COLUMNS = ("lease_id", "fence", "lane", "lane_kind", "tree", "holder", "acquired_ms", "heartbeat_ms",
+                 "ttl_ms", "mode", "session", "host_id", "pid", "pid_start", "run_id", "loop_ts")
+
+
+def decide(argv: list[str], raw: str, env, *, deny: bool = True):
+    """The rendered answer ``(stdout, exit, stderr)`` for a pretool call, or None for 'ask the full path'.
+
+    With DENY, a write into another session's live lease is denied here too (the kernel decides
+    over the few leases near the paths), so a deny costs what an allow costs.
+    """
     opts = _flags(argv)
     if opts is None or not raw or len(raw) > 1_000_000 or env.get("DOS_FENCE") or env.get("DOS_STORE_URL"):
-        return False
+        return None
     import json
 
     payload = json.loads(raw)
     host = opts["dialect"]
     if not isinstance(payload, dict) or payload.get("hook_event_name") not in PRE_EVENTS[host]:
-        return False
+        return None
     if "dos_fence" in payload or payload.get("tool_response") is not None:
-        return False
+        return None
     tool, tool_input = payload.get("tool_name"), payload.get("tool_input")
     session = opts["session"] or payload.get("conversation_id" if host == "cursor" else "session_id") or ""
     cwd = payload.get("cwd") or ""
@@ -57,30 +80,42 @@ def allows(argv: list[str], raw: str, env) -> bool:
         roots = payload.get("workspace_roots")
         cwd = roots[0] if isinstance(roots, list) and roots else ""
     if not isinstance(tool, str) or not tool or not isinstance(session, str) or not isinstance(cwd, str):
-        return False
+        return None
+    if not (tool.isascii() and session.isascii() and cwd.isascii()):
+        return None
     from dos.hooks.footprint import footprint
 
     written = footprint(tool, tool_input)
     if written is None:
-        return False
+        return None
     if not written:
-        return True
+        return ALLOW
     root = resolve_root(opts["workspace"], cwd, env)
     from dos.hooks.cache import load_settings
 
     settings = load_settings(root)
     if settings.store_url or settings.auto_acquire:
-        return False
+        return None
     paths = []
     base = cwd if os.path.isabs(cwd) else root
     for p in written:
-        if p == "~" or p.startswith("~/"):
-            return False
+        if p == "~" or p.startswith("~/") or not p.isascii() or any(c in p for c in GLOB):
+            return None  # home-relative, non-ASCII and glob-like paths get the full tree algebra
         rel = _relative(p if os.path.isabs(p) else os.path.join(base, p), root)
         if rel is None or rel == "" or _near(rel, SELF_MODIFY_ROOT):
-            return False
-        paths.append(rel.casefold())
-    return _no_foreign_lease_near(settings.store_path, paths, session, env.get("DOS_HOLDER", "").strip())
+            return None
+        paths.append(rel)
+    holder = env.get("DOS_HOLDER", "").strip()
+    near = _leases_near(settings.store_path, [p.casefold() for p in paths], session, holder)
+    if not near:
+        return ALLOW
+    if not deny:
+        return None
+    from dos.hooks.fastdeny import deny_near
+
+    event = {"host": host, "event_name": payload["hook_event_name"], "tool": tool, "tool_input": tool_input,
+             "session": session, "cwd": cwd}
+    return deny_near(event, paths, near, holder, settings)
 
 
 def _flags(argv: list[str]) -> dict[str, str] | None:
@@ -164,9 +199,10 @@ def _prefix(entry: str) -> str:
     return "" if canon is None else canon.casefold()
 
 
-def _no_foreign_lease_near(store_path: str, paths: list[str], session: str, holder: str) -> bool:
+def _leases_near(store_path: str, paths: list[str], session: str, holder: str) -> list[tuple]:
+    """Unexpired leases whose trees may reach PATHS, if any of them belongs to someone else; else []."""
     if not os.path.exists(store_path):
-        return True
+        return []
     import json
     import time
 
@@ -175,19 +211,21 @@ def _no_foreign_lease_near(store_path: str, paths: list[str], session: str, hold
     quoted = store_path.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
     conn = _sqlite3.connect(f"file:{quoted}?mode=ro", uri=True, timeout=5.0)
     try:
-        rows = conn.execute("SELECT tree, holder, session, heartbeat_ms + ttl_ms FROM leases").fetchall()
+        rows = conn.execute(f"SELECT {', '.join(LEASE_COLUMNS)} FROM leases").fetchall()
     finally:
         conn.close()
     now = time.time_ns() // 1_000_000
-    for tree, l_holder, l_session, expires in rows:
+    near, foreign = [], False
+    for row in rows:
+        tree, l_holder, l_session, expires = row[4], row[5], row[10], row[7] + row[8]
         if expires <= now:
             continue
-        if (session and l_session) and l_session == session:
+        prefixes = [_prefix(e) for e in json.loads(tree)]
+        if not any(not p or q.startswith(p) or p.startswith(q) for p in prefixes for q in paths):
             continue
-        if not (session and l_session) and ((holder and l_holder == holder) or (session and l_holder == session)):
-            continue
-        for entry in json.loads(tree):
-            p = _prefix(entry)
-            if any(not p or q.startswith(p) or p.startswith(q) for q in paths):
-                return False
-    return True
+        near.append(row)
+        if session and l_session:
+            foreign = foreign or l_session != session
+        elif not ((holder and l_holder == holder) or (session and l_holder == session)):
+            foreign = True
+    return near if foreign else []

@@ -166,3 +166,11 @@ def test_registry_row_for_another_plan_doc_is_skipped(repo, run_dos):
     assert run_dos("verify", "AUTH", "AUTH7", cwd=repo.path).returncode == 1
     repo.write("dos.state.yaml", row.format("./docs/auth-plan.md"))
     assert run_dos("verify", "AUTH", "AUTH7", cwd=repo.path).returncode == 0
+
+
+def test_colour_marks_the_forgeable_rung(repo, run_dos):
+    repo.commit("AUTH1: ship login")
+    out = run_dos("verify", "AUTH", "AUTH1", cwd=repo.path, env={"DOS_COLOR": "always"})
+    assert out.stdout.startswith("\x1b[32mSHIPPED\x1b[0m") and "\x1b[33m(via grep-subject)" in out.stdout
+    none = run_dos("verify", "AUTH", "AUTH2", cwd=repo.path, env={"DOS_COLOR": "always"})
+    assert none.stdout == "\x1b[31mNOT_SHIPPED\x1b[0m AUTH AUTH2 \x1b[31m(via none)\x1b[0m\n"

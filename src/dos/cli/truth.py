@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dos.cli._output import paint, print_json
+from dos.cli._output import color_enabled, paint, print_json
 from dos.exitcodes import exit_code
 
 
@@ -21,7 +21,7 @@ def configure_verify(p: argparse.ArgumentParser) -> None:
 
 def _colored_line(v) -> str:
     line = v.line()
-    if not sys.stdout.isatty():
+    if not color_enabled():
         return line
     token, rest = line.split(" ", 1)
     head, _, via = rest.rpartition(" (via ")

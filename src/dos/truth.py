@@ -51,14 +51,16 @@ def verify(root: Path, cfg: Config, plan: str, phase: str, *, ref: str | None = 
     budget = Budget(timeout)
     hit = _registry_rung(root, cfg, plan, phase, target, budget)
     if hit is not None:
-        return hit
+        return _soak_demotion(root, hit)
     try:
         verdict = _grep_rung(root, cfg, plan, phase, target, budget)
     except git.GitError:
         if ref or git.head_sha(root) is not None:
             raise
         return not_shipped(plan, phase)  # not a repository, or no commits yet
-    if verdict.shipped or verdict.source == "reverted":
+    if verdict.shipped:
+        return _soak_demotion(root, verdict)
+    if verdict.source == "reverted":
         return verdict
     from dos.truth_artifact import artifact_rung
 
@@ -86,6 +88,24 @@ def _registry_rung(root: Path, cfg: Config, plan: str, phase: str, target: str,
             return ShipVerdict(plan, phase, True, "registry", row.commit_sha.strip()[:12],
                                f"registry row {row.plan} {row.phase} done at {row.commit_sha.strip()[:12]}")
     return None
+
+
+SOAK_INDEX = ".dos/soaks/index.yaml"
+
+
+def _soak_demotion(root: Path, v: ShipVerdict) -> ShipVerdict:
+    """A ship whose soak is still in progress is not shipped yet (sha and rung kept)."""
+    try:
+        text = (root / SOAK_INDEX).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return v
+    from dos.kernel.registry import open_soak
+
+    soak = open_soak(text, v.plan, v.phase)
+    if not soak:
+        return v
+    return not_shipped(v.plan, v.phase, sha=v.sha, rung=v.rung,
+                       summary=f"{v.summary} [demoted: soak {soak} is still in_progress in {SOAK_INDEX}]")
 
 
 def _expected_doc(root: Path, cfg: Config, plan: str) -> str:

@@ -174,3 +174,14 @@ def test_colour_marks_the_forgeable_rung(repo, run_dos):
     assert out.stdout.startswith("\x1b[32mSHIPPED\x1b[0m") and "\x1b[33m(via grep-subject)" in out.stdout
     none = run_dos("verify", "AUTH", "AUTH2", cwd=repo.path, env={"DOS_COLOR": "always"})
     assert none.stdout == "\x1b[31mNOT_SHIPPED\x1b[0m AUTH AUTH2 \x1b[31m(via none)\x1b[0m\n"
+
+
+def test_an_open_soak_holds_the_ship(repo, run_dos):
+    sha = repo.commit("AUTH3: watch the sessions")
+    repo.write(".dos/soaks/index.yaml", "soaks:\n  - id: auth3-watch\n    plan: auth\n    status: in_progress\n")
+    out = run_dos("verify", "AUTH", "AUTH3", "--json", cwd=repo.path)
+    data = json.loads(out.stdout)
+    assert out.returncode == 1 and data["source"] == "none" and data["sha"] == sha[:7]
+    assert "auth3-watch" in data["summary"]
+    repo.write(".dos/soaks/index.yaml", "soaks:\n  - id: auth3-watch\n    plan: auth\n    status: closed\n")
+    assert run_dos("verify", "AUTH", "AUTH3", cwd=repo.path).returncode == 0

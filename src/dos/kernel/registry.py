@@ -67,3 +67,23 @@ def registry_candidates(rows: Iterable[RegistryRow], plan: str, phase: str) -> l
     return [r for r in rows
             if r.plan.strip().lower() == p and r.phase.strip().lower() == ph
             and r.status.strip().lower() == "done" and r.commit_sha.strip()]
+
+
+def _alnum(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def open_soak(text: str, plan: str, phase: str) -> str:
+    """The id of an in-progress soak for PLAN PHASE in a soak index TEXT, or ''.
+
+    A soak ``AUTH3-watch`` of plan AUTH matches phase AUTH3 (its id up to the first
+    ``-`` or ``_``, or the whole id), compared without case or punctuation.
+    """
+    for row in parse_list(text, "soaks"):
+        if row.get("status", "").strip().lower() != "in_progress" or _alnum(row.get("plan", "")) != _alnum(plan):
+            continue
+        ident = row.get("id", "")
+        heads = {ident, ident.split("-", 1)[0], ident.split("_", 1)[0]}
+        if _alnum(phase) in {_alnum(h) for h in heads if h}:
+            return ident
+    return ""

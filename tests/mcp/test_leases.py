@@ -125,3 +125,34 @@ def test_release_by_a_stranger_or_of_nothing_is_not_held(repo, dos_env) -> None:
 
     err, data = anyio.run(go)
     assert not err and data["verdict"] == "not_held" and "ghost" in data["interpretation"]
+
+
+def test_a_locked_store_fails_within_the_deadline_and_never_lands_late(repo, dos_env) -> None:
+    """While another process holds the write lock, acquire fails in time and grants nothing afterwards."""
+    import sqlite3
+
+    ws = _workspace(repo)
+    env = dos_env({"DOS_MCP_TOOL_DEADLINE_MS": "1500"})
+
+    async def go():
+        async with mcp_session(ws, env=env) as s:
+            made = await call(s, "dos_lease_acquire", holder="warmup", lane="docs")
+            await call(s, "dos_lease_release", holder="warmup", lease_id=made[1]["lease_id"])
+            db = sqlite3.connect(ws / ".dos" / "store.sqlite3", isolation_level=None, timeout=30)
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                blocked = await call(s, "dos_lease_acquire", holder="agent-a", lane="src")
+                await anyio.sleep(1.0)  # an abandoned attempt would land once the lock is gone
+            finally:
+                db.execute("ROLLBACK")
+                db.close()
+            await anyio.sleep(1.0)
+            status = await call(s, "dos_lease_status")
+            later = await call(s, "dos_lease_acquire", holder="agent-a", lane="src")
+            return blocked, status[1], later
+
+    (err, blocked), status, (err2, later) = anyio.run(go)
+    assert err and blocked["error"] in ("StoreBusy", "timeout"), blocked
+    assert "locked" in blocked["message"] or blocked.get("verdict") == "STALLED"
+    assert status["count"] == 0, "a failed acquire was committed after the fact"
+    assert not err2 and later["granted"]

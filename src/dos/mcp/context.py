@@ -43,10 +43,20 @@ class Call:
 
     @contextmanager
     def store(self) -> Iterator[Any]:
-        """The workspace's store, closed when the block ends."""
+        """The workspace's store, closed when the block ends.
+
+        Under a deadline, a locked store gives up at half of it: a write that could not start in
+        time fails (StoreBusy) instead of committing after the agent was told STALLED.
+        """
+        from dataclasses import replace
+
         from dos.store import open_store
 
-        st = open_store(self.workspace, self.config)
+        cfg = self.config
+        if self.deadline_ms > 0:
+            busy = min(cfg.store.busy_timeout_ms, max(50, self.deadline_ms // 2))
+            cfg = replace(cfg, store=replace(cfg.store, busy_timeout_ms=busy))
+        st = open_store(self.workspace, cfg)
         try:
             yield st
         finally:

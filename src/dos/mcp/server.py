@@ -85,7 +85,7 @@ async def call_tool(name: str, arguments: dict[str, Any] | None, *, workspace: s
         return _error({"error": "bad_argument", "tool": name, "argument": exc.argument,
                        "message": str(exc)})
     except TimedOut as exc:
-        return _error(stalled(name, exc.deadline_ms))
+        return _error(stalled(name, exc.deadline_ms, writes=not spec.read_only))
     except DosError as exc:
         return _error({"error": type(exc).__name__, "tool": name, "message": f"{name}: {exc}",
                        "exit_code": exc.exit_code})
@@ -97,15 +97,16 @@ async def call_tool(name: str, arguments: dict[str, Any] | None, *, workspace: s
                                 structuredContent=result, isError=False)
 
 
-def stalled(name: str, deadline_ms: int) -> dict[str, Any]:
+def stalled(name: str, deadline_ms: int, *, writes: bool = False) -> dict[str, Any]:
     """The typed timeout result: the call gave no verdict, so the agent must not assume one."""
     verb = name.removeprefix("dos_").replace("_", "-")
+    check = " Check dos_lease_status before retrying: the change may still land." if writes else ""
     return {
         "verdict": "STALLED", "error": "timeout", "tool": name, "deadline_ms": deadline_ms,
         "reason": f"{name} did not answer within {deadline_ms} ms (git or the store is blocked)",
         "fallback": f"run `dos {verb} --json` in a shell, or retry later",
         "interpretation": f"NO VERDICT: {name} timed out after {deadline_ms} ms; treat the answer as "
-                          f"unknown, do not act on it, and retry or ask the operator.",
+                          f"unknown, do not act on it, and retry or ask the operator.{check}",
         "message": f"{name}: timed out after {deadline_ms} ms",
     }
 

@@ -172,7 +172,7 @@ def table(histories: tuple[int, ...]) -> str:
                 got = _measure(who, ws, pairs)
                 rate = got["pairs"] / got["seconds"]
                 base = base or rate
-                rows.append(f"| {who} | {n} | {got['pairs']} | {rate:,.1f} | {got['maxrss_kib'] / 1024:.1f} | "
+                rows.append(f"| {who} | {n} | {got['pairs']} | {rate:,.{1 if rate >= 10 else 3}f} | {got['maxrss_kib'] / 1024:.1f} | "
                             f"{base / rate:.2f}x |")
     return "\n".join(rows)
 

@@ -20,10 +20,11 @@ WORKERS = 3
 _counter = itertools.count()
 
 op = st.fixed_dictionaries({
-    "op": st.sampled_from(["acquire", "acquire", "acquire", "release", "heartbeat", "adopt", "compact", "record"]),
+    "op": st.sampled_from(["acquire", "acquire", "acquire", "release", "heartbeat", "heartbeat", "adopt",
+                           "compact", "record"]),
     "lane": st.sampled_from(sorted(LANES)),
     "mode": st.sampled_from(["exclusive", "shared"]),
-    "ttl_ms": st.sampled_from([1, 60_000]),
+    "ttl_ms": st.sampled_from([1, 60_000, 60_000]),
 })
 step = st.lists(op, min_size=1, max_size=WORKERS)
 
@@ -39,7 +40,7 @@ def _ask(procs: list[subprocess.Popen[str]], cmds: list[dict]) -> list[dict]:
 def test_random_multi_process_operations_keep_the_invariants(store_factory, tmp_path: Path) -> None:
     procs = [store_factory.spawn("serve") for _ in range(WORKERS)]
     try:
-        @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+        @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
         @given(st.lists(step, min_size=1, max_size=8))
         def run(steps: list[list[dict]]) -> None:
             root = write_lanes(tmp_path / f"ws{next(_counter)}", LANES)

@@ -83,11 +83,14 @@ def run(store: Store, cmd: dict) -> dict:
                                         mode=LockMode(cmd.get("mode", "exclusive"))),
                             holder=owner, ttl_ms=cmd.get("ttl_ms"), pid=os.getpid())
         return {"granted": got.granted, "lease_id": got.lease.lease_id if got.lease else None}
+    mine = [x.lease_id for x, _ in store.leases() if x.holder == owner]
     if op == "release":
-        lease = store.release(lane=cmd["lane"], holder=owner)
+        lease = store.release(lease_id=mine[-1] if mine else None, lane=None if mine else cmd["lane"], holder=owner)
         return {"released": lease is not None}
     if op == "heartbeat":
-        return {"beat": store.heartbeat(lane=cmd["lane"], holder=owner) is not None}
+        beat = store.heartbeat(lease_id=mine[0] if mine else None, lane=None if mine else cmd["lane"],
+                               holder=owner)
+        return {"beat": beat is not None}
     if op == "adopt":
         return {"adopted": store.adopt(lane=cmd["lane"], new_holder=owner, pid=os.getpid()) is not None}
     if op == "compact":

@@ -145,7 +145,9 @@ def cases(tmp: Path) -> list:
             ws = prepare_reference(tmp / f"ref{n}", n)
             cli = f"{ref} lease-lane acquire --lane api --kind cluster --owner b && " \
                   f"{ref} lease-lane release --lane api --owner b"
-            out.append(Case(f"reference CLI pair @ {n} events", ["sh", "-c", cli], cwd=ws))
+            # run.py puts this checkout's src on PYTHONPATH, which would shadow the reference's package.
+            out.append(Case(f"reference CLI pair @ {n} events", ["sh", "-c", cli], cwd=ws,
+                            env={"PYTHONPATH": ""}))
     return out
 
 

@@ -388,7 +388,7 @@ def _read_input(path: str) -> bytes:
 def _export(store: Any, output: str) -> None:
     from dos.store import jsonl
 
-    lines = (jsonl.dumps(r) + "\n" for r in jsonl.export_records(store.events()))
+    lines = (jsonl.dumps(r) + "\n" for r in jsonl.export_records(store.iter_events()))
     if output == "-":
         sys.stdout.writelines(lines)
         return

@@ -12,14 +12,14 @@ import json
 import os
 import uuid
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from dos import procs
 from dos.errors import UsageError
 from dos.kernel.admission import conflicting
 from dos.kernel.lanes import LaneDecision, LaneRequest, Taxonomy
-from dos.kernel.lease import Event, Lease, Op, is_live
-from dos.kernel.replay import adopted, compact as compact_events, replay
+from dos.kernel.lease import MUTATING_OPS, Event, Lease, Op, is_live
+from dos.kernel.replay import adopted, apply, checkpoint
 from dos.kernel.tree import LockMode
 from dos.store.engine import Engine, Tx
 from dos.store.schema import EVENT_COLUMNS, LEASE_COLUMNS
@@ -78,6 +78,19 @@ def event_from_row(row: Sequence[Any]) -> Event:
         pass
     return Event(seq=int(seq), ts_ms=int(ts_ms), op=op, lane=lane, lease_id=lease_id, holder=holder,
                  host_id=host_id, reason=reason, data=json.loads(data) if data else {})
+
+
+def _paged(tx: Tx, where: str, params: Sequence[Any], *, page: int = 5000) -> Iterator[Event]:
+    """Events matching WHERE (an ``AND ...`` clause) in seq order, fetched PAGE rows at a time."""
+    after = -1
+    while True:
+        rows = tx.execute(_EVENT_SELECT + f" WHERE seq > ?{where} ORDER BY seq LIMIT ?",
+                          (after, *params, page))
+        for row in rows:
+            yield event_from_row(row)
+        if len(rows) < page:
+            return
+        after = int(rows[-1][0])
 
 
 class Store:
@@ -351,8 +364,11 @@ class Store:
             return int(tx.execute("SELECT count(*) FROM events")[0][0])
 
     def replay(self) -> dict[str, Lease]:
-        """The pure fold of the whole log (what the view must equal)."""
-        return replay(self.events())
+        """The pure fold of the whole log (what the view must equal), read a page at a time."""
+        state: dict[str, Lease] = {}
+        for event in self.iter_events():
+            apply(state, event)
+        return state
 
     def view(self) -> dict[str, Lease]:
         """The leases view as stored, keyed by lease id."""
@@ -365,29 +381,35 @@ class Store:
     # ------------------------------------------------------------------ maintenance
 
     def compact(self) -> dict[str, int]:
-        """Fold every mutating event into one CHECKPOINT; forensic events are kept. replay is unchanged."""
+        """Fold every mutating event into one CHECKPOINT; forensic events are kept. replay is unchanged.
+
+        The log is read in pages, so compaction holds the fold, not the history, in memory.
+        """
+        mutating = [str(o) for o in MUTATING_OPS]
+        marks = ", ".join("?" for _ in mutating)
         with self.engine.write() as tx:
-            rows = tx.execute(_EVENT_SELECT + " ORDER BY seq")
-            events = [event_from_row(r) for r in rows]
-            before_bytes = sum(len(r[8]) for r in rows)
-            after = compact_events(events)
-            kept = {e.seq for e in after if e.op != Op.CHECKPOINT}
-            doomed = [e.seq for e in events if e.seq not in kept]
-            for start in range(0, len(doomed), 500):
-                chunk = doomed[start:start + 500]
-                tx.execute(f"DELETE FROM events WHERE seq IN ({', '.join('?' for _ in chunk)})", chunk)
-            after_bytes = 0
-            for e in after:
-                if e.op == Op.CHECKPOINT:
-                    text = json.dumps(dict(e.data), sort_keys=True, separators=(",", ":"))
-                    after_bytes += len(text)
-                    tx.execute("INSERT INTO events (seq, ts_ms, op, lane, lease_id, holder, host_id, reason, data) "
-                               "VALUES (?, ?, ?, '', '', '', ?, ?, ?)",
-                               (e.seq, e.ts_ms, str(Op.CHECKPOINT), self.host_id, e.reason, text))
-                else:
-                    after_bytes += len(json.dumps(dict(e.data), sort_keys=True, separators=(",", ":")))
-            return {"entries_before": len(events), "entries_after": len(after),
-                    "bytes_reclaimed": max(0, before_bytes - after_bytes)}
+            count, size = tx.execute("SELECT count(*), coalesce(sum(length(data)), 0) FROM events")[0]
+            state: dict[str, Lease] = {}
+            last: Event | None = None
+            for event in _paged(tx, f" AND op IN ({marks})", mutating):
+                apply(state, event)
+                last = event
+            if last is None:
+                return {"entries_before": int(count), "entries_after": int(count), "bytes_reclaimed": 0}
+            cp = checkpoint(state.values(), seq=last.seq, ts_ms=last.ts_ms)
+            text = json.dumps(dict(cp.data), sort_keys=True, separators=(",", ":"))
+            tx.execute(f"DELETE FROM events WHERE op IN ({marks})", mutating)
+            tx.execute("INSERT INTO events (seq, ts_ms, op, lane, lease_id, holder, host_id, reason, data) "
+                       "VALUES (?, ?, ?, '', '', '', ?, ?, ?)",
+                       (cp.seq, cp.ts_ms, str(Op.CHECKPOINT), self.host_id, cp.reason, text))
+            after, after_size = tx.execute("SELECT count(*), coalesce(sum(length(data)), 0) FROM events")[0]
+            return {"entries_before": int(count), "entries_after": int(after),
+                    "bytes_reclaimed": max(0, int(size) - int(after_size))}
+
+    def iter_events(self, *, page: int = 5000) -> Iterator[Event]:
+        """Every event in seq order, read a page at a time (for export and replay of long logs)."""
+        with self.engine.read() as tx:
+            yield from _paged(tx, "", [], page=page)
 
     def import_events(self, events: Sequence[Event]) -> int:
         """Append EVENTS (seq ignored; ACQUIRE fences re-minted) and rebuild the view, all or nothing."""
@@ -401,7 +423,9 @@ class Store:
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (e.ts_ms, str(e.op), e.lane, e.lease_id, e.holder, e.host_id, e.reason,
                      json.dumps(data, sort_keys=True, separators=(",", ":"))))
-            state = replay(event_from_row(r) for r in tx.execute(_EVENT_SELECT + " ORDER BY seq"))
+            state: dict[str, Lease] = {}
+            for event in _paged(tx, "", []):
+                apply(state, event)
             tx.execute("DELETE FROM leases")
             for lease in state.values():
                 tx.execute(_LEASE_INSERT, lease_to_row(lease))

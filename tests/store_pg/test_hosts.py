@@ -95,15 +95,16 @@ def fleet(request, tmp_path: Path, pg_server, pg_url: str):
 
 
 def test_other_hosts_reclaim_only_by_ttl(fleet: Fleet) -> None:
-    """Host A's holder process is gone; host B still refuses until the TTL passes, then scavenges it."""
-    ttl = 2500  # a slow host B can only turn the refusal into a grant (a failure), never hide a PID reclaim
-    a = fleet.run("host-a", "acquire", "a", "worker-a", str(ttl))
-    assert a["granted"] and a["host_id"] == "host-a"
-    b = fleet.run("host-b", "acquire", "a", "worker-b", str(ttl))
+    """Host A's holder processes are gone. Host B refuses A's unexpired lease however long it waits
+    for its turn, and takes A's short-TTL lease only once the TTL has passed, scavenging it."""
+    a = fleet.run("host-a", "acquire", "a", "worker-a", "600000")
+    short = fleet.run("host-a", "acquire", "b", "worker-a", "1000")
+    assert a["granted"] and short["granted"] and a["host_id"] == "host-a"
+    b = fleet.run("host-b", "acquire", "a", "worker-b", "600000")
     assert not b["granted"], "host B reclaimed host A's lease through a PID check"
-    time.sleep(ttl / 1000 + 0.2)
-    late = fleet.run("host-b", "acquire", "a", "worker-b", str(ttl))
-    assert late["granted"] and late["fence"] > a["fence"]
+    time.sleep(1.2)
+    late = fleet.run("host-b", "acquire", "b", "worker-b", "600000")
+    assert late["granted"] and late["fence"] > short["fence"]
     assert late["scavenged"] and all("ttl expired" in r for r in late["scavenged"])
 
 

@@ -129,10 +129,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {1: postgres_ddl()}
 class _Tx:
     """One open transaction on the engine's connection."""
 
-    def __init__(self, engine: PostgresEngine) -> None:
+    def __init__(self, engine: PostgresEngine, now: int | None = None) -> None:
         self._engine = engine
         self._cur = engine._conn.cursor()
-        self._now: int | None = None
+        self._now = now
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._engine._mapped():
@@ -237,10 +237,13 @@ class PostgresEngine:
             if ensure and not self._ready:
                 self.migrate()
             with self._mapped():
-                self._conn.execute(begin)
+                cur = self._conn.execute(begin)
+                while cur.nextset():  # the write path's last statement reads the clock
+                    pass
+                now = int(cur.fetchone()[0]) if cur.description and self.clock is None else None
             ok = False
             try:
-                yield _Tx(self)
+                yield _Tx(self, now)
                 ok = True
             finally:
                 self._finish(ok)
@@ -259,14 +262,15 @@ class PostgresEngine:
     def write(self) -> Any:
         """A READ COMMITTED transaction holding this workspace's advisory lock from its start.
 
-        Every statement after the lock sees all commits made before it was granted. The
-        schema is created or upgraded on first use, as SQLite does on its first write.
+        Every statement after the lock sees all commits made before it was granted; the
+        server clock is read in the same round trip, once the lock is held. The schema is
+        created or upgraded on first use, as SQLite does on its first write.
         """
         return self._transaction(self._begin_locked)
 
     @property
     def _begin_locked(self) -> str:
-        return f"BEGIN; SELECT pg_advisory_xact_lock({LOCK_NAMESPACE}, {self._key})"
+        return f"BEGIN; SELECT pg_advisory_xact_lock({LOCK_NAMESPACE}, {self._key}); {_CLOCK_SQL}"
 
     def read(self) -> Any:
         """A consistent snapshot that takes no lock."""

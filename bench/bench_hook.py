@@ -89,7 +89,26 @@ def cases(tmp: Path) -> list[Case]:
                             ok_codes=(2,)))
     ref = ref_cmd()
     if ref:
-        ws = tmp / "0_leases"
-        out.append(Case("reference dos hook pretool, empty journal", [*ref, "hook", "pretool", "--workspace", str(ws)],
-                        cwd=ws, stdin=_payload(ws, "src/app.py")))
+        native = sorted(Path(ref[0]).resolve().parent.parent.glob("lib/python*/site-packages/dos/_bin/dos-hook"))
+        for label, lines in (("empty journal", 0), ("100k journal lines", 100_000)):
+            ws = _ref_workspace(tmp, lines)
+            args = ["hook", "pretool", "--workspace", str(ws)]
+            out.append(Case(f"reference dos hook pretool, {label}", [*ref, *args], cwd=ws,
+                            stdin=_payload(ws, "src/app.py")))
+            if native:
+                out.append(Case(f"reference Go dos-hook pretool, {label}", [str(native[0]), *args[1:]], cwd=ws,
+                                stdin=_payload(ws, "src/app.py")))
     return out
+
+
+def _ref_workspace(tmp: Path, lines: int) -> Path:
+    """A workspace for the reference: our dos.toml and LINES forensic records in its lane journal."""
+    ws = tmp / f"ref_{lines}"
+    (ws / ".dos").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(ws)], check=True)
+    (ws / "dos.toml").write_text(DOS_TOML)
+    with open(ws / ".dos" / "lane-journal.jsonl", "w") as fh:
+        for i in range(lines):
+            fh.write(json.dumps({"op": "ENFORCE", "seq": i + 1, "ts": 1.7e9 + i, "lane": "Edit", "holder": "s",
+                                 "tool": "Edit", "intervention": "WARN", "reason": "history"}) + "\n")
+    return ws

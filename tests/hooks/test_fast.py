@@ -68,3 +68,32 @@ def test_fast_allow_imports_no_heavy_modules(ws: Path) -> None:
     got = subprocess.run([sys.executable, "-c", probe, edit(ws, "src/app.py")], capture_output=True, text=True,
                          cwd=ws, env=hook_env(), timeout=60)
     assert got.stdout.strip() == "0 []", got.stdout + got.stderr
+
+
+def test_fast_and_full_paths_agree_over_odd_tree_shapes(repo) -> None:
+    """Leases with odd trees (case, ./, globs, several entries, empty) get the same answer on both paths."""
+    import io
+
+    from conftest import store_of
+
+    from dos.hooks.fast import decide
+    from dos.hooks.runner import main as full
+    from dos.kernel.lanes import LaneRequest
+
+    trees = [("Docs/**",), ("./lib/x/",), ("ui-*",), ("zzz", "tools/**"), ("a\\b/*",), ("/abs/**",)]
+    names = [f"l{i}" for i in range(len(trees))]
+    repo.write("dos.toml", "[lanes]\nconcurrent = " + json.dumps(names) + '\nexclusive = ["global"]\n\n'
+               "[lanes.trees]\n" + "".join(f"{n} = {json.dumps(list(t))}\n" for n, t in zip(names, trees))
+               + 'global = ["**/*"]\n')
+    with store_of(repo.path) as store:
+        for i, name in enumerate(names):
+            got = store.acquire(LaneRequest(lane=name), holder=f"h{i}", session=f"S{i}")
+            assert got.lease is not None, got.decision.reason
+    for rel in ("docs/x.md", "DOCS/y", "lib/x/z.py", "lib/y.py", "ui-kit/a", "tools/t.sh", "a/b/c", "abs/q",
+                "free/f.txt", "zzz"):
+        raw = edit(repo.path, rel, session="S-other")
+        fast = decide(["pretool"], raw, {})
+        out, err = io.StringIO(), io.StringIO()
+        code = full(["pretool"], io.StringIO(raw), out, err, {})
+        assert fast is not None, rel
+        assert fast == (out.getvalue(), code, err.getvalue()), rel

@@ -14,6 +14,7 @@ import sys
 PRE_EVENTS = {"claude-code": ("PreToolUse",), "codex": ("PreToolUse",), "gemini": ("BeforeTool",),
               "antigravity": ("PreToolUse", "preToolUse"), "cursor": ("preToolUse",)}
 GLOB = "*?[{"
+SPECIAL = frozenset("/. \t\\*?[{")  # entry starts that need canonicalising first
 SELF_MODIFY_ROOT = "src/dos"  # every self-modify candidate lives under it (a test pins this)
 
 
@@ -194,38 +195,70 @@ def _near(a: str, b: str) -> bool:
 
 
 def _prefix(entry: str) -> str:
-    cut = min((entry.find(c) for c in GLOB if c in entry), default=len(entry))
-    canon = _canon(entry[:cut])
+    cut = len(entry)
+    for c in GLOB:
+        i = entry.find(c)
+        if 0 <= i < cut:
+            cut = i
+    head = entry[:cut]
+    if head[:1] not in ("/", ".", " ") and "\\" not in head and "/." not in head and "//" not in head:
+        return head.rstrip("/").casefold()  # already canonical: the common case, no splitting
+    canon = _canon(head.strip())
     return "" if canon is None else canon.casefold()
+
+
+SQL_SPECIAL = ("/", ".", " ", "\\", "*", "?", "[", "{")
+# Unexpired leases, minus single-entry trees whose first character rules a collision out (ASCII only).
+_SCAN_SQL = ("SELECT rowid, tree, holder, session FROM leases WHERE heartbeat_ms + ttl_ms > ? AND NOT ("
+             "tree LIKE '[\"%' AND instr(tree, '\", \"') = 0 AND unicode(substr(tree, 3, 1)) < 128 "
+             "AND substr(tree, 3, 1) NOT IN (?, ?, ?, ?, ?, ?, ?, ?) "
+             "AND lower(substr(tree, 3, 1)) NOT IN ({firsts}))")
+
+
+def _entries(tree: str) -> list[str]:
+    """The entries of a tree stored as JSON text; the common ``["a/**", "b"]`` shape is split without a parser."""
+    if tree.startswith('["') and tree.endswith('"]') and "\\" not in tree:
+        return tree[2:-2].split('", "')
+    import json
+
+    return [e for e in json.loads(tree) if isinstance(e, str)]
 
 
 def _leases_near(store_path: str, paths: list[str], session: str, holder: str) -> list[tuple]:
     """Unexpired leases whose trees may reach PATHS, if any of them belongs to someone else; else []."""
     if not os.path.exists(store_path):
         return []
-    import json
     import time
 
     import _sqlite3
 
     quoted = store_path.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
     conn = _sqlite3.connect(f"file:{quoted}?mode=ro", uri=True, timeout=5.0)
+    now = time.time_ns() // 1_000_000
     try:
-        rows = conn.execute(f"SELECT {', '.join(LEASE_COLUMNS)} FROM leases").fetchall()
+        firsts = {q[:1] for q in paths}
+        rows = conn.execute(_SCAN_SQL.format(firsts=", ".join("?" for _ in firsts)),
+                            (now, *SQL_SPECIAL, *firsts)).fetchall()
+        near, foreign = [], False
+        for rowid, tree, l_holder, l_session in rows:
+            for entry in _entries(tree):
+                c = entry[:1].casefold()
+                if c and c not in firsts and c not in SPECIAL:
+                    continue  # a canonical entry starting elsewhere cannot share a prefix with any path
+                p = _prefix(entry)
+                if not p or any(q.startswith(p) or p.startswith(q) for q in paths):
+                    break
+            else:
+                continue
+            near.append(rowid)
+            if session and l_session:
+                foreign = foreign or l_session != session
+            elif not ((holder and l_holder == holder) or (session and l_holder == session)):
+                foreign = True
+        if not foreign:
+            return []
+        marks = ", ".join("?" for _ in near)
+        return conn.execute(f"SELECT {', '.join(LEASE_COLUMNS)} FROM leases WHERE rowid IN ({marks})",
+                            near).fetchall()
     finally:
         conn.close()
-    now = time.time_ns() // 1_000_000
-    near, foreign = [], False
-    for row in rows:
-        tree, l_holder, l_session, expires = row[4], row[5], row[10], row[7] + row[8]
-        if expires <= now:
-            continue
-        prefixes = [_prefix(e) for e in json.loads(tree)]
-        if not any(not p or q.startswith(p) or p.startswith(q) for p in prefixes for q in paths):
-            continue
-        near.append(row)
-        if session and l_session:
-            foreign = foreign or l_session != session
-        elif not ((holder and l_holder == holder) or (session and l_holder == session)):
-            foreign = True
-    return near if foreign else []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -93,8 +94,11 @@ def test_adopt_moves_the_lease_and_bumps_the_fence(run_dos, ws: Path) -> None:
 
 
 def test_release_by_lease_id_spawn_and_halt(run_dos, ws: Path) -> None:
-    got = _json(run_dos("lease-lane", "acquire", "--lane", "api", "--owner", "a", "--pid", "4242", cwd=ws))
-    halt = _json(run_dos("halt", "--handle", "4242", "--reason", "stuck", "--command", "kill 4242",
+    me = str(os.getpid())
+    assert run_dos("lease-lane", "acquire", "--lane", "api", "--owner", "a", "--pid", "999999999",
+                   cwd=ws).returncode == 2
+    got = _json(run_dos("lease-lane", "acquire", "--lane", "api", "--owner", "a", "--pid", me, cwd=ws))
+    halt = _json(run_dos("halt", "--handle", me, "--reason", "stuck", "--command", "kill 4242",
                          "--resumable", "--resume-sha", "abc", cwd=ws))
     assert halt["lane"] == "api" and halt["recorded"] is True and halt["suspended"] is True
     spawn = run_dos("lease-lane", "spawn", "--lane", "docs", "--owner", "s", cwd=ws)

@@ -172,6 +172,11 @@ def run_lease_lane(args: argparse.Namespace, ctx: Any) -> int:
 def _acquire(args: argparse.Namespace, ctx: Any) -> int:
     if args.ttl_seconds is not None and args.ttl_seconds <= 0:
         raise UsageError("--ttl-seconds must be positive")
+    if args.pid is not None:
+        from dos.procs import start_time
+
+        if args.pid <= 0 or start_time(args.pid) is None and not _pid_exists(args.pid):
+            raise UsageError(f"--pid {args.pid} is not a running process on this host; pass the worker's pid")
     run_id = _run_id(args)
     store = _store(ctx)
     with store:
@@ -186,6 +191,16 @@ def _acquire(args: argparse.Namespace, ctx: Any) -> int:
         out["run_id"] = run_id
     _emit(out, args)
     return exit_code("lease-lane acquire", got.decision.outcome)
+
+
+def _pid_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _release(args: argparse.Namespace, ctx: Any) -> int:

@@ -34,7 +34,6 @@ SQLITE_DDL = (
         reason TEXT NOT NULL DEFAULT '',
         data TEXT NOT NULL DEFAULT '{}')""",
     "CREATE INDEX IF NOT EXISTS events_op_holder ON events (op, holder)",
-    "CREATE INDEX IF NOT EXISTS events_lease ON events (lease_id)",
     """CREATE TABLE IF NOT EXISTS leases (
         lease_id TEXT PRIMARY KEY,
         fence INTEGER NOT NULL,

@@ -52,9 +52,14 @@ def test_shared_holders_may_both_write() -> None:
     assert pretool_verdict(["ui/x"], [], who=Identity(session="C"), live=[a, b], now_ms=NOW).action == "deny"
 
 
-def test_an_empty_tree_lease_never_blocks_a_known_write() -> None:
+def test_an_empty_tree_lease_is_an_unknown_region_that_follows_the_setting() -> None:
+    """Not provably colliding, so not a plain deny: the unknown-footprint setting decides (warn by default)."""
     odd = lease("x", (), "agentB", "B")
-    assert pretool_verdict(["anything.txt"], [], who=A, live=[odd], now_ms=NOW).action == "allow"
+    v = pretool_verdict(["anything.txt"], [], who=A, live=[odd], now_ms=NOW)
+    assert (v.action, v.token, v.holder) == ("warn", "UNKNOWN_REGION", "agentB")
+    for setting in ("allow", "deny"):
+        pol = EnforcePolicy(unknown_footprint=setting)
+        assert pretool_verdict(["a.txt"], [], who=A, live=[odd], now_ms=NOW, policy=pol).action == setting
 
 
 def test_unknown_footprint_follows_the_setting_only_when_others_hold_lanes() -> None:

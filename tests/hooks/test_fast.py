@@ -97,3 +97,23 @@ def test_fast_and_full_paths_agree_over_odd_tree_shapes(repo) -> None:
         code = full(["pretool"], io.StringIO(raw), out, err, {})
         assert fast is not None, rel
         assert fast == (out.getvalue(), code, err.getvalue()), rel
+
+
+def test_a_lease_without_a_tree_warns_on_both_paths(repo) -> None:
+    """A tree-less lease is an unknown region: both paths warn (the default setting), neither allows silently."""
+    import io
+
+    from conftest import store_of
+
+    from dos.hooks.fast import decide
+    from dos.hooks.runner import main as full
+    from dos.kernel.lanes import LaneRequest
+
+    repo.write("dos.toml", '[lanes]\nconcurrent = ["blind"]\nexclusive = ["global"]\n\n[lanes.trees]\nglobal = ["**/*"]\n')
+    with store_of(repo.path) as store:
+        assert store.acquire(LaneRequest(lane="blind"), holder="hb", session="Sb").lease.tree == ()
+    raw = edit(repo.path, "anything/x.py", session="S-other")
+    out, err = io.StringIO(), io.StringIO()
+    code = full(["pretool"], io.StringIO(raw), out, err, {})
+    assert decide(["pretool"], raw, {}) == (out.getvalue(), code, err.getvalue())
+    assert code == 0 and "no tree" in json.loads(out.getvalue())["hookSpecificOutput"]["additionalContext"]

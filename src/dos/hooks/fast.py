@@ -241,7 +241,8 @@ def _leases_near(store_path: str, paths: list[str], session: str, holder: str) -
                             (now, *SQL_SPECIAL, *firsts)).fetchall()
         near, foreign = [], False
         for rowid, tree, l_holder, l_session in rows:
-            for entry in _entries(tree):
+            entries = _entries(tree)
+            for entry in entries or ("",):  # no tree: an unknown region, near everything
                 c = entry[:1].casefold()
                 if c and c not in firsts and c not in SPECIAL:
                     continue  # a canonical entry starting elsewhere cannot share a prefix with any path

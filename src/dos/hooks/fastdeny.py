@@ -15,7 +15,7 @@ from dos import procs
 from dos.hooks import dialect
 from dos.hooks.event import PRE, HookEvent, Rendered
 from dos.hooks.fast import ALLOW, LEASE_COLUMNS
-from dos.kernel.enforce import Identity, pretool_verdict
+from dos.kernel.enforce import EnforcePolicy, Identity, pretool_verdict
 from dos.kernel.lease import Lease, Op, is_live
 from dos.kernel.tree import LockMode
 
@@ -33,7 +33,8 @@ def deny_near(event: dict[str, Any], paths: list[str], rows: list[tuple], holder
     now = time.time_ns() // 1_000_000
     live = [x for x in map(lease_of, rows)
             if is_live(x, now, holder_dead=procs.holder_dead(x.pid, x.pid_start, x.host_id, here))]
-    verdict = pretool_verdict(paths, [], who=Identity(session=event["session"], holder=holder), live=live, now_ms=now)
+    verdict = pretool_verdict(paths, [], who=Identity(session=event["session"], holder=holder), live=live, now_ms=now,
+                              policy=EnforcePolicy(unknown_footprint=settings.unknown_footprint))
     if verdict.action == "allow":
         return ALLOW
     ev = HookEvent(moment=PRE, host=event["host"], event_name=event["event_name"], tool=event["tool"],

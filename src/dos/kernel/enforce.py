@@ -102,6 +102,14 @@ def pretool_verdict(paths: Sequence[str] | None, outside: Sequence[str], *, who:
         clash = [x for x in conflicting((path,), mode, others) if x.tree]
         if clash:
             return _collision(path, clash[0], len(clash), now_ms)
+    blind = [x for x in others if not x.tree]
+    if paths and blind and policy.unknown_footprint != "allow":
+        first = blind[0]
+        return Verdict(policy.unknown_footprint, "UNKNOWN_REGION", paths=paths, blocking=(first.lease_id,),
+                       holder=first.holder, lane=first.lane, expires_ms=first.expires_ms, reason=(
+                           f"DOS: lane '{lane_label(first)}' held by {holder_label(first)} has no tree (its region "
+                           f"is unknown), so {paths[0]} may be inside it; ask its holder, or wait until it expires "
+                           f"{_when(first.expires_ms, now_ms)}."))
     if paths and policy.auto_acquire and not mine:
         lane = lane_for(paths, policy.lane_trees)
         if lane:
@@ -127,7 +135,7 @@ def _collision(path: str, lease: Lease, n: int, now_ms: int) -> Verdict:
 
 
 def _unknown(others: Sequence[Lease], now_ms: int, policy: EnforcePolicy) -> Verdict:
-    held = [x for x in others if x.tree]
+    held = list(others)
     if not held or policy.unknown_footprint == "allow":
         return Verdict("allow", "ALLOW")
     first = held[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping
 
 import pytest
 
@@ -43,13 +43,7 @@ def fast_history(path: Path, commits: Iterable[tuple[str, str, Mapping[str, str]
     return shas
 
 
-@pytest.fixture
-def history(tmp_path: Path):
-    """``history(commits)`` builds a fresh repo from COMMITS and returns (path, shas)."""
-    counter = iter(range(10_000))
-
-    def build(commits: Sequence[tuple[str, str, Mapping[str, str]]]) -> tuple[Path, list[str]]:
-        path = tmp_path / f"h{next(counter)}"
-        return path, fast_history(path, commits)
-
-    return build
+@pytest.fixture(scope="session")
+def fast_import():
+    """The ``fast_history`` builder, as a fixture (usable from module-scoped fixtures too)."""
+    return fast_history

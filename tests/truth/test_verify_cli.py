@@ -7,7 +7,6 @@ import subprocess
 
 import pytest
 
-from tests.truth.conftest import fast_history
 
 
 def test_shipped_and_not_shipped_exit_codes(repo, run_dos):
@@ -110,12 +109,12 @@ def test_reverted_text_names_both_commits(repo, run_dos):
 
 
 @pytest.fixture(scope="module")
-def deep_repo(tmp_path_factory):
+def deep_repo(tmp_path_factory, fast_import):
     """10,000 commits; AUTH9 is stamped 9,000 commits below HEAD."""
     path = tmp_path_factory.mktemp("deep") / "r"
     commits = [(f"chore: filler {i}", "", {"f.txt": f"{i}\n"} if i % 50 == 0 else {}) for i in range(10_000)]
     commits[999] = ("AUTH9: the deep ship", "", {"src/auth.py": "x\n"})
-    shas = fast_history(path, commits)
+    shas = fast_import(path, commits)
     return path, shas
 
 

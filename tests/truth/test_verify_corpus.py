@@ -6,7 +6,6 @@ import pytest
 
 from dos.config import Config, StampConfig
 from dos.truth import verify
-from tests.truth.conftest import fast_history
 
 JOB = {"subject_dirs": ("docs",), "progress_markers": ("audit", "wip"), "sub_phase_parent_fallback": True}
 BUMP = {"VERSION": "1.0.1\n", "CHANGELOG.md": "- bump\n"}
@@ -127,7 +126,7 @@ CORPUS = [
 ]
 
 
-def _build(tmp_path, commits):
+def _build(tmp_path, commits, fast_history):
     path = tmp_path / "h"
     shas: list[str] = []
     for i, c in enumerate(commits):
@@ -137,10 +136,10 @@ def _build(tmp_path, commits):
 
 
 @pytest.mark.parametrize("case", CORPUS, ids=[c[0] for c in CORPUS])
-def test_corpus(tmp_path, case):
+def test_corpus(tmp_path, case, fast_import):
     """Each subject gets the verdict, the via and the deciding commit the grammar promises."""
     _id, commits, plan, phase, stamp, shipped, source, rung, index = case
-    path, shas = _build(tmp_path, commits)
+    path, shas = _build(tmp_path, commits, fast_import)
     v = verify(path, Config(stamp=StampConfig(**stamp)), plan, phase)
     assert (v.shipped, v.source, v.rung) == (shipped, source, rung), v
     assert v.sha == (shas[index][:7] if index is not None else "")

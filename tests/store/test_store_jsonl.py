@@ -90,3 +90,14 @@ def test_cli_import_garbage_exits_2_with_one_line(run_dos, tmp_path: Path) -> No
     good.write_bytes(REF.read_bytes())
     r = run_dos("--workspace", str(ws), "journal", "import", str(good))
     assert r.returncode == 0 and json.loads(r.stdout)["imported"] == 8
+
+
+def test_import_a_reference_checkpoint_then_later_records(store_factory, tmp_path: Path) -> None:
+    """A journal the reference compacted (a CHECKPOINT without seq or ts) imports to the same leases."""
+    raw = (REF.with_name("ref-lane-journal-compacted.jsonl").read_bytes()
+           + b'{"op": "RELEASE", "lane": "src", "loop_ts": "2026-11-25T13:34:41Z", "seq": 9, '
+             b'"ts": "2026-11-25T13:40:00Z", "host_id": "vm", "reason": "x"}\n')
+    store = store_factory.make(tmp_path / "ws")
+    assert store.import_events(parse_journal(raw)) == 2
+    assert sorted(x.holder for x in store.view().values()) == ["agentA", "agentD"]
+    assert store.replay() == store.view()

@@ -30,7 +30,7 @@ def run_hook(args: argparse.Namespace, ctx) -> int:
         return _selftest(args, ctx)
     if args.host:
         raise UsageError(f"dos hook {args.action}: unexpected argument {args.host!r} (the host goes in --dialect)")
-    from dos.hooks.runner import main
+    from dos.hooks.fast import main
 
     argv = [args.action, "--dialect", args.dialect]
     if ctx.workspace_arg:

@@ -84,3 +84,15 @@ def test_acquire_needs_a_holder_and_a_positive_ttl(store_factory, tmp_path: Path
     with pytest.raises(UsageError):
         store.acquire(LaneRequest(lane="main"), holder="a", ttl_ms=0)
     assert store.events() == []
+
+
+def test_a_long_lived_reader_sees_a_store_created_after_it_opened(store_factory, tmp_path: Path) -> None:
+    """An MCP server or screen that read before the first write must see later grants."""
+    root = write_lanes(tmp_path / "ws", {"api": ["api/**"]})
+    reader = store_factory.make(root)
+    assert reader.live_leases() == [] and reader.seq() == 0
+    writer = store_factory.make(root)
+    got = writer.acquire(LaneRequest(lane="api"), holder="a")
+    assert [x.lease_id for x in reader.live_leases()] == [got.lease.lease_id]
+    writer.release(lane="api", holder="a")
+    assert reader.live_leases() == []

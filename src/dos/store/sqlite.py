@@ -112,6 +112,7 @@ class SqliteEngine:
         self._on_create = on_create
         self._conn: sqlite3.Connection | None = None
         self._ro_conn: sqlite3.Connection | None = None
+        self._placeholder = False  # _ro_conn is an empty in-memory stand-in for a store not yet created
 
     # ------------------------------------------------------------------ connections
 
@@ -189,13 +190,17 @@ class SqliteEngine:
         if self._conn is not None:
             return self._conn
         if self._ro_conn is not None:
-            return self._ro_conn
+            if not self._placeholder or not self.path.exists():
+                return self._ro_conn
+            self._ro_conn.close()  # the store was created since: read the real one from now on
+            self._ro_conn = None
         if not self.path.exists():
             conn = sqlite3.connect(":memory:", isolation_level=None)
             for stmt in SQLITE_DDL:
                 conn.execute(stmt)
-            self._ro_conn = conn
+            self._ro_conn, self._placeholder = conn, True
             return conn
+        self._placeholder = False
         last: BaseException | None = None
         # A read-only .dos/ cannot hold the WAL index; fall back to a read-only, then an immutable open.
         for query in ("", "?mode=ro", "?immutable=1"):

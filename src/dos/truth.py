@@ -59,7 +59,12 @@ def verify(root: Path, cfg: Config, plan: str, phase: str, *, ref: str | None = 
             raise
         return not_shipped(plan, phase)  # not a repository, or no commits yet
     if verdict.shipped:
-        return _soak_demotion(root, verdict)
+        from dos.truth_artifact import plan_body_check
+
+        verdict = plan_body_check(root, cfg, verdict)
+        if verdict.shipped:
+            return _soak_demotion(root, verdict)
+        return verdict
     if verdict.source == "reverted":
         return verdict
     from dos.truth_artifact import artifact_rung

@@ -78,3 +78,24 @@ def artifact_rung(root: Path, cfg: Config, plan: str, phase: str, target: str, *
     if hit is None:
         return None
     return ShipVerdict(plan, phase, True, "grep-artifact", hit.sha, hit.summary, "file-path")
+
+
+def plan_body_check(root: Path, cfg: Config, v: ShipVerdict) -> ShipVerdict:
+    """A ship found by a non-direct text pass must be stamped SHIPPED in the phase's plan section.
+
+    No plan doc or no section for the phase leaves the verdict unchanged.
+    """
+    if not v.shipped or v.rung in ("", "direct", "file-path"):
+        return v
+    docs = plan_docs(root, cfg)
+    doc = find_plan_doc(docs, v.plan, v.phase) if docs else None
+    if doc is None:
+        return v
+    from dos.kernel.plans import phase_section, section_says_shipped
+
+    section = phase_section(doc[1], v.plan, v.phase)
+    if section is None or section_says_shipped(section):
+        return v
+    return ShipVerdict(v.plan, v.phase, False, "none", v.sha,
+                       f"git matched {v.sha} via {v.rung} but {doc[0]} has no SHIPPED stamp on {v.phase} "
+                       f"- demoted ({v.summary})", "demoted-by-plan-body")

@@ -119,3 +119,14 @@ def test_cooldown_windows():
 def test_reconcile(claimed, shipped, state):
     v = reconcile("U", claimed, shipped)
     assert v.state == state and v.to_dict()["keeps_in_residual"] == (state != "VERIFIED")
+
+
+@pytest.mark.parametrize("section,shipped", [
+    ("### AUTH1\nSHIPPED 2024-01-01", True), ("### AUTH1\nshipped", False),
+    ("### AUTH1\nSHIPPED but gated on the soak", False), ("### AUTH1\nSHIPPED; status: in_progress", False),
+    ("### AUTH1\nSHIPPED -> tomb", False),
+])
+def test_section_says_shipped(section, shipped):
+    from dos.kernel.plans import section_says_shipped
+
+    assert section_says_shipped(section) is shipped

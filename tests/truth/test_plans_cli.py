@@ -80,3 +80,16 @@ def test_pickable_cooldown_reconcile_cli(repo, run_dos):
                    cwd=repo.path).returncode == 3
     assert run_dos("reconcile", "U", "--no-oracle-shipped", cwd=repo.path).returncode == 4
     assert run_dos("reconcile", "U", cwd=repo.path).returncode == 2
+
+
+def test_weak_mention_needs_the_plan_body(repo, run_dos):
+    """A release-note mention is checked against the plan section (the reference skipped this in the CLI)."""
+    repo.commit("plan", {"docs/auth-plan.md": "id: AUTH\n\n### AUTH8 — rotate keys\nin progress\n\n"
+                                             "### AUTH9 — audit log\nSHIPPED in v1.0.0\n"})
+    repo.commit("v1.0.0: release notes mention AUTH8 and AUTH9", {"src/x.py": "1\n"})
+    demoted = run_dos("verify", "AUTH", "AUTH8", "--json", cwd=repo.path)
+    data = json.loads(demoted.stdout)
+    assert demoted.returncode == 1 and data["rung"] == "demoted-by-plan-body" and data["source"] == "none"
+    ok = run_dos("verify", "AUTH", "AUTH9", "--json", cwd=repo.path)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["rung"] == "release-prefix"
+    assert run_dos("verify", "AUTH", "AUTH10", cwd=repo.path).returncode == 1

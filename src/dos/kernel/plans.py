@@ -139,6 +139,17 @@ def phase_section(text: str, series: str, phase: str) -> str | None:
     return None
 
 
+_OPEN_SOAK = re.compile(
+    r"status:\s*in_progress|\bgate[sd]?\b[^.;\n]*\bsoak|\bsoak\b[^.;\n]*\bgate[sd]?\b"
+    r"|until the soak(?: window)? closes|soak window[^.;\n]*closes|(?:→|->)\s*tomb"
+    r"|zero-emit (?:window|floor|read)", re.I)
+
+
+def section_says_shipped(section: str) -> bool:
+    """A plan section stamps its phase shipped: the literal SHIPPED and no open-soak phrase."""
+    return "SHIPPED" in section and not _OPEN_SOAK.search(section)
+
+
 NON_SOURCE = (".tar", ".tar.gz", ".tgz", ".zip", ".gz", ".bz2", ".xz", ".whl", ".egg", ".git", ".png", ".jpg",
               ".jpeg", ".gif", ".pdf", ".bin", ".so", ".dll", ".dylib", ".exe", ".o", ".a", ".jar", ".class")
 

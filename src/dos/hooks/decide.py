@@ -7,13 +7,12 @@ under ``.dos/streams/``. Every deny and warning is appended as an ENFORCE event.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from typing import Any, Mapping
 
 from dos.hooks.cache import Settings
 from dos.hooks.event import POST, PRE, HookEvent
+from dos.hooks.fast import read_json as _read_json, stream_path, write_json
 from dos.hooks.footprint import footprint
 from dos.kernel.enforce import Identity, Verdict, relative_path
 
@@ -158,52 +157,22 @@ def _predicates() -> tuple[Any, ...]:
 # --------------------------------------------------------------------------- streams
 
 
-def stream_path(root: str, session: str, suffix: str) -> str:
-    """``.dos/streams/<session>.<suffix>``; the id is sanitised, with a hash when anything was dropped."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in session)[:64].strip(".") or "_"
-    if safe != session:
-        safe += "-" + hashlib.sha256(session.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    return os.path.join(root, ".dos", "streams", f"{safe}.{suffix}")
-
-
-def _read_json(path: str) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _write_json(root: str, path: str, data: dict[str, Any]) -> None:
-    if not os.path.isdir(os.path.join(root, ".dos")):
-        from pathlib import Path
-
-        from dos.config import ensure_state_dir
-
-        ensure_state_dir(Path(root))
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh)
-    os.replace(tmp, path)
-
-
 # --------------------------------------------------------------------------- posttool
 
 
 def posttool(event: HookEvent, settings: Settings, env: Mapping[str, str]) -> Verdict:
     """Advisory: REPEATING / STALLED when the same call keeps returning the same result."""
-    from dos.kernel.enforce import stall_verdict, step_digest
+    from dos.kernel.digest import next_run, step_digest
+    from dos.kernel.enforce import stall_verdict
 
     if not event.session:
         return ALLOW
     digest = step_digest(event.tool, event.tool_input, event.tool_response)
     path = stream_path(settings.root, event.session, "stream.json")
     prev = _read_json(path)
-    run = int(prev.get("n", 0)) + 1 if digest is not None and prev.get("d") == digest else (
-        1 if digest is not None else 0)
-    _write_json(settings.root, path, {"d": digest, "n": run, "tool": event.tool})
+    n = prev.get("n", 0)
+    run = next_run(prev.get("d"), n if isinstance(n, int) else 0, digest)
+    write_json(settings.root, path, {"d": digest, "n": run, "tool": event.tool})
     verdict = stall_verdict(event.tool, run, ignore=tuple(settings.stall_ignore))
     if verdict.action != "allow":
         store = open_hook_store(settings)
@@ -229,12 +198,13 @@ def stop(event: HookEvent, settings: Settings, env: Mapping[str, str]) -> Verdic
         if claim is None:
             return ALLOW
         count_path = stream_path(settings.root, event.session, "stop.json")
-        blocks = int(_read_json(count_path).get("blocks", 0)) if event.stop_hook_active else 0
+        kept_blocks = _read_json(count_path).get("blocks", 0)
+        blocks = kept_blocks if event.stop_hook_active and isinstance(kept_blocks, int) else 0
         shipped, detail = _shipped(settings.root, *claim)
         verdict = stop_verdict(claim, shipped, detail, stop_hook_active=event.stop_hook_active,
                                blocks=blocks, cap=settings.stop_block_cap)
         kept = blocks + 1 if verdict.action == "deny" else (blocks if verdict.token == "CAP_REACHED" else 0)
-        _write_json(settings.root, count_path, {"blocks": kept})
+        write_json(settings.root, count_path, {"blocks": kept})
         if verdict.action != "allow" or verdict.token == "CAP_REACHED":
             _record(store, event, verdict)
         return verdict

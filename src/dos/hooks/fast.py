@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None, stdin=None, stdout=None, stderr=None, en
     except (OSError, UnicodeDecodeError, ValueError):
         raw = ""
     try:
-        done = decide(argv, raw, env)
+        done = decide_post(argv, raw, env) if "posttool" in argv else decide(argv, raw, env)
     except Exception:  # noqa: BLE001 - the full path decides (and owns the fail policy)
         done = None
     if done is not None:
@@ -119,7 +119,81 @@ def decide(argv: list[str], raw: str, env, *, deny: bool = True):
     return deny_near(event, paths, near, holder, settings)
 
 
-def _flags(argv: list[str]) -> dict[str, str] | None:
+POST_EVENTS = {"claude-code": ("PostToolUse",), "codex": ("PostToolUse",), "gemini": ("AfterTool",),
+               "antigravity": ("PostToolUse", "postToolUse")}
+
+
+def decide_post(argv: list[str], raw: str, env):
+    """posttool: count identical steps in the session's stream; None (full path) once a warning is due."""
+    opts = _flags(argv, verb="posttool")
+    if opts is None or not raw or len(raw) > 1_000_000 or opts["dialect"] not in POST_EVENTS:
+        return None
+    import json
+
+    payload = json.loads(raw)
+    if not isinstance(payload, dict) or payload.get("hook_event_name") not in POST_EVENTS[opts["dialect"]]:
+        return None
+    tool, session, cwd = payload.get("tool_name"), opts["session"] or payload.get("session_id"), payload.get("cwd") or ""
+    if not (isinstance(tool, str) and tool and isinstance(session, str) and session and isinstance(cwd, str)):
+        return None
+    if not (tool.isascii() and session.isascii() and cwd.isascii()):
+        return None
+    from dos.kernel.digest import REPEAT_N, next_run, step_digest
+
+    result = payload.get("tool_response", payload.get("tool_output"))
+    digest = step_digest(tool, payload.get("tool_input") if isinstance(payload.get("tool_input"), (dict, str, list))
+                         else {}, result)
+    root = resolve_root(opts["workspace"], cwd, env)
+    path = stream_path(root, session, "stream.json")
+    prev = read_json(path)
+    n = prev.get("n", 0)
+    run = next_run(prev.get("d"), n if isinstance(n, int) else 0, digest)
+    if run >= REPEAT_N:
+        return None  # a warning is due: the full path appends this step, renders and records it
+    write_json(root, path, {"d": digest, "n": run, "tool": tool})
+    return ALLOW
+
+
+def stream_path(root: str, session: str, suffix: str) -> str:
+    """``.dos/streams/<session>.<suffix>``; the id is sanitised, with a hash when anything was dropped."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in session)[:64].strip(".") or "_"
+    if safe != session:
+        import hashlib
+
+        safe += "-" + hashlib.sha256(session.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return os.path.join(root, ".dos", "streams", f"{safe}.{suffix}")
+
+
+def read_json(path: str) -> dict:
+    """A small JSON object from PATH, or {} when it is missing or unreadable."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def write_json(root: str, path: str, data: dict) -> None:
+    """Replace PATH atomically with DATA, creating ``.dos/`` (self-ignoring) first if needed."""
+    import json
+
+    if not os.path.isdir(os.path.join(root, ".dos")):
+        from pathlib import Path
+
+        from dos.config import ensure_state_dir
+
+        ensure_state_dir(Path(root))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh)
+    os.replace(tmp, path)
+
+
+def _flags(argv: list[str], verb: str = "pretool") -> dict[str, str] | None:
     opts = {"verb": "", "dialect": "claude-code", "workspace": "", "session": ""}
     names = {"--dialect": "dialect", "--workspace": "workspace", "--session-id": "session"}
     i = 0
@@ -132,12 +206,12 @@ def _flags(argv: list[str]) -> dict[str, str] | None:
                 i += 1
                 value = argv[i]
             opts[names[key]] = value
-        elif argv[i] == "pretool" and not opts["verb"]:
-            opts["verb"] = "pretool"
+        elif argv[i] == verb and not opts["verb"]:
+            opts["verb"] = verb
         else:
             return None
         i += 1
-    return opts if opts["verb"] and opts["dialect"] in PRE_EVENTS else None
+    return opts if opts["verb"] and opts["dialect"] in PRE_EVENTS else None  # PRE_EVENTS names every host
 
 
 def resolve_root(explicit: str, event_cwd: str, env) -> str:

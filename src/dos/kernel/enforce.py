@@ -7,18 +7,15 @@ into a region another live lease holds is denied naming that holder, its lane an
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Sequence
 
 from dos.kernel.admission import conflicting
+from dos.kernel.digest import REPEAT_N, STALL_N, step_digest  # noqa: F401 - re-exported
 from dos.kernel.lease import Lease
 from dos.kernel.tree import LockMode, PathEscapesWorkspace, canonical_path, tree_contains, trees_collide
 
 Action = Literal["allow", "warn", "deny"]
-REPEAT_N = 3
-STALL_N = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,22 +208,6 @@ def stop_verdict(claim: tuple[str, str] | None, shipped: bool | None, detail: st
 
 
 # --------------------------------------------------------------------------- posttool
-
-
-def step_digest(tool: str, tool_input: Any, result: Any) -> str | None:
-    """The digest of one (tool, args, result) step; None when there is no result (it breaks any run)."""
-    if result is None:
-        return None
-    args = _canon({"tool": tool, "input": tool_input})
-    res = result.encode("utf-8", "surrogatepass") if isinstance(result, str) else _canon(result)
-    h = hashlib.sha256(args)
-    h.update(b"\0")
-    h.update(res)
-    return h.hexdigest()[:16]
-
-
-def _canon(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, default=repr).encode("utf-8", "surrogatepass")
 
 
 def stall_verdict(tool: str, run: int, *, ignore: Sequence[str] = ()) -> Verdict:

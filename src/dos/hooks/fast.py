@@ -25,8 +25,11 @@ def main(argv: list[str] | None = None, stdin=None, stdout=None, stderr=None, en
     argv = list(sys.argv[1:] if argv is None else argv)
     env = os.environ if env is None else env
     try:
-        raw = (sys.stdin if stdin is None else stdin).read()
-    except (OSError, UnicodeDecodeError, ValueError):
+        if stdin is None:  # a real process: bytes in, undecodable bytes replaced rather than fatal
+            raw = sys.stdin.buffer.read(8 * 1024 * 1024 + 1).decode("utf-8", "replace")
+        else:
+            raw = stdin.read()
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
         raw = ""
     try:
         done = decide_post(argv, raw, env) if "posttool" in argv else decide(argv, raw, env)

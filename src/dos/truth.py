@@ -1,8 +1,9 @@
 """The truth shell: gathers git evidence and asks the kernel for the verdict.
 
 ``verify`` runs the ladder: registry rows proven by git ancestry, then the stamp grammar
-over one streaming ``git log`` (stopping at the first decisive stamp), then the files a
-plan doc names for the phase. ``interpret`` turns a verdict into a next-action hint.
+over one streaming ``git log`` (stopping at the first decisive stamp; weak text mentions
+checked against the plan body), then the files a plan doc names for the phase. An open
+soak holds any ship. ``interpret`` turns a verdict into a next-action hint.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def verify(root: Path, cfg: Config, plan: str, phase: str, *, ref: str | None = 
     from dos.truth_artifact import artifact_rung
 
     found = artifact_rung(root, cfg, plan, phase, target, timeout=budget.left())
-    return found if found is not None else verdict
+    return _soak_demotion(root, found) if found is not None else verdict
 
 
 def _registry_rung(root: Path, cfg: Config, plan: str, phase: str, target: str,

@@ -32,7 +32,7 @@ def test_fast_path_allows_only_what_the_full_path_allows(ws: Path) -> None:
 def test_fast_path_hands_anything_uncertain_to_the_full_path(ws: Path) -> None:
     bash = json.dumps({"session_id": "sess-A", "cwd": str(ws), "hook_event_name": "PreToolUse",
                        "tool_name": "Bash", "tool_input": {"command": "make"}})
-    assert allows(["pretool"], bash, {}) is False
+    assert allows(["pretool"], bash, {}) is False  # warns (another session holds docs): not an allow
     assert allows(["posttool"], edit(ws, "src/app.py"), {}) is False
     assert allows(["pretool", "--debug"], edit(ws, "src/app.py"), {}) is False
     assert allows(["pretool"], edit(ws, "src/app.py"), {"DOS_FENCE": "3"}) is False
@@ -61,8 +61,8 @@ def test_every_self_modify_file_lives_under_the_fast_paths_guard() -> None:
 def test_fast_allow_imports_no_heavy_modules(ws: Path) -> None:
     """With the config cache warm, the common allow loads no CLI, dataclasses, typing, sqlite3 wrapper or store."""
     assert allows(["pretool"], edit(ws, "src/app.py"), {}) is True  # warms .dos/cache
-    probe = ("import sys, io; sys.stdin = io.StringIO(sys.argv[1]); from dos.hooks.fast import main; "
-             "code = main(['pretool']); heavy = sorted(m for m in sys.modules if m in "
+    probe = ("import sys, io; from dos.hooks.fast import main; "
+             "code = main(['pretool'], io.StringIO(sys.argv[1])); heavy = sorted(m for m in sys.modules if m in "
              "('argparse', 'dataclasses', 'typing', 'sqlite3', 'pathlib', 'dos.store', 'dos.config', "
              "'dos.cli', 'rich', 'psycopg', 'mcp', 'dos.hooks.runner')); print(code, heavy)")
     got = subprocess.run([sys.executable, "-c", probe, edit(ws, "src/app.py")], capture_output=True, text=True,
@@ -117,3 +117,26 @@ def test_a_lease_without_a_tree_warns_on_both_paths(repo) -> None:
     code = full(["pretool"], io.StringIO(raw), out, err, {})
     assert decide(["pretool"], raw, {}) == (out.getvalue(), code, err.getvalue())
     assert code == 0 and "no tree" in json.loads(out.getvalue())["hookSpecificOutput"]["additionalContext"]
+
+
+def test_unknown_footprint_is_settled_on_the_fast_path_like_the_full_path(ws: Path) -> None:
+    """A shell command we cannot read: a warning while another session holds a lease, else silence."""
+    import io
+
+    from dos.hooks.fast import decide
+    from dos.hooks.runner import main as full
+
+    bash = {"session_id": "sess-A", "cwd": str(ws), "hook_event_name": "PreToolUse", "tool_name": "Bash",
+            "tool_input": {"command": "make -j4"}}
+    for session, expect_warn in (("sess-A", True), ("sess-B", True)):
+        raw = json.dumps(dict(bash, session_id=session))
+        out, err = io.StringIO(), io.StringIO()
+        code = full(["pretool"], io.StringIO(raw), out, err, {})
+        assert decide(["pretool"], raw, {}) == (out.getvalue(), code, err.getvalue())
+        assert bool(out.getvalue()) is expect_warn
+    from conftest import store_of
+
+    with store_of(ws) as store:
+        store.release(lane="docs", holder="agentB")
+    raw = json.dumps(bash)
+    assert decide(["pretool"], raw, {}) == ("", 0, ""), "only sess-A's own lease is left"

@@ -90,9 +90,7 @@ def decide(argv: list[str], raw: str, env, *, deny: bool = True):
     from dos.hooks.footprint import footprint
 
     written = footprint(tool, tool_input)
-    if written is None:
-        return None
-    if not written:
+    if written == ():
         return ALLOW
     root = resolve_root(opts["workspace"], cwd, env)
     from dos.hooks.cache import load_settings
@@ -100,6 +98,20 @@ def decide(argv: list[str], raw: str, env, *, deny: bool = True):
     settings = load_settings(root)
     if settings.store_url or settings.auto_acquire:
         return None
+    event = {"host": host, "event_name": payload["hook_event_name"], "tool": tool, "tool_input": tool_input,
+             "session": session, "cwd": cwd}
+    holder = env.get("DOS_HOLDER", "").strip()
+    if written is None:  # unknown footprint: the setting decides, and only while someone else holds a lease
+        if settings.unknown_footprint == "allow":
+            return ALLOW
+        others = _live_rows(settings.store_path, session, holder)
+        if not others:
+            return ALLOW
+        if not deny:
+            return None
+        from dos.hooks.fastdeny import deny_near
+
+        return deny_near(event, None, others, holder, settings)
     paths = []
     base = cwd if os.path.isabs(cwd) else root
     for p in written:
@@ -109,7 +121,6 @@ def decide(argv: list[str], raw: str, env, *, deny: bool = True):
         if rel is None or rel == "" or _near(rel, SELF_MODIFY_ROOT):
             return None
         paths.append(rel)
-    holder = env.get("DOS_HOLDER", "").strip()
     near = _leases_near(settings.store_path, [p.casefold() for p in paths], session, holder)
     if not near:
         return ALLOW
@@ -117,8 +128,6 @@ def decide(argv: list[str], raw: str, env, *, deny: bool = True):
         return None
     from dos.hooks.fastdeny import deny_near
 
-    event = {"host": host, "event_name": payload["hook_event_name"], "tool": tool, "tool_input": tool_input,
-             "session": session, "cwd": cwd}
     return deny_near(event, paths, near, holder, settings)
 
 
@@ -299,6 +308,31 @@ def _entries(tree: str) -> list[str]:
     import json
 
     return [e for e in json.loads(tree) if isinstance(e, str)]
+
+
+def _live_rows(store_path: str, session: str, holder: str) -> list[tuple]:
+    """Every unexpired lease, if one of them belongs to someone else; else []."""
+    if not os.path.exists(store_path):
+        return []
+    import time
+
+    import _sqlite3
+
+    quoted = store_path.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    conn = _sqlite3.connect(f"file:{quoted}?mode=ro", uri=True, timeout=5.0)
+    try:
+        rows = conn.execute(f"SELECT {', '.join(LEASE_COLUMNS)} FROM leases WHERE heartbeat_ms + ttl_ms > ?",
+                            (time.time_ns() // 1_000_000,)).fetchall()
+    finally:
+        conn.close()
+    for row in rows:
+        l_holder, l_session = row[5], row[10]
+        if session and l_session:
+            if l_session != session:
+                return rows
+        elif not ((holder and l_holder == holder) or (session and l_holder == session)):
+            return rows
+    return []
 
 
 def _leases_near(store_path: str, paths: list[str], session: str, holder: str) -> list[tuple]:

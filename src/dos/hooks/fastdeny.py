@@ -27,8 +27,9 @@ def lease_of(row: tuple) -> Lease:
     return Lease(**d)
 
 
-def deny_near(event: dict[str, Any], paths: list[str], rows: list[tuple], holder: str, settings: Any) -> Rendered | None:
-    """Render the verdict for PATHS given the near ROWS; None hands the call to the full path."""
+def deny_near(event: dict[str, Any], paths: list[str] | None, rows: list[tuple], holder: str,
+              settings: Any) -> Rendered | None:
+    """Render the verdict for PATHS (None: an unknown footprint) given the near ROWS."""
     here = procs.host_id()
     now = time.time_ns() // 1_000_000
     live = [x for x in map(lease_of, rows)

@@ -105,8 +105,9 @@ def stream_records(root: Path, args: Sequence[str], *, timeout: float | None = N
     """
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
+        # GIT_FLUSH=0: git otherwise flushes after every record on a pipe (one write per commit).
         proc = subprocess.Popen(["git", "-C", str(root), *args], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=git_env())
+                                stderr=subprocess.PIPE, env={**git_env(), "GIT_FLUSH": "0"})
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
     assert proc.stdout is not None

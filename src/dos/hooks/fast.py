@@ -78,7 +78,8 @@ def decide(argv: list[str], raw: str, env, *, deny: bool = True):
     if "dos_fence" in payload or payload.get("tool_response") is not None:
         return None
     tool, tool_input = payload.get("tool_name"), payload.get("tool_input")
-    session = opts["session"] or payload.get("conversation_id" if host == "cursor" else "session_id") or ""
+    session = opts["session"] or (host == "cursor" and _str(payload.get("conversation_id"))) \
+        or _str(payload.get("session_id"))
     cwd = payload.get("cwd") or ""
     if host == "cursor" and not cwd:
         roots = payload.get("workspace_roots")
@@ -203,6 +204,10 @@ def write_json(root: str, path: str, data: dict) -> None:
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh)
     os.replace(tmp, path)
+
+
+def _str(value) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _flags(argv: list[str], verb: str = "pretool") -> dict[str, str] | None:

@@ -13,9 +13,9 @@ from dos.kernel.tree import region_conflict
 from storehelp import write_lanes
 
 
-def _race(store_factory, root: Path, lanes: list[str]) -> list[dict]:
+def _race(store_factory, root: Path, lanes: list[str], mode: str = "race") -> list[dict]:
     go = root / "go"
-    procs = [store_factory.spawn("race", str(root), lane, f"w{i}", str(go)) for i, lane in enumerate(lanes)]
+    procs = [store_factory.spawn(mode, str(root), lane, f"w{i}", str(go)) for i, lane in enumerate(lanes)]
     go.touch()
     results = []
     for p in procs:
@@ -96,3 +96,11 @@ def test_live_exclusive_leases_never_overlap_after_a_mixed_race(store_factory, t
     for i, a in enumerate(live):
         for b in live[i + 1:]:
             assert not region_conflict(a.tree, a.mode, b.tree, b.mode), (a.lane, b.lane)
+
+
+def test_eight_processes_creating_a_fresh_store_at_once(store_factory, tmp_path: Path) -> None:
+    """The first use of a store by many processes in the same instant creates it once, without errors."""
+    root = write_lanes(tmp_path / "ws", {f"l{i}": [f"l{i}/**"] for i in range(8)})
+    results = _race(store_factory, root, [f"l{i}" for i in range(8)], mode="first")
+    assert all(r["granted"] for r in results)
+    assert len(store_factory.make(root).live_leases()) == 8

@@ -1,6 +1,7 @@
 """A worker process for the store's race, crash and property tests.
 
     worker.py race ROOT LANE OWNER GO      wait for file GO, acquire LANE, print the result JSON
+    worker.py first ROOT LANE OWNER GO     the same, but open the store only after GO
     worker.py hold ROOT LANE OWNER TTL_MS READY   acquire with this pid, touch READY, sleep until killed
     worker.py stall ROOT LANE OWNER READY  start an acquire, touch READY inside its transaction, stall
     worker.py serve                         read JSON commands on stdin, answer one JSON line each
@@ -39,6 +40,14 @@ def race(root: str, lane: str, owner: str, go: str) -> None:
     wait(go)
     # The worker exits next; like the CLI, it records its parent (the test) as the holder process.
     got = store.acquire(LaneRequest(lane=lane), holder=owner, pid=os.getppid())
+    print(json.dumps({"granted": got.granted, "lease_id": got.lease.lease_id if got.lease else None,
+                      "reason": got.decision.reason}))
+
+
+def first(root: str, lane: str, owner: str, go: str) -> None:
+    """Open the store only after GO, so every worker's first use lands at the same instant."""
+    wait(go)
+    got = store_at(root).acquire(LaneRequest(lane=lane), holder=owner, pid=os.getppid())
     print(json.dumps({"granted": got.granted, "lease_id": got.lease.lease_id if got.lease else None,
                       "reason": got.decision.reason}))
 
@@ -110,4 +119,4 @@ def allocate(root: str, scope: str, n: str, go: str) -> None:
 
 if __name__ == "__main__":
     mode, *rest = sys.argv[1:]
-    {"race": race, "hold": hold, "stall": stall, "serve": serve, "allocate": allocate}[mode](*rest)
+    {"race": race, "first": first, "hold": hold, "stall": stall, "serve": serve, "allocate": allocate}[mode](*rest)

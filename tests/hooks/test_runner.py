@@ -168,3 +168,15 @@ def test_released_lease_no_longer_blocks(ws: Path) -> None:
     with store_of(ws) as store:
         store.release(lane="docs", holder="agentB")
     assert call_hook("pretool", edit(ws, "docs/guide.md")).code == 0
+
+
+def test_a_workspace_reached_through_a_symlink_is_not_outside(ws: Path, tmp_path: Path) -> None:
+    """The host may name files through a symlinked path to the workspace; they are still inside it."""
+    link = tmp_path / "link-to-ws"
+    link.symlink_to(ws)
+    payload = edit(ws, "docs/guide.md")
+    payload["tool_input"] = {"file_path": str(link / "docs" / "guide.md")}
+    got = call_hook("pretool", payload)
+    assert got.code == 2 and "inside lane 'docs'" in got.stderr
+    payload["tool_input"] = {"file_path": str(link / "src" / "app.py")}
+    assert call_hook("pretool", payload).code == 0

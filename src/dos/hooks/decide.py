@@ -42,8 +42,10 @@ def resolve_paths(raw: tuple[str, ...], root: str, cwd: str, settings: Settings,
         if p == "~" or p.startswith("~/"):
             p = home + p[1:] if home else p
         rel = relative_path(p, root, base)
+        absolute = os.path.normpath(p if os.path.isabs(p) else os.path.join(base, p))
+        if rel is None and "\0" not in absolute:
+            rel = relative_path(os.path.realpath(absolute), root, root)  # reached through a symlink
         if rel is None:
-            absolute = os.path.normpath(p if os.path.isabs(p) else os.path.join(base, p))
             if not any(absolute == d.rstrip("/") or absolute.startswith(d.rstrip("/") + "/")
                        for d in settings.allowed_outside if d):
                 outside.append(path)

@@ -42,7 +42,9 @@ def cases(tmp: Path) -> list[Case]:
     ]
     ref = ref_cmd()
     if ref:
-        ref_mcp = Path(ref).with_name("dos-mcp")
-        out.append(Case("reference dos-mcp: start, initialize, list tools", [*drive, "--", str(ref_mcp)],
-                        cwd=ws))
+        ref_mcp = Path(ref[0]).with_name("dos-mcp")
+        out += [Case("reference dos-mcp: start, initialize, list tools", [*drive, "--", str(ref_mcp)], cwd=ws),
+                Case(f"reference dos-mcp: {N} x dos_verify", [*drive, "--calls", str(N), "--tool", "dos_verify",
+                     "--args", '{"plan": "AUTH", "phase": "AUTH1", "workspace": "."}', "--", str(ref_mcp)],
+                     cwd=ws)]
     return out

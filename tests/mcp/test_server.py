@@ -67,20 +67,21 @@ def test_bad_arguments_are_error_results_naming_the_argument(repo, dos_env) -> N
                 await call(s, "dos_lease_acquire", holder="   "),
                 await call(s, "dos_arbitrate", tree=["src/**", 3]),
                 await call(s, "dos_lease_release", holder="a"),
+                await call(s, "dos_lease_status", workspace=str(repo.path / "missing")),
                 await call(s, "dos_no_such_tool"),
                 await call(s, "dos_doctor"),
             ]
             return out
 
     results = anyio.run(go)
-    expect = ["bogus", "holder", "force", "ttl_s", "ttl_s", "holder", "tree", "lease_id"]
+    expect = ["bogus", "holder", "force", "ttl_s", "ttl_s", "holder", "tree", "lease_id", "workspace"]
     for (err, data), arg in zip(results, expect):
         assert err and data["error"] == "bad_argument", data
         assert data["argument"] == arg
         assert f"argument {arg!r}" in data["message"]
     assert "must be true or false" in results[2][1]["message"]
-    assert results[8][0] and results[8][1]["error"] == "unknown_tool"
-    assert results[9][0] is False  # still serving
+    assert results[9][0] and results[9][1]["error"] == "unknown_tool"
+    assert results[10][0] is False  # still serving
 
 
 def test_a_dos_error_is_an_error_result_not_a_crash(tmp_path, dos_env) -> None:

@@ -32,8 +32,18 @@ class Call:
     @cached_property
     def workspace(self):  # -> dos.config.Workspace
         from dos.config import find_workspace
+        from dos.errors import WorkspaceError
 
-        return find_workspace(self.args.get("workspace") or self._default_workspace or None)
+        given = self.args.get("workspace")
+        try:
+            return find_workspace(given or self._default_workspace or None)
+        except WorkspaceError:
+            if not given:
+                raise
+            from dos.mcp.args import BadArgument
+
+            raise BadArgument(self.tool, "workspace", f"{given!r} is not a directory; pass the workspace "
+                                                      f"root, or omit it for the server's") from None
 
     @cached_property
     def config(self):  # -> dos.config.Config

@@ -173,6 +173,34 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def test_stuck_calls_are_capped_and_later_calls_refused_at_once(repo, tmp_path, dos_env) -> None:
+    """With 16 calls stuck on a hung git, the next is refused as overloaded without starting a thread."""
+    bin_dir, flag = _hanging_git(tmp_path)
+    env = dos_env({"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "DOS_MCP_TOOL_DEADLINE_MS": "300"})
+
+    async def go():
+        async with mcp_session(repo.path, env=env) as s:
+            stuck: list[dict] = []
+
+            async def one() -> None:
+                stuck.append((await call(s, "dos_doctor"))[1])
+
+            async with anyio.create_task_group() as tg:
+                for _ in range(16):
+                    tg.start_soon(one)
+            refused = await call(s, "dos_doctor")
+            listed = len((await s.list_tools()).tools)
+            return stuck, refused, listed
+
+    try:
+        stuck, (err, refused), listed = anyio.run(go)
+    finally:
+        flag.unlink()
+    assert [d["error"] for d in stuck] == ["timeout"] * 16
+    assert err and refused["error"] == "overloaded" and refused["in_flight"] == 16
+    assert listed >= len(EXPECTED_TOOLS)
+
+
 def test_verify_kills_its_hung_git_soon_after_the_deadline(repo, tmp_path, dos_env) -> None:
     """dos_verify answers STALLED at its deadline, and the git it started does not outlive it for long."""
     repo.commit("AUTH: AUTH1 x")

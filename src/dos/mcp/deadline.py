@@ -13,6 +13,18 @@ from typing import Any, Callable
 
 DEFAULT_DEADLINE_MS = 5000
 DEADLINE_ENV = "DOS_MCP_TOOL_DEADLINE_MS"
+MAX_IN_FLIGHT = 16  # worker threads, abandoned ones included; past this, calls are refused at once
+
+_lock = threading.Lock()
+_in_flight = 0
+
+
+class Overloaded(Exception):
+    """Too many earlier calls are still stuck in their worker threads."""
+
+    def __init__(self, in_flight: int) -> None:
+        super().__init__(f"{in_flight} earlier call(s) are still stuck (git or the store is blocked)")
+        self.in_flight = in_flight
 
 
 class TimedOut(Exception):
@@ -39,7 +51,15 @@ def deadline_from_env(env: dict[str, str] | None = None) -> int:
 
 
 async def run_with_deadline(fn: Callable[[], Any], deadline_ms: int) -> Any:
-    """FN() in a fresh daemon thread; its result or exception, or TimedOut after DEADLINE_MS (0: no limit)."""
+    """FN() in a fresh daemon thread; its result or exception, or TimedOut after DEADLINE_MS (0: no limit).
+
+    Overloaded, without starting a thread, while MAX_IN_FLIGHT earlier bodies are still running.
+    """
+    global _in_flight
+    with _lock:
+        if _in_flight >= MAX_IN_FLIGHT:
+            raise Overloaded(_in_flight)
+        _in_flight += 1
     loop = asyncio.get_running_loop()
     fut: asyncio.Future[Any] = loop.create_future()
 
@@ -48,12 +68,16 @@ async def run_with_deadline(fn: Callable[[], Any], deadline_ms: int) -> Any:
             (fut.set_result if ok else fut.set_exception)(value)
 
     def body() -> None:
+        global _in_flight
         try:
             result = fn()
         except BaseException as exc:  # noqa: BLE001 - handed to the awaiting caller
             _post(loop, settle, False, exc)
         else:
             _post(loop, settle, True, result)
+        finally:
+            with _lock:
+                _in_flight -= 1
 
     threading.Thread(target=body, name="dos-mcp-tool", daemon=True).start()
     if deadline_ms <= 0:

@@ -18,7 +18,7 @@ from dos import __version__
 from dos.mcp import SERVER_NAME
 from dos.mcp.args import BadArgument, validate
 from dos.mcp.context import Call
-from dos.mcp.deadline import TimedOut, run_with_deadline
+from dos.mcp.deadline import Overloaded, TimedOut, run_with_deadline
 from dos.mcp.registry import all_tools
 
 INSTRUCTIONS = (
@@ -86,6 +86,11 @@ async def call_tool(name: str, arguments: dict[str, Any] | None, *, workspace: s
                        "message": str(exc)})
     except TimedOut as exc:
         return _error(stalled(name, exc.deadline_ms, writes=not spec.read_only))
+    except Overloaded as exc:
+        return _error({"verdict": "STALLED", "error": "overloaded", "tool": name, "in_flight": exc.in_flight,
+                       "message": f"{name}: refused: {exc}",
+                       "interpretation": "NO VERDICT: the server is waiting on blocked git or store calls; "
+                                         "treat the answer as unknown and ask the operator."})
     except DosError as exc:
         return _error({"error": type(exc).__name__, "tool": name, "message": f"{name}: {exc}",
                        "exit_code": exc.exit_code})

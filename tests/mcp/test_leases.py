@@ -156,3 +156,24 @@ def test_a_locked_store_fails_within_the_deadline_and_never_lands_late(repo, dos
     assert "locked" in blocked["message"] or blocked.get("verdict") == "STALLED"
     assert status["count"] == 0, "a failed acquire was committed after the fact"
     assert not err2 and later["granted"]
+
+
+def test_heartbeat_and_release_agree_with_the_cli(repo, dos_env, run_dos) -> None:
+    """An MCP lease is beaten by the CLI for its holder only; an MCP release empties `lease-lane live`."""
+    ws = _workspace(repo)
+
+    async def go():
+        async with mcp_session(ws, env=dos_env()) as s:
+            got = (await call(s, "dos_lease_acquire", holder="mcp-agent", lane="src"))[1]
+            cli_beat = run_dos("lease-lane", "heartbeat", "--lane", "src", "--owner", "mcp-agent", cwd=ws)
+            cli_wrong = run_dos("lease-lane", "release", "--lane", "src", "--owner", "intruder", cwd=ws)
+            beat = (await call(s, "dos_lease_heartbeat", holder="mcp-agent", lease_id=got["lease_id"]))[1]
+            rel = (await call(s, "dos_lease_release", holder="mcp-agent", lane="src"))[1]
+            return got, cli_beat, cli_wrong, beat, rel
+
+    got, cli_beat, cli_wrong, beat, rel = anyio.run(go)
+    assert cli_beat.returncode == 0 and json.loads(cli_beat.stdout)["lease_id"] == got["lease_id"]
+    assert cli_wrong.returncode == 1 and json.loads(cli_wrong.stdout)["released"] is False
+    assert beat["lease"]["expires_ms"] >= json.loads(cli_beat.stdout)["expires_ms"]
+    assert rel["released"] and rel["lease"]["fence"] == got["fence"]
+    assert json.loads(run_dos("lease-lane", "live", cwd=ws).stdout) == []

@@ -103,6 +103,22 @@ class TestSchema:
             assert {"events", "leases", "counters", "locks", "meta"} <= tables
             assert tx.execute("SELECT value FROM meta WHERE key = 'schema_version'") == [(str(SCHEMA_VERSION),)]
 
+    def test_reads_before_the_first_write_create_nothing(self, pg_engine, pg_url: str) -> None:
+        """Like SQLite, a store nobody has written reads as empty and is not created by reading."""
+        import psycopg
+
+        reader = pg_engine("fresh")
+        for _ in range(2):
+            with reader.read() as tx:
+                assert tx.execute("SELECT count(*) FROM events") == [(0,)]
+                assert tx.execute("SELECT count(*) FROM leases") == [(0,)]
+        with psycopg.connect(pg_url) as conn:
+            assert conn.execute("SELECT count(*) FROM pg_namespace WHERE nspname = 'fresh'").fetchone() == (0,)
+        with pg_engine("fresh").write() as tx:
+            tx.execute("INSERT INTO events (ts_ms, op) VALUES (?, 'ACQUIRE')", (tx.now_ms(),))
+        with reader.read() as tx:  # the same reader now sees the real tables
+            assert tx.execute("SELECT count(*) FROM events") == [(1,)]
+
     def test_concurrent_first_use_migrates_once(self, pg_engine) -> None:
         """Eight engines released together to create one workspace's schema all succeed."""
         for attempt in range(3):

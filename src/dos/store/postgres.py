@@ -122,6 +122,10 @@ def postgres_ddl() -> tuple[str, ...]:
     return tuple(ddl)
 
 
+# The tables as temporary ones (searched before any schema): what a read sees before the first write.
+EMPTY_DDL = tuple(stmt.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE")
+                  for stmt in postgres_ddl() if stmt.startswith("CREATE TABLE"))
+
 # Each version's statements, applied in order inside one locked transaction.
 MIGRATIONS: dict[int, tuple[str, ...]] = {1: postgres_ddl()}
 
@@ -232,7 +236,7 @@ class PostgresEngine:
     # -------------------------------------------------------------- transactions
 
     @contextmanager
-    def _transaction(self, begin: str, *, ensure: bool = True) -> Iterator[_Tx]:
+    def _transaction(self, begin: str, *, ensure: bool = True, empty: bool = False) -> Iterator[_Tx]:
         with self._lock:
             if ensure and not self._ready:
                 self.migrate()
@@ -241,10 +245,12 @@ class PostgresEngine:
                 while cur.nextset():  # the write path's last statement reads the clock
                     pass
                 now = int(cur.fetchone()[0]) if cur.description and self.clock is None else None
+                if empty:  # a store not created yet reads as empty: temporary tables, rolled back
+                    self._conn.execute("; ".join(EMPTY_DDL))
             ok = False
             try:
                 yield _Tx(self, now)
-                ok = True
+                ok = not empty
             finally:
                 self._finish(ok)
 
@@ -273,7 +279,10 @@ class PostgresEngine:
         return f"BEGIN; SELECT pg_advisory_xact_lock({LOCK_NAMESPACE}, {self._key}); {_CLOCK_SQL}"
 
     def read(self) -> Any:
-        """A consistent snapshot that takes no lock."""
+        """A consistent snapshot that takes no lock, and creates nothing: before the first
+        write, the workspace reads as an empty store (temporary tables, dropped at the end)."""
+        if not self._ready and self.schema_version() == 0:
+            return self._transaction("BEGIN ISOLATION LEVEL REPEATABLE READ", ensure=False, empty=True)
         return self._transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 
     # -------------------------------------------------------------- schema
@@ -287,7 +296,9 @@ class PostgresEngine:
                 return 0
             except psycopg.Error as exc:
                 self._raise(exc)
-        return int(rows[0][0]) if rows else 0
+        version = int(rows[0][0]) if rows else 0
+        self._ready = self._ready or version == SCHEMA_VERSION
+        return version
 
     def migrate(self) -> int:
         """Create or upgrade this workspace's schema; idempotent and safe to race."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import compileall
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path

@@ -35,8 +35,8 @@ def _workspace(path: Path, clients: int) -> Path:
 
 def start_postgres() -> str:
     """A database URL on DOS_TEST_PG_URL's server or on a throwaway one stopped at exit."""
-    sys.path.insert(0, str(ROOT))
-    from tests.pgserver import server_from_env_or_start
+    sys.path.insert(0, str(ROOT / "tests"))
+    from pgserver import server_from_env_or_start
 
     server = server_from_env_or_start()
     atexit.register(server.stop)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.store_pg.test_cli_store import LANES
+from test_pg_cli import LANES
 
 DOWN = "postgresql://fleet:hunter2@127.0.0.1:1/fleet"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.store_pg.test_cli_store import LANES
+from test_pg_cli import LANES
 
 WORKER = str(Path(__file__).with_name("hostworker.py"))
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -68,7 +68,7 @@ class Fleet:
         return root
 
     def argv(self, host: str, *args: str) -> tuple[list[str], dict[str, str]]:
-        env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{Path(SRC).parent}",
+        env = {**os.environ, "PYTHONPATH": SRC,
                "DISPATCH_HOST_ID": host, "DOS_STORE_URL": self.url}
         cmd = [sys.executable, WORKER, str(self.checkout(host)), *args]
         if self.isolate:  # HOST's own network (loopback only), PIDs and hostname; the server via its socket

@@ -7,11 +7,9 @@ environment (``DOS_STORE_URL`` for PostgreSQL) and ``--workspace ROOT``.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator

@@ -40,9 +40,8 @@ SPECS: dict[str, HostSpec] = {s.host: s for s in (
     HostSpec("codex", ".codex/config.toml",
              (("PreToolUse", "pretool"), ("PostToolUse", "posttool"), ("Stop", "stop")), "toml",
              "Codex runs PreToolUse only for Bash, apply_patch and MCP tools."),
-    HostSpec("cursor", ".cursor/hooks.json",
-             (("preToolUse", "pretool"), ("beforeShellExecution", "pretool"), ("postToolUse", "posttool"),
-              ("stop", "stop")), "flat",
+    HostSpec("cursor", ".cursor/hooks.json",  # no after-hook: Cursor carries no message back from one
+             (("preToolUse", "pretool"), ("beforeShellExecution", "pretool"), ("stop", "stop")), "flat",
              "Cursor fails open on a hook error; add \"failClosed\": true to an entry to change that."),
     HostSpec("gemini", ".gemini/settings.json",
              (("BeforeTool", "pretool"), ("AfterTool", "posttool"), ("AfterAgent", "stop")), "groups"),

@@ -11,7 +11,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dos.errors import ConfigError, StoreError, StoreUnreachable
 from dos.store.engine import SCHEMA_VERSION, StoreBusy
@@ -34,6 +38,17 @@ class TestTranslate:
     def test_placeholders_outside_quotes_only(self, sql: str, expected: str) -> None:
         """Only bare ``?`` become ``%s``; every ``%`` is doubled so psycopg reads it literally."""
         assert translate(sql) == expected
+
+    @given(st.text(alphabet="?%'\"-/*a \n", max_size=40))
+    def test_translation_is_lossless(self, sql: str) -> None:
+        """Reading ``%%`` back as ``%`` and ``%s`` as ``?`` restores any input exactly."""
+        out = translate(sql)
+        assert re.sub(r"%%|%s", lambda m: "%" if m.group() == "%%" else "?", out) == sql
+        assert re.fullmatch(r"(?:[^%]|%%|%s)*", out, re.S)  # psycopg sees no stray '%'
+
+    @given(st.lists(st.sampled_from(["?", "'?'", '"?"', "-- ?\n", "/* ? */", " x ", "'%'"]), max_size=12))
+    def test_only_bare_marks_become_parameters(self, parts: list[str]) -> None:
+        assert translate("".join(parts)).count("%s") == parts.count("?")
 
     def test_literals_round_trip_through_the_server(self, pg_engine) -> None:
         """A literal with ``?`` and ``%`` next to real parameters comes back unchanged."""

@@ -73,7 +73,11 @@ def lock_key(schema: str) -> int:
 
 @lru_cache(maxsize=512)
 def translate(sql: str) -> str:
-    """``?`` placeholders to ``%s`` outside quotes and comments; every literal ``%`` doubled."""
+    """``?`` placeholders to ``%s`` outside quotes and comments; every literal ``%`` doubled.
+
+    Understands standard '...' and "..." quoting and both comment forms, which is all the
+    store's SQL uses (values always travel as parameters); not E'' or $$ strings.
+    """
     out: list[str] = []
     i, n = 0, len(sql)
     while i < n:

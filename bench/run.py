@@ -51,6 +51,8 @@ def ref_cmd() -> list[str] | None:
 
 def _env(extra: dict[str, str]) -> dict[str, str]:
     env = dict(os.environ)
+    # Measure what an installed tool costs: with cached bytecode, as pip leaves it.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     env.update(extra)
     return env

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import DOS_TOML
+from hookkit import DOS_TOML
 
 from tests_support import hook_env
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DOS_TOML, hold
+from hookkit import DOS_TOML, hold
 from tests_support import hook_env
 
 from dos.hooks import HOSTS

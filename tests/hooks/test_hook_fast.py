@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import call_hook, hold
+from hookkit import call_hook, hold
 from tests_support import hook_env
 
 from dos.hooks.fast import SELF_MODIFY_ROOT, allows
@@ -43,7 +43,7 @@ def test_fast_path_hands_anything_uncertain_to_the_full_path(ws: Path) -> None:
 
 
 def test_an_expired_lease_of_another_session_does_not_block(repo) -> None:
-    from conftest import DOS_TOML
+    from hookkit import DOS_TOML
 
     repo.write("dos.toml", DOS_TOML)
     hold(repo.path, "docs", "agentB", "sess-B", ttl_ms=1)
@@ -74,7 +74,7 @@ def test_fast_and_full_paths_agree_over_odd_tree_shapes(repo) -> None:
     """Leases with odd trees (case, ./, globs, several entries, empty) get the same answer on both paths."""
     import io
 
-    from conftest import store_of
+    from hookkit import store_of
 
     from dos.hooks.fast import decide
     from dos.hooks.runner import main as full
@@ -103,7 +103,7 @@ def test_a_lease_without_a_tree_warns_on_both_paths(repo) -> None:
     """A tree-less lease is an unknown region: both paths warn (the default setting), neither allows silently."""
     import io
 
-    from conftest import store_of
+    from hookkit import store_of
 
     from dos.hooks.fast import decide
     from dos.hooks.runner import main as full
@@ -134,7 +134,7 @@ def test_unknown_footprint_is_settled_on_the_fast_path_like_the_full_path(ws: Pa
         code = full(["pretool"], io.StringIO(raw), out, err, {})
         assert decide(["pretool"], raw, {}) == (out.getvalue(), code, err.getvalue())
         assert bool(out.getvalue()) is expect_warn
-    from conftest import store_of
+    from hookkit import store_of
 
     with store_of(ws) as store:
         store.release(lane="docs", holder="agentB")

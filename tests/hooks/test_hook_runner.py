@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from conftest import DOS_TOML, call_hook, store_of
+from hookkit import DOS_TOML, call_hook, store_of
 
 from dos.hooks.cache import CACHE_REL, load_settings
 from dos.kernel.lease import Op

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, call_hook, load_fixture
+from hookkit import FIXTURES, call_hook, load_fixture
 
 CASES = sorted(FIXTURES.glob("*/*.json"))
 

@@ -7,7 +7,7 @@ import os
 import stat
 from pathlib import Path
 
-from conftest import DOS_TOML
+from hookkit import DOS_TOML
 
 
 def edit(ws: Path, rel: str, session: str) -> str:

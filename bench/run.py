@@ -49,11 +49,20 @@ def ref_cmd() -> list[str] | None:
     return [ref] if ref else None
 
 
-def _env(extra: dict[str, str]) -> dict[str, str]:
+def _is_reference(argv: list[str]) -> bool:
+    """True for a command from the reference's venv (DOS_REF's bin directory)."""
+    ref = os.environ.get("DOS_REF")
+    return bool(ref) and bool(argv) and Path(argv[0]).parent == Path(ref).parent
+
+
+def _env(extra: dict[str, str], argv: list[str]) -> dict[str, str]:
     env = dict(os.environ)
     # Measure what an installed tool costs: with cached bytecode, as pip leaves it.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    if _is_reference(argv):
+        env.pop("PYTHONPATH", None)  # our src must never shadow the reference's package
+    else:
+        env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     env.update(extra)
     return env
 
@@ -70,7 +79,7 @@ def measure(case: Case, scratch: Path) -> tuple[float, int]:
     rss_file = scratch / "rss"
     argv = [TIME_BIN, "-f", "%M", "-o", str(rss_file), *case.argv] if TIME_BIN else case.argv
     t0 = time.perf_counter()
-    proc = subprocess.run(argv, cwd=case.cwd, env=_env(case.env), input=case.stdin or b"",
+    proc = subprocess.run(argv, cwd=case.cwd, env=_env(case.env, case.argv), input=case.stdin or b"",
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wall = time.perf_counter() - t0
     if proc.returncode not in case.ok_codes:

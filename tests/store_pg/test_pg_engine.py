@@ -214,6 +214,8 @@ class TestTransactions:
                 with a2.write() as tx:
                     tx.execute("SELECT 1")
         assert info.value.exit_code == 75
+        with a2.write() as tx:  # the engine that timed out is usable once the lock is free
+            assert tx.execute("SELECT 1") == [(1,)]
 
     def test_read_is_a_snapshot(self, pg_engine) -> None:
         reader, writer = pg_engine(), pg_engine()

@@ -244,13 +244,16 @@ class PostgresEngine:
         with self._lock:
             if ensure and not self._ready:
                 self.migrate()
-            with self._mapped():
+            try:
                 cur = self._conn.execute(begin)
                 while cur.nextset():  # the write path's last statement reads the clock
                     pass
                 now = int(cur.fetchone()[0]) if cur.description and self.clock is None else None
                 if empty:  # a store not created yet reads as empty: temporary tables, rolled back
                     self._conn.execute("; ".join(EMPTY_DDL))
+            except psycopg.Error as exc:  # e.g. the lock timed out: leave no aborted transaction behind
+                self._finish(False)
+                self._raise(exc)
             ok = False
             try:
                 yield _Tx(self, now)

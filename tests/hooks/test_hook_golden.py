@@ -20,7 +20,8 @@ CASES = sorted(FIXTURES.glob("*/*.json"))
 def test_golden_envelope(path: Path, ws: Path) -> None:
     """The host's payload gives exactly the recorded envelope, stderr and exit code."""
     fx = load_fixture(path, ws)
-    got = call_hook(fx["verb"], fx["payload"], dialect=path.parent.name)
+    for _ in range(fx.get("repeat", 1)):  # e.g. the third identical step is the first REPEATING
+        got = call_hook(fx["verb"], fx["payload"], dialect=path.parent.name)
     actual = {"stdout": got.envelope, "exit": got.code, "stderr": got.stderr}
     if os.environ.get("HOOKS_REGEN_GOLDEN"):
         raw = json.loads(path.read_text())

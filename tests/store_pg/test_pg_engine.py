@@ -104,6 +104,8 @@ class TestUnreachable:
         with pytest.raises(StoreUnreachable, match="went away"):
             with engine.write() as tx:
                 tx.execute("SELECT 1")
+        with engine.write() as tx:  # the next transaction connects afresh; the failed one is not retried
+            assert tx.execute("SELECT pg_backend_pid() <> ?", (pid,)) == [(True,)]
 
 
 class TestSchema:

@@ -189,6 +189,8 @@ class PostgresEngine:
         self._busy_ms = max(1, int(busy_timeout_ms))
         self._lock = threading.RLock()
         self._ready = False  # the schema is known to be current
+        self._closed = False  # closed by close(), never reopened
+        self._connect_timeout_s = connect_timeout_s
         self._conn = self._connect(connect_timeout_s)
 
     # -------------------------------------------------------------- connection
@@ -218,6 +220,13 @@ class PostgresEngine:
             raise StoreError(f"store server {self._where()}: {_reason(exc)}") from None
         return conn
 
+    def _reconnect_if_lost(self) -> None:
+        """A connection lost earlier (and already reported) is replaced; never mid-transaction."""
+        if self._conn.closed or self._conn.broken:
+            if self._closed:
+                raise StoreError(f"store {self.location} was closed")
+            self._conn = self._connect(self._connect_timeout_s)
+
     @contextmanager
     def _mapped(self) -> Iterator[None]:
         """Translate psycopg errors into dos.errors, one line each."""
@@ -242,6 +251,7 @@ class PostgresEngine:
     @contextmanager
     def _transaction(self, begin: str, *, ensure: bool = True, empty: bool = False) -> Iterator[_Tx]:
         with self._lock:
+            self._reconnect_if_lost()
             if ensure and not self._ready:
                 self.migrate()
             try:
@@ -297,6 +307,7 @@ class PostgresEngine:
     def schema_version(self) -> int:
         """The version in place, 0 when the workspace schema has not been created."""
         with self._lock:
+            self._reconnect_if_lost()
             try:
                 rows = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
             except pgerrors.UndefinedTable:
@@ -341,6 +352,7 @@ class PostgresEngine:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._conn.close()
 
     def __enter__(self) -> PostgresEngine:

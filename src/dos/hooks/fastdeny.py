@@ -56,6 +56,7 @@ def _record(settings: Any, event: HookEvent, verdict: Any, host_id: str) -> None
     conn = _sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=busy / 1000, isolation_level=None)
     try:
         conn.execute(f"PRAGMA busy_timeout = {busy}")
+        conn.execute("PRAGMA synchronous = NORMAL")  # as the store's own writer: WAL, no fsync per commit
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute("INSERT INTO events (ts_ms, op, lane, lease_id, holder, host_id, reason, data) "

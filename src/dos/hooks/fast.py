@@ -315,6 +315,18 @@ def _entries(tree: str) -> list[str]:
     return [e for e in json.loads(tree) if isinstance(e, str)]
 
 
+_HELD: list = []
+
+
+def _release(conn, *, keep: bool) -> None:
+    """Close a read connection, or keep it open when an ENFORCE write follows: the writer is then not
+    the last connection, so its close skips the WAL checkpoint (about 15 ms) and leaves it to the store."""
+    if keep:
+        _HELD.append(conn)
+    else:
+        conn.close()
+
+
 def _live_rows(store_path: str, session: str, holder: str) -> list[tuple]:
     """Every unexpired lease, if one of them belongs to someone else; else []."""
     if not os.path.exists(store_path):
@@ -329,7 +341,7 @@ def _live_rows(store_path: str, session: str, holder: str) -> list[tuple]:
         rows = conn.execute(f"SELECT {', '.join(LEASE_COLUMNS)} FROM leases WHERE heartbeat_ms + ttl_ms > ?",
                             (time.time_ns() // 1_000_000,)).fetchall()
     finally:
-        conn.close()
+        _release(conn, keep=bool(rows))
     for row in rows:
         l_holder, l_session = row[5], row[10]
         if session and l_session:
@@ -378,4 +390,4 @@ def _leases_near(store_path: str, paths: list[str], session: str, holder: str) -
         return conn.execute(f"SELECT {', '.join(LEASE_COLUMNS)} FROM leases WHERE rowid IN ({marks})",
                             near).fetchall()
     finally:
-        conn.close()
+        _release(conn, keep=bool(near))

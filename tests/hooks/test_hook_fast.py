@@ -140,3 +140,27 @@ def test_unknown_footprint_is_settled_on_the_fast_path_like_the_full_path(ws: Pa
         store.release(lane="docs", holder="agentB")
     raw = json.dumps(bash)
     assert decide(["pretool"], raw, {}) == ("", 0, ""), "only sess-A's own lease is left"
+
+
+def test_fast_path_sql_matches_the_store_schema() -> None:
+    """The fast path reads leases and writes ENFORCE rows itself; its column lists are the store's."""
+    from dos.hooks.fast import LEASE_COLUMNS
+    from dos.store.schema import EVENT_COLUMNS, LEASE_COLUMNS as STORE_LEASE_COLUMNS
+
+    assert LEASE_COLUMNS == STORE_LEASE_COLUMNS
+    assert set(EVENT_COLUMNS) - {"seq"} == {"ts_ms", "op", "lane", "lease_id", "holder", "host_id", "reason", "data"}
+
+
+def test_fast_deny_records_the_same_event_as_the_store_would(ws: Path) -> None:
+    """An ENFORCE row the fast path wrote reads back through the store API like any other event."""
+    from hookkit import store_of
+
+    from dos.kernel.lease import Op
+
+    got = call_hook("pretool", json.loads(edit(ws, "docs/guide.md")))
+    assert got.code == 2
+    with store_of(ws) as store:
+        (event,) = store.events(ops=[Op.ENFORCE])
+        assert store.live_leases(), "the store still reads its own file after the fast path wrote to it"
+    assert (event.op, event.holder, event.lane, event.data["intervention"], event.data["token"]) == (
+        Op.ENFORCE, "sess-A", "docs", "DENY", "COLLISION")

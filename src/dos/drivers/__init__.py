@@ -1,1 +1,0 @@
-"""Plugins discovered through entry points: exporters, notifiers, judges, predicates."""

@@ -1,1 +1,0 @@
-"""Read-only screens over the store."""

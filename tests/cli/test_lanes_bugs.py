@@ -126,13 +126,16 @@ def test_bug12_a_subdirectory_uses_the_same_workspace(run_dos, tmp_path: Path) -
     assert refused.returncode == 1
 
 
-def test_bug19_the_lease_pid_is_the_worker_not_the_cli(run_dos, tmp_path: Path) -> None:
-    """Without --pid the lease names the CLI's parent (this test process) with its start time."""
+def test_bug19_the_lease_pid_is_the_worker_not_the_cli(run_dos, dos_env, tmp_path: Path) -> None:
+    """Without --pid the lease names no process (TTL only), so the acquiring CLI's exit, or its
+    shell's, never kills it; with --pid it names the worker, with that process's start time."""
     root = _ws(tmp_path)
-    lease = _json(run_dos("lease-lane", "acquire", "--lane", "api", "--owner", "a", cwd=root))["lease"]
-    assert lease["pid"] == os.getpid()
-    with open(f"/proc/{os.getpid()}/stat", "rb") as f:
-        assert lease["pid_start"] == int(f.read().rsplit(b")", 1)[1].split()[19])
+    shell = subprocess.run(["sh", "-c", f"{sys.executable} -m dos lease-lane acquire --lane api --owner a"],
+                           cwd=root, capture_output=True, text=True, env=dos_env())
+    lease = json.loads(shell.stdout)["lease"]
+    assert lease["pid"] is None
+    assert [x["holder"] for x in _json(run_dos("lease-lane", "live", cwd=root))] == ["a"], \
+        "the lease outlives the shell that took it"
     worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         lease = _json(run_dos("lease-lane", "acquire", "--lane", "docs", "--owner", "w", "--pid",

@@ -113,7 +113,7 @@ def configure_lease_lane(parser: argparse.ArgumentParser) -> None:
     _add_request_flags(p)
     _owner_flags(p, required=True)
     p.add_argument("--ttl-seconds", type=float, default=None, help="lease TTL (default [store] lease_ttl_s)")
-    p.add_argument("--pid", type=int, default=None, help="the worker's pid (default: this command's parent)")
+    p.add_argument("--pid", type=int, default=None, help="the worker's pid: its death on this host frees the lease early (default: none, TTL only)")
     p.add_argument("--run-id", default=None, help="default $CID_RUN_ID or $DISPATCH_RUN_ID")
     p.add_argument("--loop-ts", default="")
     p.add_argument("--retries", type=int, default=5, help="accepted for compatibility; writers queue instead")
@@ -183,7 +183,7 @@ def _acquire(args: argparse.Namespace, ctx: Any) -> int:
         extra = _given_leases(args.leases, store.now_ms()) if args.leases is not None else ()
         got = store.acquire(_request(args, args.owner), holder=args.owner, session=args.session,
                             ttl_ms=None if args.ttl_seconds is None else int(args.ttl_seconds * 1000),
-                            pid=args.pid if args.pid is not None else os.getppid(), run_id=run_id,
+                            pid=args.pid, run_id=run_id,
                             loop_ts=args.loop_ts, force=args.force, extra_live=extra)
     out = got.to_dict()
     out.update(journaled=got.granted, owner=args.owner, session=args.session)
@@ -230,7 +230,7 @@ def _heartbeat(args: argparse.Namespace, ctx: Any) -> int:
 def _adopt(args: argparse.Namespace, ctx: Any) -> int:
     with _store(ctx) as store:
         lease = store.adopt(lane=args.lane, new_holder=args.owner, lease_id=args.lease_id or None,
-                            session=args.session, pid=args.pid if args.pid is not None else os.getppid())
+                            session=args.session, pid=args.pid)
     _emit({"adopted": lease is not None, "lane": args.lane, "owner": args.owner,
            "lease_id": lease.lease_id if lease else None, "fence": lease.fence if lease else None}, args)
     return exit_code("lease-lane adopt", "adopted" if lease else "not_held")

@@ -94,6 +94,8 @@ def payload(r: random.Random, ws: Path, host: str) -> str:
 def check(stdout: str, stderr: str, code: int, host: str) -> None:
     assert "Traceback" not in stderr, stderr
     assert "warning" not in stderr, stderr  # an internal fault: a bug, whatever the fail policy
+    if stderr.startswith("dos-hook: ignored:"):  # a payload that is not one JSON object
+        assert stderr.count("\n") == 1 and not stdout and code == 0, (stdout, stderr, code)
     assert code in (0, 2), code
     if stdout:
         assert stdout.endswith("\n") and stdout.count("\n") == 1 and stdout.isascii()
@@ -154,3 +156,12 @@ def test_two_hundred_payloads_through_real_processes(fuzz_ws: Path) -> None:
     with ThreadPoolExecutor(4) as pool:
         for (verb, host, _), proc in pool.map(run, cases):
             check(proc.stdout.decode(), proc.stderr.decode(), proc.returncode, host)
+
+
+@pytest.mark.parametrize(("raw", "why"), [("garbage", "not valid JSON"), ("[1, 2]", "JSON list, not an object"),
+                                          ('"x"', "JSON str, not an object")])
+def test_a_payload_that_is_not_an_object_is_named_in_one_line(run_dos, fuzz_ws: Path, raw: str, why: str) -> None:
+    out = run_dos("hook", "pretool", input=raw, cwd=fuzz_ws)
+    assert out.returncode == 0 and out.stdout == ""
+    assert out.stderr.startswith("dos-hook: ignored: hook payload is") and why in out.stderr
+    assert out.stderr.count("\n") == 1

@@ -54,21 +54,27 @@ def parse_argv(argv: list[str]) -> dict[str, Any]:
     return opts
 
 
+class BadPayload(ValueError):
+    """The hook's stdin is not one JSON object (the fail policy decides what happens)."""
+
+
 def read_payload(stdin: Any) -> Any:
-    """The event object, or None for empty, oversized, invalid or non-object input."""
+    """The event object, or None for empty input; BadPayload for oversized, invalid or non-object input."""
     import json
 
     raw = stdin.read(MAX_PAYLOAD + 1) if stdin is not None else ""
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", "replace")
-    if not raw or len(raw) > MAX_PAYLOAD or not raw.strip():
+    if not raw or not raw.strip():
         return None
+    if len(raw) > MAX_PAYLOAD:
+        raise BadPayload(f"hook payload is over {MAX_PAYLOAD} characters")
     try:
         payload = json.loads(raw)
     except (ValueError, RecursionError):
-        return None
+        raise BadPayload("hook payload is not valid JSON; the host must send one JSON object on stdin") from None
     if not isinstance(payload, dict):
-        return None
+        raise BadPayload(f"hook payload is a JSON {type(payload).__name__}, not an object")
     return _clean(payload) if "\\u" in raw.lower() or not raw.isascii() else payload
 
 
@@ -133,6 +139,8 @@ def run(opts: Mapping[str, Any], stdin: Any, env: Mapping[str, str], stderr: Tex
         settings = load_settings(resolve_root(opts["workspace"], event.cwd, env))
         policy = settings.on_error
         return mod.render(decide(event, settings, env), event)
+    except BadPayload as exc:  # not a tool call at all: nothing to enforce, but say so
+        return "", 0, f"dos-hook: ignored: {exc}\n"
     except Exception as exc:  # noqa: BLE001 - the fail policy owns every internal fault
         return _failed(exc, host, event, policy, env, stderr, opts.get("debug", False))
 

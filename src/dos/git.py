@@ -97,6 +97,18 @@ def iter_log(root: Path, ref: str = "HEAD", *, paths: Sequence[str] = (), timeou
                body.decode("utf-8", "replace"))
 
 
+def iter_headed(root: Path, args: Sequence[str], *, timeout: float | None = None) -> Iterator[tuple[str, str, str]]:
+    """``(sha, subject, rest)`` per commit of a ``--format=%x1e%h%x00%s`` log; REST is what git
+    printed after the header line (``--name-only`` or ``--numstat`` output)."""
+    for rec in stream_records(root, args, timeout=timeout):
+        text = rec.decode("utf-8", "replace").strip("\n")
+        if not text:
+            continue
+        head, _, rest = text.partition("\n")
+        sha, _, subject = head.partition("\x00")
+        yield sha, subject, rest
+
+
 def stream_records(root: Path, args: Sequence[str], *, timeout: float | None = None,
                    keep: Any = None) -> Iterator[bytes]:
     """Run ``git ARGS`` and yield its output split on 0x1E, one chunk in memory at a time.

@@ -62,12 +62,7 @@ def artifact_rung(root: Path, cfg: Config, plan: str, phase: str, target: str, *
     touches: dict[str, list[tuple[str, str]]] = {f: [] for f in files}
     args = ["log", "--no-merges", "--no-renames", "--name-only", "--format=%x1e%h%x00%s",
             "--end-of-options", target, "--", *files]
-    for rec in git.stream_records(root, args, timeout=timeout):
-        text = rec.decode("utf-8", "replace").strip("\n")
-        if not text:
-            continue
-        head, _, rest = text.partition("\n")
-        sha, _, subject = head.partition("\x00")
+    for sha, subject, rest in git.iter_headed(root, args, timeout=timeout):
         if matcher.is_bookkeeping(subject):
             continue
         for f in rest.splitlines():

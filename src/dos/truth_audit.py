@@ -25,12 +25,7 @@ def audit(root: Path, ref: str = "HEAD", *, docs_ok: bool = False,
         spec = ["-1", "--end-of-options", git.resolve_ref(root, ref)]
     args = ["log", "--no-renames", "--numstat", "--format=%x1e%h%x00%s", *spec]
     out: list[AuditVerdict] = []
-    for rec in git.stream_records(root, args, timeout=timeout):
-        text = rec.decode("utf-8", "replace").strip("\n")
-        if not text:
-            continue
-        head, _, rest = text.partition("\n")
-        sha, _, subject = head.partition("\x00")
+    for sha, subject, rest in git.iter_headed(root, args, timeout=timeout):
         out.append(audit_commit(sha, subject, parse_numstat(rest.splitlines()), docs_ok=docs_ok))
     return out
 

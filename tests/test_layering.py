@@ -18,6 +18,7 @@ ALLOWED = {
     "config": {"errors", "exitcodes"},
     "git": {"errors"},
     "procs": {"errors"},
+    "progress": {"kernel", "errors", "git", "procs"},
     "plugins": {"kernel", "errors"},
     "store": {"store", "kernel", "errors", "config", "git", "exitcodes", "procs", "plugins"},
     "leases": {"store", "kernel", "errors", "config", "procs"},

@@ -15,6 +15,7 @@ from typing import Any
 from dos.cli._output import print_json, print_verdict
 from dos.errors import UsageError
 from dos.exitcodes import exit_code
+from dos.progress import evidence_for, find_lease, lease_events, lease_evidence, run_start
 
 SPAWN_PENDING_MS = 120_000  # a SPAWN without a lease yet keeps its lane pending this long
 
@@ -37,74 +38,6 @@ def _add_output(p: argparse.ArgumentParser) -> None:
 
 def _wants_json(args: argparse.Namespace) -> bool:
     return bool(args.json or args.output == "json")
-
-
-# --------------------------------------------------------------------------- evidence
-
-
-def _commits_since(root: Any, sha: str) -> int:
-    """Commits reachable from HEAD but not from SHA; an unknown SHA is an error, never '0 commits'."""
-    from dos.errors import GitError
-    from dos.git import run_git
-
-    if sha.startswith("-") or not run_git(root, ["rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}"],
-                                          check=False).strip():
-        raise GitError(f"--start-sha {sha!r} is not a commit in {root}; pass the SHA the run started from")
-    return int(run_git(root, ["rev-list", "--count", f"{sha}..HEAD"]).strip() or 0)
-
-
-def _find_lease(store: Any, *, lease_id: str = "", lane: str = "", loop_ts: str = "", run_id: str = ""):
-    """The lease a run holds: by id, by lane + loop_ts, or by run id; the view first, then the log."""
-    from dos.kernel.lease import Lease, Op
-
-    def match(x: Any) -> bool:
-        if lease_id:
-            return x.lease_id == lease_id
-        if lane and loop_ts:
-            return x.lane.casefold() == lane.casefold() and x.loop_ts == loop_ts
-        return bool(run_id) and x.run_id == run_id
-
-    if not (lease_id or (lane and loop_ts) or run_id):
-        return None
-    found = [x for x, _live in store.leases() if match(x)]
-    if found:
-        return max(found, key=lambda x: x.fence)
-    for ev in reversed(store.events(ops=[Op.ACQUIRE])):
-        lease = ev.data.get("lease") if isinstance(ev.data, dict) else None
-        if isinstance(lease, dict):
-            try:
-                candidate = Lease.from_dict(lease)
-            except (TypeError, ValueError):
-                continue
-            if match(candidate):
-                return candidate
-    return None
-
-
-def _lease_events(store: Any) -> list[Any]:
-    """The log's progress and beat events (one read, shared by every lease being judged)."""
-    from dos.kernel.liveness import BEAT_OPS, PROGRESS_OPS
-
-    return store.events(ops=sorted(PROGRESS_OPS | BEAT_OPS, key=str))
-
-
-def _lease_evidence(events: list[Any], lease: Any, started: int, now: int) -> tuple[int, int | None]:
-    """(events since start for this lease only, newest beat age) from the log and the view."""
-    from dos.kernel.liveness import lease_activity
-
-    act = lease_activity(events, lease.lease_id, started, now)
-    ages = [a for a in (act.last_beat_age_ms, max(0, now - lease.heartbeat_ms)) if a is not None]
-    return act.events_since, (min(ages) if ages else None)
-
-
-def _process_alive(pid: int | None, pid_start: int | None, host: str) -> bool | None:
-    """False only when the process ran on this host and is confirmed gone; else unknown."""
-    from dos import procs
-
-    if not pid:
-        return None
-    here = procs.host_id()
-    return False if procs.holder_dead(pid, pid_start, host or here, here) else None
 
 
 # --------------------------------------------------------------------------- liveness
@@ -137,48 +70,14 @@ def _policy(args: argparse.Namespace):
         raise UsageError(f"{exc}; pass a window of 0 or more ms") from None
 
 
-def _run_start(run_id: str) -> int:
-    from dos.kernel.runid import ts_ms_of
-
-    started = ts_ms_of(run_id)
-    if started is None:
-        raise UsageError(f"--run-id {run_id!r} is not a run id (RID- + 15 uppercase base-32 chars); "
-                         f"mint one with `dos run-id mint PROCESS`")
-    return started
-
-
-def evidence_for(store: Any, root: Any, *, run_id: str, now: int, start_sha: str = "", lease: Any = None,
-                 heartbeat_age: int | None = None, proc: bool = False, pid: int | None = None,
-                 host: str = "", log: list[Any] | None = None):
-    """ProgressEvidence for RUN_ID: commits since START_SHA, LEASE's events and beats, the probe."""
-    from dos.kernel.liveness import ProgressEvidence
-
-    started = _run_start(run_id)
-    commits = _commits_since(root, start_sha) if start_sha else 0
-    events, beat = 0, None
-    if lease is not None:
-        events, beat = _lease_evidence(_lease_events(store) if log is None else log, lease, started, now)
-    if heartbeat_age is not None:
-        if heartbeat_age < 0:
-            raise UsageError("--last-heartbeat-age-ms must be >= 0")
-        beat = heartbeat_age
-    alive = None
-    if proc:
-        if pid is not None:
-            alive = _process_alive(pid, None, host)
-        elif lease is not None:
-            alive = _process_alive(lease.pid, lease.pid_start, lease.host_id)
-    return ProgressEvidence(started, now, commits, events, beat, None, alive)
-
-
 def run_liveness(args: argparse.Namespace, ctx: Any) -> int:
     from dos.kernel.liveness import classify
 
-    _run_start(args.run_id)
+    run_start(args.run_id)
     policy = _policy(args)
     with _store(ctx) as store:
         now = args.now_ms if args.now_ms is not None else _wall_ms()
-        lease = _find_lease(store, lease_id=args.lease_id, lane=args.lane, loop_ts=args.loop_ts,
+        lease = find_lease(store, lease_id=args.lease_id, lane=args.lane, loop_ts=args.loop_ts,
                             run_id=args.run_id)
         ev = evidence_for(store, ctx.workspace.root, run_id=args.run_id, now=now, start_sha=args.start_sha,
                           lease=lease, heartbeat_age=args.last_heartbeat_age_ms, proc=not args.no_proc,
@@ -241,7 +140,7 @@ def gather_lanes(store: Any, now: int) -> tuple[list[Any], dict[str, Any]]:
     for ev in store.events(ops=[Op.SPAWN]):
         spawns[ev.lane.casefold()] = max(spawns.get(ev.lane.casefold(), 0), ev.ts_ms)
     out, by_id = [], {}
-    log = _lease_events(store) if held else []
+    log = lease_events(store) if held else []
     names = roster + [x.lane for x, _ in held.values() if tax.canonical(x.lane).casefold() not in
                       {r.casefold() for r in roster}]
     for name in names:
@@ -258,7 +157,7 @@ def gather_lanes(store: Any, now: int) -> tuple[list[Any], dict[str, Any]]:
             out.append(LaneLiveness(name, Liveness.STALLED, lease.tree, excl, lease_id=lease.lease_id,
                                     holder=lease.holder))
             continue
-        events, beat = _lease_evidence(log, lease, lease.acquired_ms, now)
+        events, beat = lease_evidence(log, lease, lease.acquired_ms, now)
         ev = ProgressEvidence(lease.acquired_ms, now, 0, events, beat)
         verdict = classify(ev, policy).verdict
         spin = spinning_age_ms(ev, policy) if verdict is Liveness.SPINNING else None
@@ -351,13 +250,13 @@ def _watched(store: Any, root: Any, now: int, args: argparse.Namespace) -> list[
         rid = str(ev.data.get("run_id", "")) if isinstance(ev.data, dict) else ""
         halts[rid] = max(halts.get(rid, 0), ev.ts_ms)
     runs = []
-    log = _lease_events(store)
+    log = lease_events(store)
     for t in tracks:
         rid = t["run_id"]
         if not is_run_id(rid):
             runs.append(WatchedRun(rid, None, "not a run id"))
             continue
-        lease = _find_lease(store, lease_id=t.get("lease_id", ""), lane=t["lane"], loop_ts=t["loop_ts"])
+        lease = find_lease(store, lease_id=t.get("lease_id", ""), lane=t["lane"], loop_ts=t["loop_ts"])
         ev = evidence_for(store, root, run_id=rid, now=now, start_sha=t["sha"], lease=lease, log=log)
         v = classify(ev)
         runs.append(WatchedRun(rid, v.verdict, v.reason, now - (ts_ms_of(rid) or now), t["lane"],

@@ -150,7 +150,7 @@ def _judge(call):
     """(LivenessVerdict, the run's lease or None, now_ms) for the call's liveness arguments."""
     import time
 
-    from dos.cli.time import _find_lease, evidence_for
+    from dos.progress import evidence_for, find_lease
     from dos.errors import GitError
     from dos.kernel.liveness import LivenessPolicy, classify
     from dos.kernel.runid import ts_ms_of
@@ -164,7 +164,7 @@ def _judge(call):
                             spin_ms=base.spin_ms if a.get("spin_ms") is None else a["spin_ms"])
     with call.store() as st:
         now = a["now_ms"] if a["now_ms"] is not None else time.time_ns() // 1_000_000
-        lease = _find_lease(st, lease_id=a["lease_id"], lane=a["lane"], loop_ts=a["loop_ts"],
+        lease = find_lease(st, lease_id=a["lease_id"], lane=a["lane"], loop_ts=a["loop_ts"],
                             run_id=a["run_id"])
         try:
             ev = evidence_for(st, call.workspace.root, run_id=a["run_id"], now=now, start_sha=a["start_sha"],

@@ -210,8 +210,9 @@ def remove_toml(text: str) -> tuple[str, int]:
     return "".join(out), removed
 
 
-def toml_events(text: str) -> list[str]:
-    inside, found = False, []
+def _fenced(text: str):
+    """``(event, line, is_header)`` for each stripped line inside DOS's fenced block of a Codex TOML."""
+    inside, event = False, ""
     for line in text.splitlines():
         s = line.strip()
         if s == FENCE_OPEN:
@@ -219,8 +220,15 @@ def toml_events(text: str) -> list[str]:
         elif s == FENCE_CLOSE:
             inside = False
         elif inside and s.startswith("[[hooks.") and not s.endswith(".hooks]]"):
-            found.append(s[len("[[hooks."):-2])
-    return found
+            event = s[len("[[hooks."):-2]
+            yield event, s, True
+        elif inside:
+            yield event, s, False
+
+
+def toml_events(text: str) -> list[str]:
+    """The hook events DOS's fenced block wires, in order."""
+    return [event for event, _, header in _fenced(text) if header]
 
 
 def _check_toml(text: str, path: Path) -> None:
@@ -333,18 +341,8 @@ def installed_command(root: Path, host: str, event: str) -> str | None:
         return None
     text = path.read_text(encoding="utf-8")
     if spec.shape == "toml":
-        inside, current = False, ""
-        for line in text.splitlines():
-            s = line.strip()
-            if s == FENCE_OPEN:
-                inside = True
-            elif s == FENCE_CLOSE:
-                inside = False
-            elif inside and s.startswith("[[hooks.") and not s.endswith(".hooks]]"):
-                current = s[len("[[hooks."):-2]
-            elif inside and current == event and s.startswith("command = "):
-                return json.loads(s[len("command = "):])
-        return None
+        return next((json.loads(s[len("command = "):]) for ev, s, header in _fenced(text)
+                     if not header and ev == event and s.startswith("command = ")), None)
     items = json.loads(text).get("hooks", {}).get(event, [])
     entries = items if spec.shape == "flat" else [e for g in items for e in _entries(g)]
     return next((e["command"] for e in entries if isinstance(e, dict) and is_dos_command(e.get("command"))), None)

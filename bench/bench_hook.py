@@ -37,7 +37,7 @@ def _workspace(tmp: Path, name: str, n_leases: int, n_events: int) -> Path:
     sys.path.insert(0, str(ROOT / "src"))
     from dos.config import Workspace, load_config
     from dos.kernel.lanes import LaneRequest
-    from dos.store import open_store
+    from dos.service.context import open_store
     from dos.store.leases import lease_to_row
     from dos.store.schema import LEASE_COLUMNS
 

@@ -35,7 +35,7 @@ def prepare_ours(path: Path, events: int) -> Path:
     """A workspace whose store holds EVENTS events (closed ACQUIRE/RELEASE pairs)."""
     sys.path.insert(0, str(ROOT / "src"))
     from dos.config import Workspace, load_config
-    from dos.store import open_store
+    from dos.service.context import open_store
 
     ws = _workspace(path)
     store = open_store(Workspace(ws, "--workspace"), load_config(ws))
@@ -84,7 +84,7 @@ def drive_ours(ws: str, n: int) -> float:
     sys.path.insert(0, str(ROOT / "src"))
     from dos.config import Workspace, load_config
     from dos.kernel.lanes import LaneRequest
-    from dos.store import open_store
+    from dos.service.context import open_store
 
     path = Path(ws)
     store = open_store(Workspace(path, "--workspace"), load_config(path))

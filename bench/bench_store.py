@@ -57,7 +57,7 @@ def drive(ws: str, lane: str, pairs: int, go: str) -> dict:
     sys.path.insert(0, str(ROOT / "src"))
     from dos.config import Workspace, load_config
     from dos.kernel.lanes import LaneRequest
-    from dos.store import open_store
+    from dos.service.context import open_store
 
     path = Path(ws)
     store = open_store(Workspace(path, "--workspace"), load_config(path))

@@ -19,7 +19,7 @@ from dos.config import find_workspace, load_config
 from dos.kernel.lanes import LaneRequest
 from dos.kernel.lease import Lease
 from dos.kernel.tree import LockMode
-from dos.store import open_store
+from dos.service.context import open_store
 from dos.store.leases import AcquireResult, Store
 
 __all__ = ["open", "acquire", "release", "heartbeat", "live", "AcquireResult", "Lease", "Store"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from dos.kernel.admission import SELF_MODIFY_FILES, Predicate
+from dos.kernel.admission import Predicate
+from dos.kernel.selfmodify import SELF_MODIFY_FILES
 
 GROUP = "dos.predicates"
 

@@ -8,7 +8,7 @@ from another host is never judged by PID. Where ``/proc`` is missing, only a PID
 from __future__ import annotations
 
 import os
-import socket
+
 
 
 def host_id() -> str:
@@ -16,10 +16,7 @@ def host_id() -> str:
     value = os.environ.get("DISPATCH_HOST_ID", "").strip()
     if value:
         return value
-    try:
-        return socket.gethostname() or "unknown"
-    except OSError:
-        return "unknown"
+    return os.uname().nodename or "unknown"  # what socket.gethostname() reads, without importing socket
 
 
 def start_time(pid: int) -> int | None:
@@ -49,6 +46,13 @@ def _exists(pid: int) -> bool | None:
     except OSError:
         return None
     return True
+
+
+def is_running(pid: int) -> bool:
+    """True when PID names a live process on this host (a zombie does not count)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    return _exists(pid) is not False and not is_zombie(pid)
 
 
 def is_zombie(pid: int) -> bool:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from dos.config import Workspace, load_config
-from dos.store import open_store
+from dos.service.context import open_store
 from dos.store.leases import Store
 
 ENGINES = ["sqlite", "postgres"]

@@ -18,7 +18,7 @@ def _lease(lease_id: str, fence: int, t: int) -> dict:
 
 @st.composite
 def logs(draw) -> list[Event]:
-    ops = draw(st.lists(st.tuples(st.sampled_from(list(Op)), st.sampled_from(IDS)), max_size=40))
+    ops = draw(st.lists(st.tuples(st.sampled_from(list(Op.values())), st.sampled_from(IDS)), max_size=40))
     out = []
     for seq, (op, lid) in enumerate(ops, 1):
         if op in (Op.ACQUIRE, Op.RECONCILE):

@@ -12,7 +12,7 @@ from dos.config import Config, Workspace
 from dos.errors import UsageError
 from dos.kernel.lanes import LaneRequest
 from dos.kernel.lease import Op
-from dos.store import describe
+from dos.service.doctor import describe_store as describe
 
 
 def test_describe_never_creates_and_reports_a_broken_store(tmp_path: Path) -> None:

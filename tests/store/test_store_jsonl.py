@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -39,7 +38,7 @@ def test_export_then_import_round_trips(store_factory, tmp_path: Path) -> None:
     text = "".join(dumps(r) + "\n" for r in export_records(src.events()))
     dst = store_factory.make(tmp_path / "b")
     dst.import_events(parse_journal(text.encode()))
-    strip = lambda d: {k: dataclasses.replace(v, fence=0) for k, v in d.items()}  # noqa: E731
+    strip = lambda d: {k: v.replace(fence=0) for k, v in d.items()}  # noqa: E731
     assert strip(dst.view()) == strip(src.view())
     assert list(dst.view()) == [a.lease.lease_id]
     assert dst.replay() == dst.view()

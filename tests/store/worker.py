@@ -21,7 +21,7 @@ from pathlib import Path
 from dos.config import Workspace, load_config
 from dos.kernel.lanes import LaneRequest
 from dos.kernel.tree import LockMode
-from dos.store import open_store
+from dos.service.context import open_store
 from dos.store.leases import Store
 
 

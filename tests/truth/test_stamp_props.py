@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from dos.config import Config
 from dos.errors import GitError
 from dos.kernel.stamp import StampMatcher, revert_targets
-from dos.truth import verify
+from dos.config import Workspace
+from dos.service.context import Context
+from dos.service.truth import verify
 
 PHASE = st.from_regex(r"[A-Z]{2,5}[1-9][0-9]{0,2}", fullmatch=True)
 TOKEN_CHAR = st.sampled_from(list("abcXYZ0189-"))
@@ -63,4 +65,4 @@ def test_deadline_stops_a_slow_walk(repo):
     """The MCP server passes a deadline; when it is spent, verify raises instead of hanging."""
     repo.commit("AUTH1: x")
     with pytest.raises(GitError, match="timed out"):
-        verify(repo.path, Config(), "AUTH", "AUTH9", timeout=1e-9)
+        verify(Context(Workspace(repo.path, "cwd"), Config()), "AUTH", "AUTH9", timeout=1e-9)

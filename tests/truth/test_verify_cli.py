@@ -144,15 +144,17 @@ def test_output_renderers(repo, run_dos):
 
 
 def test_library_commit_audit(repo):
-    """dos.truth.commit_audit: one verdict for a ref, a Sweep for a range."""
-    from dos.config import Config
-    from dos.truth import commit_audit
+    """service.truth.commit_audit: one verdict for a ref, a Sweep for a range."""
+    from dos.config import Config, Workspace
+    from dos.service.context import Context
+    from dos.service.truth import commit_audit
 
     base = repo.commit("init", {"src/a.py": "1\n"})
     repo.commit("fix: crash", {"README.md": "x\n"})
-    one = commit_audit(repo.path, Config())
+    ctx = Context(Workspace(repo.path, "cwd"), Config())
+    one = commit_audit(ctx)
     assert one.to_dict()["verdict"] == "CLAIM_UNWITNESSED"
-    sweep = commit_audit(repo.path, Config(), f"{base}..HEAD")
+    sweep = commit_audit(ctx, f"{base}..HEAD")
     assert sweep.to_dict()["unwitnessed"] == 1 and len(sweep.verdicts) == 1
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from dos.config import Config, StampConfig
-from dos.truth import verify
+from dos.config import Workspace
+from dos.service.context import Context
+from dos.service.truth import verify
 
 JOB = {"subject_dirs": ("docs",), "progress_markers": ("audit", "wip"), "sub_phase_parent_fallback": True}
 BUMP = {"VERSION": "1.0.1\n", "CHANGELOG.md": "- bump\n"}
@@ -140,7 +142,7 @@ def test_corpus(tmp_path, case, fast_import):
     """Each subject gets the verdict, the via and the deciding commit the grammar promises."""
     _id, commits, plan, phase, stamp, shipped, source, rung, index = case
     path, shas = _build(tmp_path, commits, fast_import)
-    v = verify(path, Config(stamp=StampConfig(**stamp)), plan, phase)
+    v = verify(Context(Workspace(path, "cwd"), Config(stamp=StampConfig(**stamp))), plan, phase)
     assert (v.shipped, v.source, v.rung) == (shipped, source, rung), v
     assert v.sha == (shas[index][:7] if index is not None else "")
     if source == "reverted":

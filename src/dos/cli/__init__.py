@@ -13,6 +13,7 @@ import sys
 from functools import cached_property
 from typing import NoReturn, Sequence
 
+from dos import exitcodes
 from dos.cli._registry import FAMILIES, VERBS
 from dos.errors import DosError, UsageError
 
@@ -25,7 +26,7 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 class Context:
-    """What a verb needs from the outside: the workspace, its config, and its store."""
+    """What a verb needs from the outside: the workspace, its config, and the service context."""
 
     def __init__(self, workspace_arg: str | None) -> None:
         self.workspace_arg = workspace_arg
@@ -41,6 +42,16 @@ class Context:
         from dos.config import load_config
 
         return load_config(self.workspace.root)
+
+    @cached_property
+    def service(self):  # -> dos.service.context.Context
+        from dos.service.context import Context as ServiceContext
+
+        return ServiceContext(self.workspace, self.config)
+
+    def close(self) -> None:
+        if "service" in self.__dict__:
+            self.service.close()
 
 
 def _split_workspace(argv: list[str]) -> tuple[str | None, list[str]]:
@@ -110,7 +121,7 @@ def _run(argv: list[str]) -> int:
             argv = [argv[1], "--help"]
         else:
             sys.stdout.write(_top_help())
-            return 0 if argv else 2
+            return exitcodes.OK if argv else exitcodes.CONTRACT_ERROR
     if argv[0] == "--version":
         from dos import __version__
 
@@ -125,7 +136,11 @@ def _run(argv: list[str]) -> int:
         raise UsageError(f"dos: unknown verb {name!r}{hint}")
     parser, module = build_verb_parser(name)
     args = parser.parse_args(argv[1:])
-    code = getattr(module, f"run_{name.replace('-', '_')}")(args, Context(workspace))
+    ctx = Context(workspace)
+    try:
+        code = getattr(module, f"run_{name.replace('-', '_')}")(args, ctx)
+    finally:
+        ctx.close()
     return int(code or 0)
 
 
@@ -143,10 +158,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:
         _silence_stdout()
-        return 141
+        return exitcodes.BROKEN_PIPE
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
-        return 130
+        return exitcodes.INTERRUPTED
 
 
 def _silence_stdout() -> None:

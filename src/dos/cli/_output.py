@@ -48,3 +48,13 @@ def print_verdict(token: str, reason: str, *, good: bool) -> None:
 
 def warn(message: str) -> None:
     sys.stderr.write(f"warning: {message}\n")
+
+
+def add_json(p: Any, help: str = "print the verdict as JSON") -> None:  # noqa: A002 - argparse's name
+    """The one ``--json`` flag."""
+    p.add_argument("--json", action="store_true", help=help)
+
+
+def add_pretty(p: Any) -> None:
+    """The one ``--pretty`` flag (indent the JSON)."""
+    p.add_argument("--pretty", action="store_true", help="indent the JSON")

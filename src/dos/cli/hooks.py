@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from dos.errors import UsageError
+from dos.exitcodes import exit_code
 
 ACTIONS = ("pretool", "posttool", "stop", "selftest")
 
@@ -22,6 +23,13 @@ def configure_hook(p: argparse.ArgumentParser) -> None:
     p.add_argument("host", nargs="?", help="with selftest: the host to check (default: every wired host)")
     p.add_argument("--dialect", default="claude-code", help="the host whose payload and envelope to speak")
     p.add_argument("--session-id", default="", help="override the payload's session id")
+    p.add_argument("--handler", default="", help="accepted for compatibility: every handler enforces")
+    p.add_argument("--plan", default="", help="stop: a phase this session claims (with --phase)")
+    p.add_argument("--phase", default="")
+    p.add_argument("--transcript", default="", help="stop: accepted for compatibility")
+    p.add_argument("--last-turns", default="1", help="stop: accepted for compatibility")
+    for flag in ("--strict", "--json", "--force"):
+        p.add_argument(flag, action="store_true", help="stop: accepted for compatibility")
     p.add_argument("--debug", action="store_true", help="print internal faults in full on stderr")
 
 
@@ -30,15 +38,17 @@ def run_hook(args: argparse.Namespace, ctx) -> int:
         return _selftest(args, ctx)
     if args.host:
         raise UsageError(f"dos hook {args.action}: unexpected argument {args.host!r} (the host goes in --dialect)")
-    from dos.hooks.fast import main
+    from dos.hooks.__main__ import main
 
     argv = [args.action, "--dialect", args.dialect]
     if ctx.workspace_arg:
         argv += ["--workspace", ctx.workspace_arg]
-    if args.session_id:
-        argv += ["--session-id", args.session_id]
-    if args.debug:
-        argv.append("--debug")
+    for flag, value in (("--session-id", args.session_id), ("--handler", args.handler), ("--plan", args.plan),
+                        ("--phase", args.phase), ("--transcript", args.transcript)):
+        if value:
+            argv += [flag, value]
+    argv += [flag for flag, on in (("--debug", args.debug), ("--strict", args.strict), ("--json", args.json),
+                                    ("--force", args.force)) if on]
     sys.stdout.flush()
     return main(argv)
 
@@ -60,7 +70,7 @@ def _selftest(args: argparse.Namespace, ctx) -> int:
         result = selftest(root, host)
         print_verdict("OK" if result.ok else "FAILED", f"{host}: {result.detail}", good=result.ok)
         failed += not result.ok
-    return 1 if failed else 0
+    return exit_code("hook selftest", "failed" if failed else "ok")
 
 
 # --------------------------------------------------------------------------- claim
@@ -77,8 +87,7 @@ def run_claim(args: argparse.Namespace, ctx) -> int:
     import os
 
     from dos.cli._output import print_json, print_verdict
-    from dos.kernel.lease import Op
-    from dos.store import open_store
+    from dos.service.stop import record_claim
 
     session = (args.session or os.environ.get("DOS_SESSION_ID", "") or os.environ.get("CLAUDE_SESSION_ID", "")).strip()
     if not session:
@@ -86,18 +95,13 @@ def run_claim(args: argparse.Namespace, ctx) -> int:
     plan, phase = args.plan.strip(), args.phase.strip()
     if not plan or not phase:
         raise UsageError("dos claim needs a non-empty PLAN and PHASE, e.g. 'dos claim AUTH AUTH1'")
-    store = open_store(ctx.workspace, ctx.config)
-    try:
-        event = store.record(Op.CLAIM, lane=phase, holder=session, reason=f"claims {plan} {phase}",
-                             data={"session": session, "plan": plan, "phase": phase})
-    finally:
-        store.close()
+    event = record_claim(ctx.service, session, plan, phase)
     if args.json:
         print_json({"session": session, "plan": plan, "phase": phase, "seq": event.seq})
     else:
         print_verdict("CLAIMED", f"session {session} claims {plan} {phase}; its stop hook now waits for "
                       f"`dos verify {plan} {phase}`", good=True)
-    return 0
+    return exit_code("claim", "claimed")
 
 
 # --------------------------------------------------------------------------- guard

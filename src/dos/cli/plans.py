@@ -162,9 +162,9 @@ def run_reconcile(args: argparse.Namespace, ctx) -> int:
     if args.plan or args.phase:
         if oracle is not None or not (args.plan and args.phase):
             raise UsageError("reconcile: give --oracle-shipped/--no-oracle-shipped, or both --plan and --phase")
-        from dos.truth import verify
+        from dos.service.truth import verify
 
-        oracle = verify(ctx.workspace.root, ctx.config, args.plan, args.phase).shipped
+        oracle = verify(ctx.service, args.plan, args.phase).shipped
     if oracle is None:
         raise UsageError("reconcile needs an oracle: --oracle-shipped, --no-oracle-shipped, or --plan P --phase PH")
     v = reconcile(args.unit, args.claimed_done, oracle)
@@ -183,14 +183,14 @@ def configure_plan(p: argparse.ArgumentParser) -> None:
 
 def run_plan(args: argparse.Namespace, ctx) -> int:
     from dos.kernel.plans import markdown_rows
-    from dos.truth import verify
-    from dos.truth_artifact import plan_docs
+    from dos.service.artifacts import plan_docs
+    from dos.service.truth import verify
 
     root, cfg = ctx.workspace.root, ctx.config
     rows = []
     for path, text in plan_docs(root, cfg):
         for row in markdown_rows(text, path):
-            v = verify(root, cfg, row.plan, row.phase)
+            v = verify(ctx.service, row.plan, row.phase)
             over = row.claimed_status == "shipped" and not v.shipped
             rows.append({**row.to_dict(), "verified": v.shipped, "source": v.source, "sha": v.sha,
                          "over_claimed": over})

@@ -7,11 +7,10 @@ upgrades the schema; ``migrate --to URL`` copies this workspace's history into P
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
 from typing import Any
 
 from dos.cli._output import print_json, print_verdict
-from dos.errors import StoreUnreachable, UsageError
+from dos.errors import UsageError
 from dos.exitcodes import exit_code
 
 
@@ -25,64 +24,11 @@ def configure_store(p: argparse.ArgumentParser) -> None:
     mg.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-@dataclass(frozen=True)
-class StoreStatus:
-    """What ``dos store status`` reports; ``verdict`` is ``ok`` or ``unreachable``."""
-
-    verdict: str
-    engine: str
-    location: str
-    detail: str = ""
-    schema_version: int = 0
-    events: int = 0
-    live_leases: int = 0
-    expired_leases: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"verdict": self.verdict, "engine": self.engine, "location": self.location,
-                "detail": self.detail, "schema_version": self.schema_version, "events": self.events,
-                "live_leases": self.live_leases, "expired_leases": self.expired_leases}
-
-
-def store_status(ctx: Any) -> StoreStatus:
-    """Read the store without creating it; an unreachable server is a verdict, not an error."""
-    from dos.store import open_store, store_url
-
-    url = store_url(ctx.config)
-    engine_name = "postgres" if url else "sqlite"
-    try:
-        store = open_store(ctx.workspace, ctx.config)
-    except StoreUnreachable as exc:
-        from dos.store.postgres import redact
-
-        return StoreStatus("unreachable", engine_name, redact(url), str(exc))
-    try:
-        engine = store.engine
-        version = _schema_version(engine)
-        if version == 0:
-            return StoreStatus("ok", engine.name, engine.location, "not created yet (the first write creates it)")
-        flags = [live for _, live in store.leases()]
-        events = store.count_events()
-        live = sum(flags)
-        detail = f"schema v{version}, {events} event(s), {live} live lease(s), {len(flags) - live} expired"
-        return StoreStatus("ok", engine.name, engine.location, detail, version, events, live, len(flags) - live)
-    except StoreUnreachable as exc:
-        return StoreStatus("unreachable", engine_name, store.engine.location, str(exc))
-    finally:
-        store.close()
-
-
-def _schema_version(engine: Any) -> int:
-    if hasattr(engine, "schema_version"):
-        return int(engine.schema_version())
-    with engine.read() as tx:
-        rows = tx.execute("SELECT value FROM meta WHERE key = 'schema_version'")
-    return int(rows[0][0]) if rows else 0
-
-
 def run_store(args: argparse.Namespace, ctx: Any) -> int:
     if args.action == "status":
-        status = store_status(ctx)
+        from dos.service.stores import status as store_status
+
+        status = store_status(ctx.service)
         if args.json:
             print_json(status.to_dict())
         else:
@@ -93,40 +39,23 @@ def run_store(args: argparse.Namespace, ctx: Any) -> int:
 
 
 def _migrate(args: argparse.Namespace, ctx: Any) -> int:
-    from dos.store import open_store
+    from dos.service import stores
 
     if args.force and not args.to:
         raise UsageError("dos store migrate: --force only applies with --to URL")
     if not args.to:
-        with open_store(ctx.workspace, ctx.config) as store:
-            version = store.engine.migrate()
-            result = {"engine": store.engine.name, "location": store.engine.location, "schema_version": version}
+        result = stores.migrate(ctx.service)
         if args.json:
             print_json(result)
         else:
-            print_verdict("migrated", f"{result['engine']} {result['location']}: schema v{version}", good=True)
-        return 0
-
-    from dos.store import postgres
-
-    if not postgres.is_postgres_url(args.to):
-        raise UsageError(f"dos store migrate --to: {postgres.redact(args.to)!r} is not a postgresql:// URL")
-    target = postgres.PostgresEngine(args.to, workspace=str(ctx.workspace.root), schema=ctx.config.store.schema,
-                                     busy_timeout_ms=ctx.config.store.busy_timeout_ms)
-    try:
-        with open_store(ctx.workspace, ctx.config) as store:
-            if store.engine.name == "postgres" and getattr(store.engine, "schema", None) == target.schema \
-                    and postgres.redact(store.engine.url) == postgres.redact(args.to):
-                raise UsageError("dos store migrate --to: the target is the store already in use")
-            source = store.engine.location
-            report = postgres.copy_history(store.engine, target, replace=args.force)
-    finally:
-        target.close()
-    report.update(source=source, target=target.location)
+            print_verdict("migrated", f"{result['engine']} {result['location']}: schema v{result['schema_version']}",
+                          good=True)
+        return exit_code("store migrate", "migrated")
+    report = stores.migrate_to(ctx.service, args.to, force=args.force)
     if args.json:
         print_json(report)
     else:
         print_verdict("migrated", f"{report['events']} event(s), {report['leases']} lease(s), fence "
-                      f"{report['fence']} from {source} to {target.location}", good=True)
+                      f"{report['fence']} from {report['source']} to {report['target']}", good=True)
         print("use it: set [store] url in dos.toml (or DOS_STORE_URL) to the target URL")
-    return 0
+    return exit_code("store migrate", "migrated")

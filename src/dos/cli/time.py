@@ -12,26 +12,13 @@ import sys
 import time as _time
 from typing import Any
 
-from dos.cli._output import print_json, print_verdict
+from dos.cli._output import add_json, print_json, print_verdict
 from dos.errors import UsageError
 from dos.exitcodes import exit_code
-from dos.progress import evidence_for, find_lease, lease_events, lease_evidence, run_start
-
-SPAWN_PENDING_MS = 120_000  # a SPAWN without a lease yet keeps its lane pending this long
-
-
-def _wall_ms() -> int:
-    return _time.time_ns() // 1_000_000
-
-
-def _store(ctx: Any):
-    from dos.store import open_store
-
-    return open_store(ctx.workspace, ctx.config)
 
 
 def _add_output(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    add_json(p)
     p.add_argument("--output", choices=("text", "json"), default=None, help="renderer (json = --json)")
     p.add_argument("--now-ms", type=int, default=None, help="evaluate at this epoch ms (default: now)")
 
@@ -71,18 +58,13 @@ def _policy(args: argparse.Namespace):
 
 
 def run_liveness(args: argparse.Namespace, ctx: Any) -> int:
-    from dos.kernel.liveness import classify
+    from dos.service.progress import liveness, run_start
 
     run_start(args.run_id)
-    policy = _policy(args)
-    with _store(ctx) as store:
-        now = args.now_ms if args.now_ms is not None else _wall_ms()
-        lease = find_lease(store, lease_id=args.lease_id, lane=args.lane, loop_ts=args.loop_ts,
-                            run_id=args.run_id)
-        ev = evidence_for(store, ctx.workspace.root, run_id=args.run_id, now=now, start_sha=args.start_sha,
-                          lease=lease, heartbeat_age=args.last_heartbeat_age_ms, proc=not args.no_proc,
-                          pid=args.pid, host=args.host_id)
-    verdict = classify(ev, policy)
+    verdict, lease, _now = liveness(ctx.service, run_id=args.run_id, now=args.now_ms, start_sha=args.start_sha,
+                                    lease_id=args.lease_id, lane=args.lane, loop_ts=args.loop_ts,
+                                    heartbeat_age=args.last_heartbeat_age_ms, proc=not args.no_proc,
+                                    pid=args.pid, host=args.host_id, policy=_policy(args))
     if _wants_json(args):
         out = verdict.to_dict()
         out["lease_id"] = lease.lease_id if lease is not None else None
@@ -119,53 +101,6 @@ def _supervise_policy(cfg: Any, args: argparse.Namespace):
         raise UsageError(f"{exc} (--target/--max-concurrency or [supervise])") from None
 
 
-def gather_lanes(store: Any, now: int) -> tuple[list[Any], dict[str, Any]]:
-    """The roster's LaneLiveness (roster lanes, then other held lanes) and the leases by id."""
-    from dos.kernel.lease import Op
-    from dos.kernel.liveness import Liveness, LivenessPolicy, ProgressEvidence, classify, spinning_age_ms
-    from dos.kernel.supervise import LaneLiveness
-
-    tax = store.taxonomy
-    policy = LivenessPolicy()
-    roster: list[str] = []
-    for name in (*tax.concurrent, *tax.exclusive):
-        if name.casefold() not in {r.casefold() for r in roster}:
-            roster.append(name)
-    held: dict[str, Any] = {}
-    for lease, live in store.leases():
-        key = tax.canonical(lease.lane).casefold()
-        if key not in held or lease.fence > held[key][0].fence:
-            held[key] = (lease, live)
-    spawns: dict[str, int] = {}
-    for ev in store.events(ops=[Op.SPAWN]):
-        spawns[ev.lane.casefold()] = max(spawns.get(ev.lane.casefold(), 0), ev.ts_ms)
-    out, by_id = [], {}
-    log = lease_events(store) if held else []
-    names = roster + [x.lane for x, _ in held.values() if tax.canonical(x.lane).casefold() not in
-                      {r.casefold() for r in roster}]
-    for name in names:
-        key = tax.canonical(name).casefold()
-        tree = tax.tree_for(name)
-        excl = tax.is_exclusive(name)
-        if key not in held:
-            pending = now - spawns.get(key, -10**15) < SPAWN_PENDING_MS
-            out.append(LaneLiveness(name, None, tree, excl, pending))
-            continue
-        lease, live = held[key]
-        by_id[lease.lease_id] = lease
-        if not live:
-            out.append(LaneLiveness(name, Liveness.STALLED, lease.tree, excl, lease_id=lease.lease_id,
-                                    holder=lease.holder))
-            continue
-        events, beat = lease_evidence(log, lease, lease.acquired_ms, now)
-        ev = ProgressEvidence(lease.acquired_ms, now, 0, events, beat)
-        verdict = classify(ev, policy).verdict
-        spin = spinning_age_ms(ev, policy) if verdict is Liveness.SPINNING else None
-        out.append(LaneLiveness(name, verdict, lease.tree, excl or lease.lane_kind.casefold() == "global",
-                                spinning_age_ms=spin, lease_id=lease.lease_id, holder=lease.holder))
-    return out, by_id
-
-
 def _print_plan(verdict: Any, leases: dict[str, Any]) -> None:
     w = sys.stdout.write
     w(f"SUPERVISE {verdict.verdict}: alive {verdict.alive}/{verdict.target}, admissible {verdict.admissible}\n")
@@ -184,26 +119,23 @@ def _print_plan(verdict: Any, leases: dict[str, Any]) -> None:
 
 
 def run_loop(args: argparse.Namespace, ctx: Any) -> int:
-    from dos.kernel.supervise import supervise
+    from dos.service.progress import supervise_plan
 
     policy = _supervise_policy(ctx.config, args)
     if args.interval <= 0:
         raise UsageError("--interval must be > 0 seconds")
     ticks = 0
-    with _store(ctx) as store:
-        while True:
-            now = args.now_ms if args.now_ms is not None else _wall_ms()
-            lanes, leases = gather_lanes(store, now)
-            verdict = supervise(lanes, policy)
-            if _wants_json(args):
-                print_json(verdict.to_dict())
-            else:
-                _print_plan(verdict, leases)
-            sys.stdout.flush()
-            ticks += 1
-            if not args.watch or (args.max_ticks is not None and ticks >= args.max_ticks):
-                return 0
-            _time.sleep(args.interval)
+    while True:
+        verdict, leases = supervise_plan(ctx.service, policy, args.now_ms)
+        if _wants_json(args):
+            print_json(verdict.to_dict())
+        else:
+            _print_plan(verdict, leases)
+        sys.stdout.flush()
+        ticks += 1
+        if not args.watch or (args.max_ticks is not None and ticks >= args.max_ticks):
+            return exit_code("loop", str(verdict.verdict))
+        _time.sleep(args.interval)
 
 
 # --------------------------------------------------------------------------- watch
@@ -223,69 +155,22 @@ def configure_watch(parser: argparse.ArgumentParser) -> None:
     _add_output(parser)
 
 
-def _parse_track(spec: str) -> dict[str, str]:
-    parts = spec.split(":")
-    if len(parts) > 5 or not parts[0]:
-        raise UsageError(f"--track {spec!r}: expected RUN_ID[:SHA[:LANE[:LOOP_TS[:HANDLE]]]]")
-    keys = ("run_id", "sha", "lane", "loop_ts", "handle")
-    return {k: (parts[i] if i < len(parts) else "") for i, k in enumerate(keys)}
-
-
-def _watched(store: Any, root: Any, now: int, args: argparse.Namespace) -> list[Any]:
-    from dos.kernel.lease import Op
-    from dos.kernel.liveness import classify
-    from dos.kernel.runid import is_run_id, ts_ms_of
-    from dos.kernel.supervise import WatchedRun
-
-    tracks = [_parse_track(s) for s in args.track]
-    if args.discover:
-        for lease in store.live_leases():
-            rid = lease.run_id if is_run_id(lease.run_id) else lease.loop_ts
-            tracks.append({"run_id": rid or f"<lease {lease.lease_id}>", "sha": "", "lane": lease.lane,
-                           "loop_ts": lease.loop_ts, "handle": str(lease.pid or ""), "lease_id": lease.lease_id})
-    if not tracks:
-        raise UsageError("no runs to watch: pass --track RUN_ID[:SHA[:LANE[:LOOP_TS[:HANDLE]]]] or --discover")
-    halts: dict[str, int] = {}
-    for ev in store.events(ops=[Op.HALT]):
-        rid = str(ev.data.get("run_id", "")) if isinstance(ev.data, dict) else ""
-        halts[rid] = max(halts.get(rid, 0), ev.ts_ms)
-    runs = []
-    log = lease_events(store)
-    for t in tracks:
-        rid = t["run_id"]
-        if not is_run_id(rid):
-            runs.append(WatchedRun(rid, None, "not a run id"))
-            continue
-        lease = find_lease(store, lease_id=t.get("lease_id", ""), lane=t["lane"], loop_ts=t["loop_ts"])
-        ev = evidence_for(store, root, run_id=rid, now=now, start_sha=t["sha"], lease=lease, log=log)
-        v = classify(ev)
-        runs.append(WatchedRun(rid, v.verdict, v.reason, now - (ts_ms_of(rid) or now), t["lane"],
-                               t["handle"] or rid, args.command, args.budget_ms, halts.get(rid)))
-    return runs
-
-
 def run_watch(args: argparse.Namespace, ctx: Any) -> int:
-    from dos.kernel.supervise import watch_plan
+    from dos.service.progress import parse_track, watch
 
-    for spec in args.track:
-        _parse_track(spec)
+    tracks = [parse_track(s) for s in args.track]
     if args.interval <= 0:
         raise UsageError("--interval must be > 0 seconds")
     ticks = 0
-    with _store(ctx) as store:
-        while True:
-            now = args.now_ms if args.now_ms is not None else _wall_ms()
-            plan = watch_plan(_watched(store, ctx.workspace.root, now, args), now, repropose_ms=args.repropose_ms)
-            if not args.no_record:
-                for r in plan.proposed_halts:
-                    why = "SPINNING (no forward delta)" if str(r.liveness) == "SPINNING" else "STALLED (hung past budget)"
-                    store.halt(r.handle, lane=r.lane, holder="watchdog", reason=f"watchdog: {why}",
-                               run_id=r.run_id, command=r.command)
-            _print_watch(plan, _wants_json(args))
-            ticks += 1
-            if not args.watch or (args.max_ticks is not None and ticks >= args.max_ticks):
-                return 0
-            _time.sleep(args.interval)
+    while True:
+        plan = watch(ctx.service, tracks, discover=args.discover, budget_ms=args.budget_ms,
+                     command=args.command, repropose_ms=args.repropose_ms, record=not args.no_record,
+                     now=args.now_ms)
+        _print_watch(plan, _wants_json(args))
+        ticks += 1
+        if not args.watch or (args.max_ticks is not None and ticks >= args.max_ticks):
+            return exit_code("watch", "planned")
+        _time.sleep(args.interval)
 
 
 def _print_watch(plan: Any, as_json: bool) -> None:

@@ -43,14 +43,14 @@ def _plain(v) -> str:
 
 
 def run_verify(args: argparse.Namespace, ctx) -> int:
-    from dos.truth import interpret, verify
+    from dos.service.truth import interpret, verify
 
     renderer = args.output or ("json" if args.json else "text")
     if renderer not in ("text", "json", "plain"):
         from dos.errors import UsageError
 
         raise UsageError(f"unknown renderer {renderer!r}; known: text, json, plain")
-    v = verify(ctx.workspace.root, ctx.config, args.plan, args.phase, ref=args.ref, timeout=args.timeout)
+    v = verify(ctx.service, args.plan, args.phase, ref=args.ref, timeout=args.timeout)
     if renderer == "plain":
         sys.stdout.write(_plain(v) + "\n")
         if args.explain:
@@ -81,7 +81,7 @@ def configure_commit_audit(p: argparse.ArgumentParser) -> None:
 
 
 def run_commit_audit(args: argparse.Namespace, ctx) -> int:
-    from dos.truth_audit import Sweep, safe_audit
+    from dos.service.audit import Sweep, safe_audit
 
     ref = args.sweep if isinstance(args.sweep, str) else args.ref
     verdicts = safe_audit(ctx.workspace.root, ref, docs_ok=args.docs_ok)
@@ -114,10 +114,6 @@ def configure_quickstart(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep", metavar="DIR", help="build the demo repo in DIR (new or empty) and keep it")
 
 
-_QS_IDENTITY = ("-c", "user.name=DOS quickstart", "-c", "user.email=quickstart@dos.invalid",
-                "-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null")
-
-
 def run_quickstart(args: argparse.Namespace, ctx) -> int:
     """Make a throwaway repo, stamp AUTH1, and show verify telling AUTH1 from AUTH2."""
     import shutil
@@ -141,47 +137,25 @@ def run_quickstart(args: argparse.Namespace, ctx) -> int:
             shutil.rmtree(root, ignore_errors=True)
 
 
-def _fleet_act(root, out) -> None:
-    """Two agents, one lane: the second is refused until the first releases (skipped without a store)."""
-    try:
-        from dos.config import Config, Workspace
-        from dos.kernel.lanes import LaneRequest
-        from dos.store import open_store
-    except ImportError:
-        return
-    with open_store(Workspace(root, "cwd"), Config()) as store:
-        first = store.acquire(LaneRequest(lane="main"), holder="agent-1")
-        second = store.acquire(LaneRequest(lane="main"), holder="agent-2")
-        store.release(lane="main", holder="agent-1")
-        third = store.acquire(LaneRequest(lane="main"), holder="agent-2")
-    word = {True: "granted", False: "REFUSED"}
-    out("\nThe fleet act: two agents ask for the same lane (what 'dos lease-lane acquire' does):\n"
-        f"  agent-1 -> lane main: {word[first.granted]}\n"
-        f"  agent-2 -> lane main: {word[second.granted]} while agent-1 holds it; after agent-1 releases: "
-        f"{word[third.granted]}\n")
-
-
 def _quickstart_in(root, *, keep: bool) -> int:
-    from dos import git
-    from dos.config import Config
-    from dos.truth import verify
+    from dos.service import quickstart
 
     out = sys.stdout.write
-    git.run_git(root, ["init", "-q", "-b", "main"])
-    (root / "auth.py").write_text("def login(user, password):\n    return check(user, password)\n")
-    git.run_git(root, ["add", "auth.py"])
-    git.run_git(root, [*_QS_IDENTITY, "commit", "-q", "-m", "AUTH1: ship login"])
+    quickstart.build_repo(root)
     out(f"DOS quickstart: a throwaway git repo at {root}\n")
-    out("One commit was made in it:  AUTH1: ship login\n\n")
+    out(f"One commit was made in it:  {quickstart.SUBJECT}\n\n")
     codes = []
-    for phase in ("AUTH1", "AUTH2"):
-        v = verify(root, Config(), "AUTH", phase)
+    for v in quickstart.verdicts(root):
         code = exit_code("verify", v.exit_token)
         codes.append(code)
-        out(f"$ dos verify AUTH {phase}\n{_colored_line(v)}\n-> exit {code}\n\n")
+        out(f"$ dos verify AUTH {v.phase}\n{_colored_line(v)}\n-> exit {code}\n\n")
     out("AUTH1 is SHIPPED because a commit in git history is stamped 'AUTH1: ...'; AUTH2 has no such\n"
         "commit, so it is NOT_SHIPPED - whatever an agent says. Branch on the exit code: 0 shipped, 1 not.\n")
-    _fleet_act(root, out)
+    first, second, third = quickstart.fleet_act(root)
+    word = {True: "granted", False: "REFUSED"}
+    out("\nThe fleet act: two agents ask for the same lane (what 'dos lease-lane acquire' does):\n"
+        f"  agent-1 -> lane main: {word[first]}\n"
+        f"  agent-2 -> lane main: {word[second]} while agent-1 holds it; after agent-1 releases: {word[third]}\n")
     out(f"\nKept: {root}  (try: cd {root} && dos verify AUTH AUTH1 --explain)\n" if keep
         else "\nThe demo repo has been removed. Next: 'dos init' in your repo, then 'dos doctor'.\n")
-    return 0 if codes == [0, 1] else 1
+    return exit_code("quickstart", "demonstrated" if codes == [0, 1] else "failed")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dos.cli._output import paint, print_json
 from dos.errors import UsageError
+from dos.exitcodes import exit_code
 
 NOISE_DIRS = frozenset({
     ".git", "__pycache__", "node_modules", "dist", "build", "target", "venv", ".venv", "env",
@@ -132,7 +133,7 @@ def configure_lint(p: argparse.ArgumentParser) -> None:
 
 
 def run_lint(args: argparse.Namespace, ctx) -> int:
-    from dos.doctor import collect_findings
+    from dos.service.doctor import collect_findings
 
     findings = collect_findings(ctx.config)
     failing = {"error"} if args.errors_only else {"error", "warn"}
@@ -144,7 +145,7 @@ def run_lint(args: argparse.Namespace, ctx) -> int:
             print(f.line())
     else:
         print("config clean: no dead or conflicting policy in the lanes or the reason registry")
-    return 1 if any(f.severity in failing for f in findings) else 0
+    return exit_code("lint", "findings" if any(f.severity in failing for f in findings) else "clean")
 
 
 # --------------------------------------------------------------------------- exit-codes
@@ -185,9 +186,9 @@ def configure_doctor(p: argparse.ArgumentParser) -> None:
 
 
 def run_doctor(args: argparse.Namespace, ctx) -> int:
-    from dos.doctor import gather
+    from dos.service.doctor import gather
 
-    report = gather(ctx.workspace, ctx.config, check=args.check)
+    report = gather(ctx.service, check=args.check)
     if args.json:
         print_json(report)
     else:
@@ -196,7 +197,8 @@ def run_doctor(args: argparse.Namespace, ctx) -> int:
         for f in report.get("findings", []):
             if not args.json:
                 sys.stderr.write(f"finding: {f['line']}\n")
-        return 1 if any(f["severity"] in ("error", "warn") for f in report.get("findings", [])) else 0
+        bad = any(f["severity"] in ("error", "warn") for f in report.get("findings", []))
+        return exit_code("doctor --check", "findings" if bad else "clean")
     return 0
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from dos.hooks.event import NOTHING, POST, PRE, Rendered, cc_like_parse, dumps
 
-from dos.hooks.event import NOTHING, POST, PRE, HookEvent, Rendered, cc_like_parse, dumps
-from dos.kernel.enforce import Verdict
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
+
+    from dos.kernel.enforce import Verdict
+    from dos.service.enforce import HookEvent
 
 NAME = "claude-code"
 EVENTS = {"PreToolUse": PRE, "PostToolUse": POST, "Stop": "stop", "SubagentStop": "stop"}

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
 from dos.hooks.claude_code import render_cc
-from dos.hooks.event import POST, PRE, HookEvent, Rendered, cc_like_parse
-from dos.kernel.enforce import Verdict
+from dos.hooks.event import POST, PRE, Rendered, cc_like_parse
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
+
+    from dos.kernel.enforce import Verdict
+    from dos.service.enforce import HookEvent
 
 NAME = "codex"
 EVENTS = {"PreToolUse": PRE, "PostToolUse": POST, "Stop": "stop", "SubagentStop": "stop"}

@@ -6,10 +6,14 @@ refused stop is a ``followup_message`` (Cursor bounds the loop with ``loop_limit
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from dos.hooks.event import NOTHING, POST, PRE, STOP, VERB_MOMENT, Rendered, dumps, fence_of, text
+from dos.service.enforce import HookEvent
 
-from dos.hooks.event import NOTHING, POST, PRE, STOP, VERB_MOMENT, HookEvent, Rendered, dumps, fence_of, text
-from dos.kernel.enforce import Verdict
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
+
+    from dos.kernel.enforce import Verdict
 
 NAME = "cursor"
 EVENTS = {"preToolUse": PRE, "beforeShellExecution": PRE, "beforeMCPExecution": PRE,

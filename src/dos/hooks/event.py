@@ -1,41 +1,21 @@
-"""The neutral hook event every host's payload is normalised into, and envelope helpers.
+"""Envelope helpers every dialect shares, and the Claude Code-shaped payload several hosts send.
 
-A dialect module parses its host's stdin JSON into a ``HookEvent`` and renders a kernel
-``Verdict`` back into the host's own envelope: ``(stdout_text, exit_code, stderr_text)``.
+A dialect module parses its host's stdin JSON into the neutral ``HookEvent`` and renders
+a kernel ``Verdict`` back into the host's own envelope: ``(stdout_text, exit_code, stderr_text)``.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from dos.kernel.jsonc import dumps as _dumps
+from dos.service.enforce import POST, PRE, STOP, HookEvent
 
-PRE, POST, STOP = "pre", "post", "stop"
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
+
 VERB_MOMENT = {"pretool": PRE, "posttool": POST, "stop": STOP}
 
-
-@dataclass(frozen=True, slots=True)
-class HookEvent:
-    """One tool call or stop request, whatever host sent it."""
-
-    moment: str  # pre | post | stop
-    host: str
-    event_name: str  # the host's own event name, echoed in the envelope where the host wants it
-    tool: str = ""
-    tool_input: Any = field(default_factory=dict)
-    tool_response: Any = None
-    session: str = ""
-    cwd: str = ""
-    stop_hook_active: bool = False
-    fence: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"moment": self.moment, "host": self.host, "event_name": self.event_name,
-                "tool": self.tool, "tool_input": self.tool_input, "session": self.session,
-                "cwd": self.cwd, "stop_hook_active": self.stop_hook_active, "fence": self.fence}
-
-
-Rendered = tuple[str, int, str]
+Rendered = tuple  # (stdout text, exit code, stderr text)
 NOTHING: Rendered = ("", 0, "")
 
 
@@ -58,11 +38,12 @@ def fence_of(payload: Mapping[str, Any]) -> int | None:
 
 def dumps(obj: Any) -> str:
     """One line, sorted keys, ASCII escapes: what every host reads reliably."""
-    return json.dumps(obj, sort_keys=True, ensure_ascii=True) + "\n"
+    return _dumps(obj, sort_keys=True, ensure_ascii=True) + "\n"
 
 
-def joined(*parts: str) -> str:
-    return " ".join(p for p in parts if p)
+def tool_input(payload: Mapping[str, Any], key: str = "tool_input") -> Any:
+    value = payload.get(key)
+    return value if isinstance(value, (dict, str, list)) else {}
 
 
 def cc_like_parse(payload: Mapping[str, Any], verb: str, host: str, names: Mapping[str, str]) -> HookEvent | None:
@@ -77,9 +58,9 @@ def cc_like_parse(payload: Mapping[str, Any], verb: str, host: str, names: Mappi
     response = payload.get("tool_response", payload.get("tool_output"))
     return HookEvent(
         moment=moment, host=host, event_name=name or _default_name(names, moment), tool=tool,
-        tool_input=payload.get("tool_input") if isinstance(payload.get("tool_input"), (dict, str, list)) else {},
-        tool_response=response, session=text(payload.get("session_id")), cwd=text(payload.get("cwd")),
-        stop_hook_active=payload.get("stop_hook_active") is True, fence=fence_of(payload))
+        tool_input=tool_input(payload), tool_response=response, session=text(payload.get("session_id")),
+        cwd=text(payload.get("cwd")), stop_hook_active=payload.get("stop_hook_active") is True,
+        fence=fence_of(payload))
 
 
 def _default_name(names: Mapping[str, str], moment: str | None) -> str:

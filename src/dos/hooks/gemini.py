@@ -1,11 +1,19 @@
-"""Gemini CLI: BeforeTool / AfterTool / AfterAgent; deny = ``decision`` + exit 2 (stderr is the reason)."""
+"""Gemini CLI: BeforeTool / AfterTool / AfterAgent; deny = ``decision: deny`` with exit 0.
+
+Gemini reads exit 2 as a failed hook ("Hook(s) failed" to the user); exit 0 with the
+deny envelope blocks the call cleanly and hands the reason to the model.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from dos.hooks.event import NOTHING, POST, PRE, Rendered, cc_like_parse, dumps
 
-from dos.hooks.event import NOTHING, POST, PRE, HookEvent, Rendered, cc_like_parse, dumps
-from dos.kernel.enforce import Verdict
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
+
+    from dos.kernel.enforce import Verdict
+    from dos.service.enforce import HookEvent
 
 NAME = "gemini"
 EVENTS = {"BeforeTool": PRE, "AfterTool": POST, "AfterAgent": "stop"}
@@ -19,6 +27,6 @@ def render(verdict: Verdict, event: HookEvent) -> Rendered:
     if verdict.action == "allow":
         return NOTHING
     if verdict.action == "deny":
-        return dumps({"decision": "deny", "reason": verdict.reason}), 2, verdict.reason + "\n"
+        return dumps({"decision": "deny", "reason": verdict.reason}), 0, ""
     name = "BeforeTool" if event.moment == PRE else "AfterTool"
     return dumps({"hookSpecificOutput": {"hookEventName": name, "additionalContext": verdict.reason}}), 0, ""

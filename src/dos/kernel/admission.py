@@ -8,30 +8,16 @@ returns anything but a string or None refuses, so a broken rule fails closed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable, Sequence
 
+from dos.kernel import overlap
 from dos.kernel.lanes import LaneRequest, Taxonomy
 from dos.kernel.lease import Lease
-from dos.kernel.tree import LockMode, PathEscapesWorkspace, Region, modes_compatible, regions, trees_collide
+from dos.kernel.overlap import tree_conflict  # noqa: F401 - re-exported
+from dos.kernel.selfmodify import SELF_MODIFY_FILES  # noqa: F401 - re-exported
+from dos.kernel.tree import LockMode, PathEscapesWorkspace, trees_collide
 
 Predicate = Callable[[LaneRequest, tuple[str, ...], Sequence[Lease]], "str | None"]
-
-# The orchestrator's own decision code: a lane whose tree reaches these would let a
-# worker rewrite the referee while it referees. The shell keeps those that exist.
-SELF_MODIFY_FILES: tuple[str, ...] = (
-    "src/dos/kernel/arbiter.py",
-    "src/dos/kernel/admission.py",
-    "src/dos/kernel/tree.py",
-    "src/dos/kernel/lanes.py",
-    "src/dos/kernel/lease.py",
-    "src/dos/kernel/liveness.py",
-    "src/dos/kernel/supervise.py",
-    "src/dos/exitcodes.py",
-    "src/dos/config.py",
-    "src/dos/plugins.py",
-)
-
 
 def predicate_name(predicate: object) -> str:
     """A predicate's display name: its ``name`` attribute, else its function or class name."""
@@ -87,37 +73,13 @@ def lease_is_exclusive(lease: Lease, taxonomy: Taxonomy) -> bool:
     return idx.is_exclusive(lease.lane) or kind == "global" or (bool(kind) and idx.is_exclusive(lease.lane_kind))
 
 
-@lru_cache(maxsize=8192)
-def _regions(tree: tuple[str, ...]) -> tuple[Region, ...]:
-    return regions(tree)
-
-
-def tree_conflict(a: Sequence[str], mode_a: LockMode, b: Sequence[str], mode_b: LockMode) -> bool:
-    """``tree.region_conflict`` with the trees' regions memoised; raises PathEscapesWorkspace like it."""
-    if modes_compatible(mode_a, mode_b):
-        return False
-    ra, rb = _regions(tuple(a)), _regions(tuple(b))
-    if not ra or not rb:
-        return True
-    return any(x.collides(y) for x in ra for y in rb)
-
-
 def conflicting(tree: Sequence[str], mode: LockMode, live: Sequence[Lease],
                 taxonomy: Taxonomy | None = None) -> tuple[Lease, ...]:
-    """The live leases that cannot coexist with a holder of TREE in MODE.
-
-    An empty tree on either side is an unknown blast radius and collides with everything;
-    a tree that cannot be canonicalised counts as colliding (fail closed).
-    """
-    found = []
-    for lease in live:
-        try:
-            clash = tree_conflict(tree, mode, lease.tree, holder_mode(lease, taxonomy))
-        except PathEscapesWorkspace:
-            clash = True
-        if clash:
-            found.append(lease)
-    return tuple(found)
+    """The live leases that cannot coexist with a holder of TREE in MODE (lanes declared
+    exclusive in TAXONOMY always hold exclusively)."""
+    if taxonomy is None:
+        return overlap.conflicting(tree, mode, live)
+    return overlap.conflicting(tree, mode, live, lambda lease: holder_mode(lease, taxonomy))
 
 
 def describe_holders(leases: Sequence[Lease], limit: int = 3) -> str:

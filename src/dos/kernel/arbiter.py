@@ -106,8 +106,8 @@ class _Arbiter:
 
     def _shares_lane(self) -> bool:
         """A shared request on a lane whose every live holder is shared (never an exclusive lane)."""
-        return (self.request.mode is LockMode.SHARED and not self._exclusive_request()
-                and all(x.mode is LockMode.SHARED for x in self._same_lane()))
+        return (self.request.mode == LockMode.SHARED and not self._exclusive_request()
+                and all(x.mode == LockMode.SHARED for x in self._same_lane()))
 
     def _held_refusal(self) -> LaneDecision:
         same = self._same_lane()

@@ -1,12 +1,19 @@
-"""The stall reader's step digest and thresholds: standard library only, cheap to import.
+"""The stall reader's step digest and thresholds: cheap to import (it runs after every tool call).
 
 A step is (tool, input, result); identical digests in a row mean no new information.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+from dos.kernel.jsonc import dumps
+
+try:  # the bare C hash: hashlib would load OpenSSL (about 2.5 ms) for one sha256
+    from _sha256 import sha256
+except ImportError:  # pragma: no cover - Python 3.12+ names it _sha2
+    try:
+        from _sha2 import sha256  # type: ignore[no-redef]
+    except ImportError:
+        from hashlib import sha256  # type: ignore[no-redef]
 
 REPEAT_N = 3
 STALL_N = 5
@@ -18,14 +25,14 @@ def step_digest(tool, tool_input, result) -> str | None:
         return None
     args = _canon({"tool": tool, "input": tool_input})
     res = result.encode("utf-8", "surrogatepass") if isinstance(result, str) else _canon(result)
-    h = hashlib.sha256(args)
+    h = sha256(args)
     h.update(b"\0")
     h.update(res)
     return h.hexdigest()[:16]
 
 
 def _canon(obj) -> bytes:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, default=repr).encode("utf-8", "surrogatepass")
+    return dumps(obj, sort_keys=True, ensure_ascii=False, default=repr).encode("utf-8", "surrogatepass")
 
 
 def next_run(prev_digest: str | None, prev_run: int, digest: str | None) -> int:

@@ -1,39 +1,43 @@
 """Hook enforcement verdicts: may this tool call write there, may this session stop, is it spinning?
 
-Pure: the shell gathers the live leases, the session's identity, the claim's truth and
-the clock, and passes them in. A holder writes freely inside its own live lease; a write
-into a region another live lease holds is denied naming that holder, its lane and expiry.
+Pure: the shell gathers the resolved paths, the live leases, the session's identity, the
+claim's truth and the clock, and passes them in. A holder writes freely inside its own
+live lease; a write into a region another live lease holds is denied naming that holder,
+its lane and expiry. Cheap to import: it runs on every tool call.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Sequence
+from dos.kernel.digest import REPEAT_N, STALL_N
+from dos.kernel.overlap import conflicting
+from dos.kernel.record import Record
+from dos.kernel.tree import LockMode, PathEscapesWorkspace, tree_contains, trees_collide
 
-from dos.kernel.admission import conflicting
-from dos.kernel.digest import REPEAT_N, STALL_N, step_digest  # noqa: F401 - re-exported
-from dos.kernel.lease import Lease
-from dos.kernel.tree import LockMode, PathEscapesWorkspace, canonical_path, tree_contains, trees_collide
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping, Sequence
 
-Action = Literal["allow", "warn", "deny"]
+    from dos.kernel.lease import Lease
 
-
-@dataclass(frozen=True, slots=True)
-class EnforcePolicy:
-    """What the workspace says about edges the leases do not settle."""
-
-    unknown_footprint: Literal["allow", "warn", "deny"] = "warn"
-    protected: tuple[str, ...] = ()  # self-modify files that exist in this workspace
-    auto_acquire: bool = False
-    lane_trees: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # concurrent lanes, in order
+ACTIONS = ("allow", "warn", "deny")
 
 
-@dataclass(frozen=True, slots=True)
-class Identity:
+class EnforcePolicy(Record):
+    """What the workspace says about edges the leases do not settle.
+
+    ``protected``: the self-modify files that exist here; ``lane_trees``: the concurrent
+    lanes' trees in declaration order (for auto-acquire).
+    """
+
+    __slots__ = ("unknown_footprint", "protected", "auto_acquire", "lane_trees")
+    _defaults = {"unknown_footprint": "warn", "protected": (), "auto_acquire": False, "lane_trees": {}}
+
+
+class Identity(Record):
     """Who is calling: the host's session id and, when the shell knows it, the holder name."""
 
-    session: str = ""
-    holder: str = ""
+    __slots__ = ("session", "holder")
+    _defaults = {"session": "", "holder": ""}
 
     def owns(self, lease: Lease) -> bool:
         if self.session and lease.session:
@@ -43,24 +47,21 @@ class Identity:
         return bool(self.session) and lease.holder == self.session
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(Record):
     """One hook decision. ``token`` names the rule that fired; ``acquire`` asks the shell to take a lane."""
 
-    action: Action
-    token: str
-    reason: str = ""
-    paths: tuple[str, ...] = ()
-    blocking: tuple[str, ...] = ()  # lease_ids
-    holder: str = ""
-    lane: str = ""
-    expires_ms: int | None = None
-    acquire: str = ""
+    __slots__ = ("action", "token", "reason", "paths", "blocking", "holder", "lane", "expires_ms", "acquire")
+    _defaults = {"reason": "", "paths": (), "blocking": (), "holder": "", "lane": "", "expires_ms": None,
+                 "acquire": ""}
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return {"paths": list(self.paths), "blocking": list(self.blocking), "holder": self.holder,
+                "lane": self.lane, "expires_ms": self.expires_ms}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"action": self.action, "token": self.token, "reason": self.reason,
-                "paths": list(self.paths), "blocking": list(self.blocking), "holder": self.holder,
-                "lane": self.lane, "expires_ms": self.expires_ms, "acquire": self.acquire}
+        return {"action": self.action, "token": self.token, "reason": self.reason, **self.evidence,
+                "acquire": self.acquire}
 
 
 ALLOW = Verdict("allow", "ALLOW")
@@ -68,32 +69,42 @@ ALLOW = Verdict("allow", "ALLOW")
 
 def pretool_verdict(paths: Sequence[str] | None, outside: Sequence[str], *, who: Identity,
                     live: Sequence[Lease], now_ms: int, policy: EnforcePolicy = EnforcePolicy(),
-                    fence: int | None = None) -> Verdict:
+                    fence: int | None = None, unjudged: Sequence[tuple[str, str]] = ()) -> Verdict:
     """Decide a tool call writing workspace-relative PATHS (None: unknown footprint).
 
-    OUTSIDE lists paths that resolve outside the workspace. Order: outside, self-modify,
-    stale fence, collision with another holder, unknown footprint, auto-acquire.
+    ``""`` in PATHS is the workspace root, which touches every lane. OUTSIDE lists paths that
+    resolve outside the workspace; UNJUDGED lists ``(path, why)`` the shell could not resolve.
+    Order: outside, unjudged, self-modify, stale fence, collision, unknown footprint or
+    region, auto-acquire.
     """
     if outside:
         return Verdict("deny", "OUTSIDE_WORKSPACE", paths=tuple(outside), reason=(
             f"DOS: {outside[0]} is outside the workspace; agents write only inside it "
-            "(run the host from the workspace root, or widen --workspace)."))
-    paths = None if paths is None else tuple(dict.fromkeys(p for p in paths if p))
+            "(run the host from the workspace root, or list the directory in [hooks] allowed_outside)."))
+    mine = [x for x in live if who.owns(x)]
+    others = [x for x in live if not who.owns(x)]
+    if unjudged and others:
+        path, why = unjudged[0]
+        first = others[0]
+        return Verdict("deny", "UNJUDGEABLE_PATH", paths=(path,), blocking=(first.lease_id,), holder=first.holder,
+                       lane=first.lane, expires_ms=first.expires_ms, reason=(
+                           f"DOS: cannot tell where {path} lands ({why}) while {len(others)} lane(s) are held by "
+                           f"other sessions (e.g. '{lane_label(first)}' by {holder_label(first)}); "
+                           "write to a plain path inside your own lane."))
+    paths = None if paths is None else tuple(dict.fromkeys(paths))
     hit = [p for p in policy.protected for q in (paths or ()) if _touches(q, p)]
     if hit:
         return Verdict("deny", "SELF_MODIFY", paths=tuple(dict.fromkeys(hit)), reason=(
             f"DOS: {hit[0]} is the referee's own running code (SELF_MODIFY); edit it between "
             "runs with the hooks off, not from inside a run."))
-    mine = [x for x in live if who.owns(x)]
-    others = [x for x in live if not who.owns(x)]
     if fence is not None and not any(x.fence == fence for x in mine):
         return Verdict("deny", "STALE_FENCE", reason=(
             f"DOS: fence {fence} is no longer a live lease of this session (it expired or was "
             "taken over); re-acquire the lane and use the new fence."))
     if paths is None:
-        return _unknown(others, now_ms, policy)
+        return _unknown(others, policy)
     for path in paths:
-        covering = [x for x in mine if x.tree and tree_contains(x.tree, path)]
+        covering = [x for x in mine if x.tree and path and tree_contains(x.tree, path)]
         mode = LockMode.SHARED if covering and all(x.mode == LockMode.SHARED for x in covering) \
             else LockMode.EXCLUSIVE
         clash = [x for x in conflicting((path,), mode, others) if x.tree]
@@ -105,8 +116,8 @@ def pretool_verdict(paths: Sequence[str] | None, outside: Sequence[str], *, who:
         return Verdict(policy.unknown_footprint, "UNKNOWN_REGION", paths=paths, blocking=(first.lease_id,),
                        holder=first.holder, lane=first.lane, expires_ms=first.expires_ms, reason=(
                            f"DOS: lane '{lane_label(first)}' held by {holder_label(first)} has no tree (its region "
-                           f"is unknown), so {paths[0]} may be inside it; ask its holder, or wait until it expires "
-                           f"{_when(first.expires_ms, now_ms)}."))
+                           f"is unknown), so {_shown(paths[0])} may be inside it; ask its holder, or wait until it "
+                           f"expires {_when(first.expires_ms, now_ms)}."))
     if paths and policy.auto_acquire and not mine:
         lane = lane_for(paths, policy.lane_trees)
         if lane:
@@ -117,28 +128,32 @@ def pretool_verdict(paths: Sequence[str] | None, outside: Sequence[str], *, who:
 
 def _touches(path: str, protected: str) -> bool:
     try:
-        return trees_collide((path,), (protected,))
+        return trees_collide((path,), (protected,)) if path else True
     except PathEscapesWorkspace:
         return True
 
 
+def _shown(path: str) -> str:
+    return path or "the workspace root (every lane)"
+
+
 def _collision(path: str, lease: Lease, n: int, now_ms: int) -> Verdict:
     more = f" (and {n - 1} more lease(s))" if n > 1 else ""
+    where = f"{path} is inside" if path else "a write to the workspace root touches"
     return Verdict("deny", "COLLISION", paths=(path,), blocking=(lease.lease_id,), holder=lease.holder,
                    lane=lease.lane, expires_ms=lease.expires_ms, reason=(
-                       f"DOS: {path} is inside lane '{lane_label(lease)}' held by {holder_label(lease)}"
+                       f"DOS: {where} lane '{lane_label(lease)}' held by {holder_label(lease)}"
                        f"{more}; that lease expires {_when(lease.expires_ms, now_ms)}. Work elsewhere, "
                        "or wait for it to be released."))
 
 
-def _unknown(others: Sequence[Lease], now_ms: int, policy: EnforcePolicy) -> Verdict:
-    held = list(others)
-    if not held or policy.unknown_footprint == "allow":
-        return Verdict("allow", "ALLOW")
-    first = held[0]
+def _unknown(others: Sequence[Lease], policy: EnforcePolicy) -> Verdict:
+    if not others or policy.unknown_footprint == "allow":
+        return ALLOW
+    first = others[0]
     return Verdict(policy.unknown_footprint, "UNKNOWN_FOOTPRINT", blocking=(first.lease_id,),
                    holder=first.holder, lane=first.lane, expires_ms=first.expires_ms, reason=(
-                       f"DOS: cannot tell which files this call writes, and {len(held)} lane(s) are held "
+                       f"DOS: cannot tell which files this call writes, and {len(others)} lane(s) are held "
                        f"by other sessions (e.g. '{lane_label(first)}' by {holder_label(first)}); "
                        "keep writes out of their trees."))
 
@@ -164,28 +179,9 @@ def _when(expires_ms: int, now_ms: int) -> str:
 def lane_for(paths: Sequence[str], lane_trees: Mapping[str, Sequence[str]]) -> str:
     """The first declared lane whose tree holds every path, or '' if none does."""
     for lane, tree in lane_trees.items():
-        if tree and all(tree_contains(tree, p) for p in paths):
+        if tree and all(p and tree_contains(tree, p) for p in paths):
             return lane
     return ""
-
-
-def relative_path(path: str, root: str, cwd: str) -> str | None:
-    """PATH made workspace-relative (joined to CWD first if relative); None if it escapes ROOT."""
-    text = path.replace("\\", "/")
-    if not text.startswith("/"):
-        text = cwd.rstrip("/") + "/" + text if cwd else root.rstrip("/") + "/" + text
-    root_n = "/" + canonical_path(root) if root.startswith("/") else canonical_path(root)
-    try:
-        absolute = "/" + canonical_path(text)
-    except PathEscapesWorkspace:
-        return None
-    if absolute == root_n:
-        return ""
-    if root_n == "/":
-        return absolute[1:]
-    if absolute.startswith(root_n + "/"):
-        return absolute[len(root_n) + 1:]
-    return None
 
 
 # --------------------------------------------------------------------------- stop
@@ -195,11 +191,12 @@ def stop_verdict(claim: tuple[str, str] | None, shipped: bool | None, detail: st
                  stop_hook_active: bool, blocks: int, cap: int) -> Verdict:
     """May the session stop? Refused while its claimed phase is not verified, at most CAP times in a row."""
     if claim is None or shipped:
-        return Verdict("allow", "ALLOW")
+        return ALLOW
     plan, phase = claim
     if cap <= 0 or (stop_hook_active and blocks >= cap):
-        return Verdict("allow", "CAP_REACHED", reason=(
-            f"DOS: letting the session stop after {blocks} refusal(s); {plan} {phase} is still unverified."))
+        return Verdict("allow", "CAP_REACHED", lane=phase, reason=(
+            f"DOS: letting the session stop after {blocks} refusal(s) in a row ([hooks] stop_block_cap = {cap}); "
+            f"{plan} {phase} is still unverified (`dos verify {plan} {phase}`)."))
     why = f" ({detail})" if detail else ""
     return Verdict("deny", "UNVERIFIED_CLAIM", lane=phase, reason=(
         f"DOS verify: this session claimed {plan} {phase}, but git has no commit backing it{why}. "
@@ -213,8 +210,12 @@ def stop_verdict(claim: tuple[str, str] | None, shipped: bool | None, detail: st
 def stall_verdict(tool: str, run: int, *, ignore: Sequence[str] = ()) -> Verdict:
     """REPEATING at 3 identical steps in a row, STALLED at 5 (advisory: a warning, never a deny)."""
     if tool in ignore or run < REPEAT_N:
-        return Verdict("allow", "ALLOW")
+        return ALLOW
     token = "STALLED" if run >= STALL_N else "REPEATING"
     return Verdict("warn", token, reason=(
         f"DOS tool_stream {token}: `{tool}` returned identical results {run} times in a row for "
         "identical input; no new information. Change the approach instead of repeating the call."))
+
+
+__all__ = ["ACTIONS", "ALLOW", "EnforcePolicy", "Identity", "Verdict", "pretool_verdict", "stop_verdict",
+           "stall_verdict", "lane_for", "lane_label", "holder_label"]

@@ -7,55 +7,34 @@ Times are integer milliseconds from the store's clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from enum import StrEnum
-from typing import Any, Mapping
-
+from dos.kernel.record import Choice, Record
 from dos.kernel.tree import LockMode
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
 
-class Op(StrEnum):
+
+class Op(Choice, values=("ACQUIRE", "RELEASE", "HEARTBEAT", "SCAVENGE", "ADOPT", "RECONCILE", "REFUSE",
+                         "HALT", "SPAWN", "ENFORCE", "ATTEMPT", "CLAIM", "CHECKPOINT")):
     """Event kinds in the log. The reference's names, plus CLAIM for a session's claimed phase."""
-
-    ACQUIRE = "ACQUIRE"
-    RELEASE = "RELEASE"
-    HEARTBEAT = "HEARTBEAT"
-    SCAVENGE = "SCAVENGE"
-    ADOPT = "ADOPT"
-    RECONCILE = "RECONCILE"
-    REFUSE = "REFUSE"
-    HALT = "HALT"
-    SPAWN = "SPAWN"
-    ENFORCE = "ENFORCE"
-    ATTEMPT = "ATTEMPT"
-    CLAIM = "CLAIM"
-    CHECKPOINT = "CHECKPOINT"
 
 
 MUTATING_OPS = frozenset({Op.ACQUIRE, Op.RELEASE, Op.HEARTBEAT, Op.SCAVENGE, Op.ADOPT,
                           Op.RECONCILE, Op.CHECKPOINT})
+LEASE_FIELDS = ("lease_id", "fence", "lane", "lane_kind", "tree", "holder", "acquired_ms", "heartbeat_ms",
+                "ttl_ms", "mode", "session", "host_id", "pid", "pid_start", "run_id", "loop_ts")
 
 
-@dataclass(frozen=True, slots=True)
-class Lease:
-    """One grant. Live until ``heartbeat_ms + ttl_ms``, or until its holder is confirmed dead."""
+class Lease(Record):
+    """One grant. Live until ``heartbeat_ms + ttl_ms``, or until its holder is confirmed dead.
 
-    lease_id: str
-    fence: int
-    lane: str
-    lane_kind: str
-    tree: tuple[str, ...]
-    holder: str
-    acquired_ms: int
-    heartbeat_ms: int
-    ttl_ms: int
-    mode: LockMode = LockMode.EXCLUSIVE
-    session: str = ""
-    host_id: str = ""
-    pid: int | None = None
-    pid_start: int | None = None  # the holder process's start time, to defeat PID reuse
-    run_id: str = ""
-    loop_ts: str = ""
+    ``pid_start`` is the holder process's start time, so a reused PID does not keep it alive.
+    """
+
+    __slots__ = LEASE_FIELDS
+    _defaults = {"mode": LockMode.EXCLUSIVE, "session": "", "host_id": "", "pid": None, "pid_start": None,
+                 "run_id": "", "loop_ts": ""}
 
     @property
     def expires_ms(self) -> int:
@@ -65,7 +44,7 @@ class Lease:
         return now_ms >= self.expires_ms
 
     def to_dict(self) -> dict[str, Any]:
-        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d = self.fields()
         d["tree"] = list(self.tree)
         d["mode"] = str(self.mode)
         d["expires_ms"] = self.expires_ms
@@ -73,10 +52,9 @@ class Lease:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Lease:
-        names = {f.name for f in fields(cls)}
-        kw = {k: v for k, v in d.items() if k in names}
+        kw = {k: v for k, v in d.items() if k in LEASE_FIELDS}
         kw["tree"] = tuple(kw.get("tree") or ())
-        kw["mode"] = LockMode(kw.get("mode") or LockMode.EXCLUSIVE)
+        kw["mode"] = LockMode(kw.get("mode") or "exclusive")
         return cls(**kw)
 
 
@@ -90,19 +68,11 @@ def is_live(lease: Lease, now_ms: int, *, holder_dead: bool = False) -> bool:
     return not holder_dead and not lease.expired(now_ms)
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(Record):
     """One row of the append-only log. ``data`` holds the op's payload (an ACQUIRE's lease, ...)."""
 
-    seq: int
-    ts_ms: int
-    op: Op
-    lane: str = ""
-    lease_id: str = ""
-    holder: str = ""
-    host_id: str = ""
-    reason: str = ""
-    data: Mapping[str, Any] = field(default_factory=dict)
+    __slots__ = ("seq", "ts_ms", "op", "lane", "lease_id", "holder", "host_id", "reason", "data")
+    _defaults = {"lane": "", "lease_id": "", "holder": "", "host_id": "", "reason": "", "data": {}}
 
     def to_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, "ts_ms": self.ts_ms, "op": str(self.op), "lane": self.lane,

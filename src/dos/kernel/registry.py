@@ -1,48 +1,25 @@
-"""The run registry's ``recently_completed`` rows, read from the state YAML without PyYAML.
+"""The run registry's ``recently_completed`` rows and the soak index, over parsed YAML data.
 
-Only the shape the registry uses is understood: a top-level key holding a list of flat
-``key: value`` mappings. Anything else yields no rows (no evidence, never an error).
+The shell parses the files (with a real YAML parser) and hands the data here; a shape
+this does not understand raises ``RegistryShapeError`` naming where, so a malformed
+registry is an error, never silently "no evidence" or a phantom row.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
-_ITEM = re.compile(r"^(\s*)-\s+(.*)$")
-_PAIR = re.compile(r"^([A-Za-z_][\w\-]*)\s*:\s*(.*)$")
-
-
-def _scalar(raw: str) -> str:
-    raw = raw.strip()
-    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
-        return raw[1:-1]
-    return re.sub(r"\s+#.*$", "", raw)
+ROW_KEYS = ("plan", "phase", "status", "commit_sha", "doc_path")
 
 
-def parse_list(text: str, key: str) -> list[dict[str, str]]:
-    """The flat mappings listed under top-level KEY in a YAML TEXT."""
-    rows: list[dict[str, str]] = []
-    inside = False
-    for line in text.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if not line[0].isspace() and not line.startswith("-"):
-            inside = line.split(":", 1)[0].strip() == key
-            continue
-        if not inside:
-            continue
-        m = _ITEM.match(line)
-        if m:
-            rows.append({})
-            line = m.group(2)
-        elif not rows:
-            continue
-        pair = _PAIR.match(line.strip())
-        if pair:
-            rows[-1][pair.group(1)] = _scalar(pair.group(2))
-    return rows
+class RegistryShapeError(ValueError):
+    """The data is valid YAML but not the shape of a registry or soak index; ``line`` is 1-based or 0."""
+
+    def __init__(self, msg: str, line: int = 0) -> None:
+        super().__init__(msg)
+        self.line = line
 
 
 @dataclass(frozen=True)
@@ -54,11 +31,41 @@ class RegistryRow:
     doc_path: str = ""
 
 
-def completed_rows(text: str) -> list[RegistryRow]:
-    """``recently_completed`` rows in file order (newest first by convention)."""
-    return [RegistryRow(r.get("plan", ""), r.get("phase", ""), r.get("status", ""),
-                        r.get("commit_sha", ""), r.get("doc_path", ""))
-            for r in parse_list(text, "recently_completed")]
+def _line(node: Any) -> int:
+    return int(getattr(node, "line", 0) or 0)
+
+
+def _scalar(value: Any, where: str, node: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise RegistryShapeError(f"{where} must be a string, got {type(value).__name__}", _line(node))
+    return str(value)
+
+
+def _rows(data: Any, key: str) -> list[Any]:
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        raise RegistryShapeError(f"the top level must be a mapping, got {type(data).__name__}", _line(data))
+    rows = data.get(key)
+    if rows is None:
+        return []
+    if not isinstance(rows, list):
+        raise RegistryShapeError(f"'{key}' must be a list of mappings, got {type(rows).__name__}", _line(data))
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise RegistryShapeError(f"{key}[{i}] must be a mapping, got {type(row).__name__}", _line(rows))
+    return rows
+
+
+def completed_rows(data: Any) -> list[RegistryRow]:
+    """``recently_completed`` rows of parsed registry DATA, in file order (newest first by convention)."""
+    out = []
+    for i, row in enumerate(_rows(data, "recently_completed")):
+        values = {k: _scalar(row.get(k), f"recently_completed[{i}].{k}", row) for k in ROW_KEYS}
+        out.append(RegistryRow(**values))
+    return out
 
 
 def registry_candidates(rows: Iterable[RegistryRow], plan: str, phase: str) -> list[RegistryRow]:
@@ -73,16 +80,16 @@ def _alnum(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
-def open_soak(text: str, plan: str, phase: str) -> str:
-    """The id of an in-progress soak for PLAN PHASE in a soak index TEXT, or ''.
+def open_soak(data: Any, plan: str, phase: str) -> str:
+    """The id of an in-progress soak for PLAN PHASE in parsed soak-index DATA, or ''.
 
     A soak ``AUTH3-watch`` of plan AUTH matches phase AUTH3 (its id up to the first
     ``-`` or ``_``, or the whole id), compared without case or punctuation.
     """
-    for row in parse_list(text, "soaks"):
-        if row.get("status", "").strip().lower() != "in_progress" or _alnum(row.get("plan", "")) != _alnum(plan):
+    for i, row in enumerate(_rows(data, "soaks")):
+        status, soak_plan, ident = (_scalar(row.get(k), f"soaks[{i}].{k}", row) for k in ("status", "plan", "id"))
+        if status.strip().lower() != "in_progress" or _alnum(soak_plan) != _alnum(plan):
             continue
-        ident = row.get("id", "")
         heads = {ident, ident.split("-", 1)[0], ident.split("_", 1)[0]}
         if _alnum(phase) in {_alnum(h) for h in heads if h}:
             return ident

@@ -8,8 +8,11 @@ replaces every mutating event by one CHECKPOINT and keeps forensic events, so th
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any, Iterable, Mapping
+from collections.abc import Mapping
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable
 
 from dos.kernel.lease import MUTATING_OPS, Event, Lease, Op
 
@@ -30,8 +33,8 @@ def apply(state: dict[str, Lease], event: Event) -> None:
     elif op == Op.HEARTBEAT:
         lease = state.get(event.lease_id)
         if lease is not None:
-            state[event.lease_id] = dataclasses.replace(
-                lease, heartbeat_ms=_int_or(data.get("heartbeat_ms"), event.ts_ms))
+            state[event.lease_id] = lease.replace(
+                heartbeat_ms=_int_or(data.get("heartbeat_ms"), event.ts_ms))
     elif op == Op.ADOPT:
         lease = state.get(event.lease_id)
         if lease is not None:
@@ -45,8 +48,7 @@ def apply(state: dict[str, Lease], event: Event) -> None:
 
 def adopted(lease: Lease, data: Mapping[str, Any], ts_ms: int) -> Lease:
     """LEASE after an ADOPT carrying DATA: the new holder's identity, a fresh beat and fence."""
-    return dataclasses.replace(
-        lease,
+    return lease.replace(
         holder=str(data.get("holder") or lease.holder),
         session=str(data.get("session", lease.session) or ""),
         host_id=str(data.get("host_id", lease.host_id) or ""),

@@ -11,9 +11,11 @@ unknown blast radius and collides with everything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Iterable, Sequence
+from dos.kernel.record import Choice, Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterable, Sequence
 
 GLOB_METACHARACTERS = frozenset("*?[{")
 
@@ -22,12 +24,11 @@ class PathEscapesWorkspace(ValueError):
     """A tree entry or path resolves outside the workspace root."""
 
 
-@dataclass(frozen=True, slots=True)
-class Region:
+class Region(Record):
     """A canonical region: PREFIX; PARTIAL when the prefix ends inside a path segment."""
 
-    prefix: str
-    partial: bool = False
+    __slots__ = ("prefix", "partial")
+    _defaults = {"partial": False}
 
     @property
     def universal(self) -> bool:
@@ -119,16 +120,13 @@ def tree_contains(tree: Sequence[str], path: str) -> bool:
     return any(r.contains_path(path) for r in regions(tree))
 
 
-class LockMode(StrEnum):
+class LockMode(Choice, values=("shared", "exclusive")):
     """How a lease holds its region: many SHARED holders may coexist; EXCLUSIVE stands alone."""
-
-    SHARED = "shared"
-    EXCLUSIVE = "exclusive"
 
 
 def modes_compatible(a: LockMode, b: LockMode) -> bool:
     """Only shared/shared coexist."""
-    return a is LockMode.SHARED and b is LockMode.SHARED
+    return a == "shared" and b == "shared"
 
 
 def region_conflict(tree_a: Sequence[str], mode_a: LockMode, tree_b: Sequence[str], mode_b: LockMode) -> bool:

@@ -1,9 +1,10 @@
-"""What one tool call sees: its checked arguments, the workspace, its config, and the store.
+"""What one tool call sees: its checked arguments and the service context of its workspace.
 
 The workspace is the call's ``workspace`` argument, else the server's ``--workspace``,
 else the usual discovery. Config and store are opened per call, inside the worker
 thread, so a changed ``dos.toml`` is read on the next call and no SQLite handle crosses
-threads.
+threads. Under a deadline, a locked store gives up at half of it: a write that could not
+start in time fails (StoreBusy) instead of committing after the agent was told STALLED.
 """
 
 from __future__ import annotations
@@ -52,22 +53,15 @@ class Call:
         return load_config(self.workspace.root)
 
     @contextmanager
-    def store(self) -> Iterator[Any]:
-        """The workspace's store, closed when the block ends.
+    def service(self) -> Iterator[Any]:
+        """The call's service context (store closed when the block ends)."""
+        from dos.service.context import Context
 
-        Under a deadline, a locked store gives up at half of it: a write that could not start in
-        time fails (StoreBusy) instead of committing after the agent was told STALLED.
-        """
-        from dataclasses import replace
-
-        from dos.store import open_store
-
-        cfg = self.config
+        busy = None
         if self.deadline_ms > 0:
-            busy = min(cfg.store.busy_timeout_ms, max(50, self.deadline_ms // 2))
-            cfg = replace(cfg, store=replace(cfg.store, busy_timeout_ms=busy))
-        st = open_store(self.workspace, cfg)
+            busy = min(self.config.store.busy_timeout_ms, max(50, self.deadline_ms // 2))
+        ctx = Context(self.workspace, self.config, busy_timeout_ms=busy)
         try:
-            yield st
+            yield ctx
         finally:
-            st.close()
+            ctx.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from dos.mcp.args import BadArgument, Param
-from dos.mcp.registry import MODE, tool
+from dos.mcp.spec import MODE, tool
 
 HOLDER = Param("holder", "string", "who holds the lease: your agent or session name, e.g. \"agent-a\"",
                required=True)
@@ -55,19 +55,17 @@ def _one_of(call, *, lease_id: str, lane: str) -> None:
       Param("force", "boolean", "skip policy predicates (a live overlap still refuses)", default=False),
       read_only=False)
 def lease_acquire(call) -> dict[str, Any]:
-    from dos.kernel.lanes import LaneRequest
-    from dos.kernel.tree import LockMode
+    from dos.service import leases
 
     a = call.args
-    req = LaneRequest(lane=a["lane"], kind=a["kind"], tree=tuple(a["tree"] or ()), holder=a["holder"],
-                      mode=LockMode(a["mode"]))
+    req = leases.request(a["lane"], a["kind"], a["tree"] or (), holder=a["holder"], mode=a["mode"])
     ttl_ms = int(a["ttl_s"] * 1000) if a["ttl_s"] is not None else None
-    with call.store() as st:
-        res = st.acquire(req, holder=a["holder"], session=a["session"], ttl_ms=ttl_ms, pid=call.holder_pid,
-                         run_id=a["run_id"], force=a["force"])
-        now = st.now_ms()
+    with call.service() as ctx:
+        res = leases.acquire(ctx, req, holder=a["holder"], session=a["session"], ttl_ms=ttl_ms,
+                             pid=call.holder_pid, run_id=a["run_id"], force=a["force"])
+        now = ctx.now_ms()
         blocking = set(res.decision.blocking)
-        held_by = [_holder_row(x, now) for x in st.live_leases() if x.lease_id in blocking]
+        held_by = [_holder_row(x, now) for x, _ in leases.leases(ctx) if x.lease_id in blocking]
     out = res.to_dict()
     out["granted"] = res.lease is not None
     out["held_by"] = held_by
@@ -90,8 +88,10 @@ def lease_acquire(call) -> dict[str, Any]:
 def lease_release(call) -> dict[str, Any]:
     a = call.args
     _one_of(call, lease_id=a["lease_id"], lane=a["lane"])
-    with call.store() as st:
-        lease = st.release(lease_id=a["lease_id"] or None, lane=a["lane"] or None, holder=a["holder"])
+    from dos.service import leases
+
+    with call.service() as ctx:
+        lease = leases.release(ctx, holder=a["holder"], lane=a["lane"], lease_id=a["lease_id"])
     what = a["lease_id"] or f"lane {a['lane']}"
     if lease is None:
         return {"verdict": "not_held", "released": False, "lease": None,
@@ -108,9 +108,11 @@ def lease_release(call) -> dict[str, Any]:
 def lease_heartbeat(call) -> dict[str, Any]:
     a = call.args
     _one_of(call, lease_id=a["lease_id"], lane=a["lane"])
-    with call.store() as st:
-        lease = st.heartbeat(lease_id=a["lease_id"] or None, lane=a["lane"] or None, holder=a["holder"])
-        now = st.now_ms()
+    from dos.service import leases
+
+    with call.service() as ctx:
+        lease = leases.heartbeat(ctx, holder=a["holder"], lane=a["lane"], lease_id=a["lease_id"])
+        now = ctx.now_ms()
     what = a["lease_id"] or f"lane {a['lane']}"
     if lease is None:
         return {"verdict": "not_held", "beaten": False, "lease": None,
@@ -129,9 +131,11 @@ def lease_heartbeat(call) -> dict[str, Any]:
       Param("live_only", "boolean", "hide expired leases", default=False))
 def lease_status(call) -> dict[str, Any]:
     a = call.args
-    with call.store() as st:
-        rows = st.leases()
-        now = st.now_ms()
+    from dos.service import leases
+
+    with call.service() as ctx:
+        rows = leases.leases(ctx, include_expired=True)
+        now = ctx.now_ms()
     want_lane = a["lane"].casefold()
     leases = [_holder_row(x, now, live) for x, live in rows
               if (not want_lane or x.lane.casefold() == want_lane)

@@ -9,29 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from dos.mcp.args import Param
-from dos.mcp.registry import tool
-
-
-def _registry(call):
-    from dos.errors import ConfigError
-    from dos.kernel.reasons import build_registry
-
-    try:
-        return build_registry(call.config.reasons.custom)
-    except ValueError as exc:
-        raise ConfigError(f"{call.workspace.config_path}: {exc}") from None
-
-
-def _morphology(call):
-    rules = call.config.reasons.morphology
-    return None if rules is None else tuple((r.substring, r.category) for r in rules)
+from dos.mcp.spec import tool
 
 
 @tool("dos_refuse_reasons",
       "The refusal reasons this workspace knows (built-in plus [reasons.*]): token, category, summary, fix. "
       "Refuse work with one of these tokens so the operator can act on it.")
 def refuse_reasons(call) -> dict[str, Any]:
-    reg = _registry(call)
+    from dos.service.reasons import registry
+
+    with call.service() as ctx:
+        reg = registry(ctx)
     rows = [spec.to_dict() for _token, spec in sorted(reg.items())]
     return {"workspace": str(call.workspace.root), "count": len(rows), "reasons": rows,
             "interpretation": f"{len(rows)} known reason(s); when you refuse or stop, name one of these "
@@ -43,11 +31,10 @@ def refuse_reasons(call) -> dict[str, Any]:
       "UNCLASSIFIED), whether it is known, and its fix.",
       Param("reason_class", "string", "the reason token, any case, e.g. \"LANE_DRAINED\"", required=True))
 def check_reason(call) -> dict[str, Any]:
-    from dos.kernel.reasons import classify_reason
+    from dos.service.reasons import classify
 
-    reg = _registry(call)
-    cls = classify_reason(call.args["reason_class"], reg, _morphology(call))
-    spec = reg.get(cls.token)
+    with call.service() as ctx:
+        cls, spec = classify(ctx, call.args["reason_class"])
     out: dict[str, Any] = {"reason_class": cls.token, "known": spec is not None, "category": cls.category,
                            "how": cls.how, "refusal": cls.refusal}
     if spec is not None:

@@ -19,7 +19,7 @@ from dos.mcp import SERVER_NAME
 from dos.mcp.args import BadArgument, validate
 from dos.mcp.context import Call
 from dos.mcp.deadline import Overloaded, TimedOut, run_with_deadline
-from dos.mcp.registry import all_tools
+from dos.mcp.catalog import TOOLS
 
 INSTRUCTIONS = (
     "DOS is the referee for agents sharing this git repository. Before writing, take a lane with "
@@ -35,7 +35,7 @@ RESOURCES = {
 def build_server(*, workspace: str | None, deadline_ms: int, holder_pid: int | None = None) -> Server:
     """A low-level MCP server exposing the DOS tools and resources."""
     server: Server = Server(SERVER_NAME, version=__version__, instructions=INSTRUCTIONS)
-    tools = all_tools()
+    tools = TOOLS
 
     @server.list_tools()
     async def _list_tools() -> list[types.Tool]:
@@ -72,7 +72,7 @@ async def call_tool(name: str, arguments: dict[str, Any] | None, *, workspace: s
     """Validate, run under the deadline, and shape the result; never raises."""
     from dos.errors import DosError
 
-    tools = all_tools()
+    tools = TOOLS
     spec = tools.get(name)
     if spec is None:
         return _error({"error": "unknown_tool", "tool": name,
@@ -130,9 +130,12 @@ def _resource(key: str, workspace: str | None) -> dict[str, Any]:
     if key == "dos://config":
         return {"workspace": str(call.workspace.root), "found_by": call.workspace.found_by,
                 "config": _plain(call.config)}
-    with call.store() as st:
-        now = st.now_ms()
-        rows = [dict(x.to_dict(), live=live, expires_in_ms=x.expires_ms - now) for x, live in st.leases()]
+    from dos.service import leases
+
+    with call.service() as ctx:
+        now = ctx.now_ms()
+        rows = [dict(x.to_dict(), live=live, expires_in_ms=x.expires_ms - now)
+                for x, live in leases.leases(ctx, include_expired=True)]
     rows.sort(key=lambda r: r["fence"])
     return {"workspace": str(call.workspace.root), "now_ms": now, "leases": rows}
 

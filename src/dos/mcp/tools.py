@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from dos.mcp.args import BadArgument, Param
-from dos.mcp.registry import MODE, tool
+from dos.mcp.spec import MODE, tool
 
 @tool("dos_verify",
       "Did PLAN PHASE really ship? Judged from git history (registry rows, commit stamps, the files the "
@@ -18,11 +18,11 @@ from dos.mcp.registry import MODE, tool
       Param("phase", "string", "the phase id, e.g. \"AUTH1\"", required=True),
       Param("ref", "string", "judge the history of this ref instead of HEAD", default=""))
 def verify(call) -> dict[str, Any]:
-    from dos.truth import interpret, verify as judge
+    from dos.service.truth import interpret, verify as judge
 
     a = call.args
-    v = judge(call.workspace.root, call.config, a["plan"], a["phase"], ref=a["ref"] or None,
-              timeout=call.git_timeout_s)
+    with call.service() as ctx:
+        v = judge(ctx, a["plan"], a["phase"], ref=a["ref"] or None, timeout=call.git_timeout_s)
     out = v.to_dict()
     out["interpretation"] = interpret(v)
     return out
@@ -32,9 +32,10 @@ def verify(call) -> dict[str, Any]:
       "What DOS sees in the workspace: config, lanes, stamp grammar, git, store, wired hosts "
       "(the same report as `dos doctor --json`).")
 def doctor(call) -> dict[str, Any]:
-    from dos.doctor import gather
+    from dos.service.doctor import gather
 
-    report = gather(call.workspace, call.config)
+    with call.service() as ctx:
+        report = gather(ctx)
     store = report.get("store") or {}
     lanes = report["lanes"]
     n = len(dict.fromkeys([*lanes["concurrent"], *lanes["exclusive"]]))
@@ -54,30 +55,25 @@ def doctor(call) -> dict[str, Any]:
       Param("kind", "string", "lane kind when auto-picking", default=""),
       Param("tree", "array", "globs the work would touch (default: the lane's declared tree)", nullable=True),
       MODE,
-      Param("holder", "string", "who would hold it (your own live leases never block you)", default=""),
+      Param("holder", "string", "who would hold it (a lane you already hold is reported as held by you)",
+            default=""),
       Param("force", "boolean", "skip policy predicates (a live overlap still refuses)", default=False))
 def arbitrate(call) -> dict[str, Any]:
-    from dos.kernel.arbiter import arbitrate as decide
-    from dos.kernel.lanes import LaneRequest
-    from dos.kernel.tree import LockMode
+    from dos.service import leases
 
     a = call.args
-    req = LaneRequest(lane=a["lane"], kind=a["kind"], tree=tuple(a["tree"] or ()), holder=a["holder"],
-                      mode=LockMode(a["mode"]))
-    with call.store() as st:
-        live = st.live_leases()
-        now = st.now_ms()
-        decision = decide(req, live, st.taxonomy, predicates=st.predicates, force=a["force"])
+    req = leases.request(a["lane"], a["kind"], a["tree"] or (), holder=a["holder"], mode=a["mode"])
+    with call.service() as ctx:
+        got = leases.arbitrate(ctx, req, force=a["force"])
+    decision, now = got.decision, got.now_ms
     out = decision.to_dict()
-    blocking = set(decision.blocking)
-    out["held_by"] = [dict(x.to_dict(), expires_in_ms=x.expires_ms - now) for x in live
-                      if x.lease_id in blocking]
-    out["live_leases"] = len(live)
+    out["held_by"] = [dict(x.to_dict(), expires_in_ms=x.expires_ms - now, yours=x in got.own) for x in got.blocking]
+    out["live_leases"] = len(got.live)
     if decision.granted:
         out["interpretation"] = (f"FREE: lane {decision.lane} would be granted now; take it with "
                                  f"dos_lease_acquire before writing (this call reserved nothing).")
     else:
-        who = ", ".join(f"{h['holder']} (fence {h['fence']})" for h in out["held_by"])
+        who = ", ".join(f"{'you' if h['yours'] else h['holder']} (fence {h['fence']})" for h in out["held_by"])
         out["interpretation"] = (f"BUSY: {decision.reason}" + (f"; held by {who}" if who else "")
                                  + ". Pick another lane or wait.")
     return out
@@ -89,8 +85,7 @@ def arbitrate(call) -> dict[str, Any]:
       Param("ref", "string", "a commit (default HEAD) or a range A..B", default="HEAD"),
       Param("docs_ok", "boolean", "accept a doc-only diff for a code claim", default=False))
 def commit_audit(call) -> dict[str, Any]:
-    from dos.kernel.commit_audit import Sweep
-    from dos.truth_audit import safe_audit
+    from dos.service.audit import Sweep, safe_audit
 
     a = call.args
     ref = a["ref"].strip() or "HEAD"
@@ -148,12 +143,10 @@ _LIVENESS_HINT = {
 
 def _judge(call):
     """(LivenessVerdict, the run's lease or None, now_ms) for the call's liveness arguments."""
-    import time
-
-    from dos.progress import evidence_for, find_lease
     from dos.errors import GitError
-    from dos.kernel.liveness import LivenessPolicy, classify
+    from dos.kernel.liveness import LivenessPolicy
     from dos.kernel.runid import ts_ms_of
+    from dos.service.progress import liveness as judge
 
     a = call.args
     if ts_ms_of(a["run_id"]) is None:
@@ -162,20 +155,17 @@ def _judge(call):
     base = LivenessPolicy()
     policy = LivenessPolicy(grace_ms=base.grace_ms if a.get("grace_ms") is None else a["grace_ms"],
                             spin_ms=base.spin_ms if a.get("spin_ms") is None else a["spin_ms"])
-    with call.store() as st:
-        now = a["now_ms"] if a["now_ms"] is not None else time.time_ns() // 1_000_000
-        lease = find_lease(st, lease_id=a["lease_id"], lane=a["lane"], loop_ts=a["loop_ts"],
-                            run_id=a["run_id"])
+    with call.service() as ctx:
         try:
-            ev = evidence_for(st, call.workspace.root, run_id=a["run_id"], now=now, start_sha=a["start_sha"],
-                              lease=lease, heartbeat_age=a.get("last_heartbeat_age_ms"),
-                              proc=a.get("probe_process", True))
+            return judge(ctx, run_id=a["run_id"], now=a.get("now_ms"), start_sha=a.get("start_sha", ""),
+                         lease_id=a["lease_id"], lane=a["lane"], loop_ts=a["loop_ts"],
+                         heartbeat_age=a.get("last_heartbeat_age_ms"), proc=a.get("probe_process", True),
+                         policy=policy)
         except GitError as exc:
-            if a["start_sha"] and "start-sha" in str(exc):
-                raise BadArgument(call.tool, "start_sha", f"is not a commit in {call.workspace.root}; "
+            if a.get("start_sha") and "start-sha" in str(exc):
+                raise BadArgument(call.tool, "start_sha", f"is not a commit in {ctx.root}; "
                                                           f"pass the SHA the run started from") from None
             raise
-    return classify(ev, policy), lease, now
 
 
 @tool("dos_status",

@@ -12,33 +12,9 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, Sequence
 
-from dos.errors import StoreError
+from dos.errors import StoreBusy, StoreCorrupt, StoreError, StoreFull, StoreReadOnly  # noqa: F401 - re-exported
 
-SCHEMA_VERSION = 1
-
-
-class StoreReadOnly(StoreError):
-    """The store cannot be written (a read-only directory, file or mount)."""
-
-    exit_code = 73  # EX_CANTCREAT
-
-
-class StoreFull(StoreError):
-    """The disk holding the store is full."""
-
-    exit_code = 74  # EX_IOERR
-
-
-class StoreCorrupt(StoreError):
-    """The store file is not a database, or its schema is not ours."""
-
-    exit_code = 65  # EX_DATAERR
-
-
-class StoreBusy(StoreError):
-    """The write lock was not granted within the busy timeout."""
-
-    exit_code = 75  # EX_TEMPFAIL
+from dos.store.schema import SCHEMA_VERSION  # noqa: E402,F401 - re-exported
 
 
 class Tx(Protocol):

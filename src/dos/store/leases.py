@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from dos import procs
@@ -20,14 +20,13 @@ from dos.kernel.admission import conflicting
 from dos.kernel.lanes import LaneDecision, LaneRequest, Taxonomy
 from dos.kernel.lease import MUTATING_OPS, Event, Lease, Op, is_live
 from dos.kernel.replay import adopted, apply, checkpoint
-from dos.kernel.tree import LockMode
 from dos.store.engine import Engine, Tx
-from dos.store.schema import EVENT_COLUMNS, LEASE_COLUMNS
+from dos.store.live import (EVENT_INSERT, EVENT_SELECT, LEASE_INSERT, LEASE_SELECT, encode_data,
+                            event_values, lease_from_row, lease_to_row)
 
-_LEASE_SELECT = f"SELECT {', '.join(LEASE_COLUMNS)} FROM leases"
-_EVENT_SELECT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
-_LEASE_INSERT = (f"INSERT INTO leases ({', '.join(LEASE_COLUMNS)}) "
-                 f"VALUES ({', '.join('?' for _ in LEASE_COLUMNS)})")
+_LEASE_SELECT = LEASE_SELECT
+_EVENT_SELECT = EVENT_SELECT
+_LEASE_INSERT = LEASE_INSERT
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +53,6 @@ class AcquireResult:
 def new_lease_id() -> str:
     """A unique lease id: 32 hex digits of randomness."""
     return uuid.uuid4().hex
-
-
-def lease_from_row(row: Sequence[Any]) -> Lease:
-    d = dict(zip(LEASE_COLUMNS, row))
-    d["tree"] = tuple(json.loads(d["tree"]))
-    d["mode"] = LockMode(d["mode"])
-    return Lease(**d)
-
-
-def lease_to_row(lease: Lease) -> tuple[Any, ...]:
-    d = {**{c: getattr(lease, c) for c in LEASE_COLUMNS}}
-    d["tree"] = json.dumps(list(lease.tree))
-    d["mode"] = str(lease.mode)
-    return tuple(d[c] for c in LEASE_COLUMNS)
 
 
 def event_from_row(row: Sequence[Any]) -> Event:
@@ -130,11 +115,8 @@ class Store:
         now = tx.now_ms()
         host = self.host_id if host_id is None else host_id
         payload = dict(data or {})
-        rows = tx.execute(
-            "INSERT INTO events (ts_ms, op, lane, lease_id, holder, host_id, reason, data) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-            (now, str(op), lane, lease_id, holder, host, reason,
-             json.dumps(payload, sort_keys=True, separators=(",", ":"))))
+        rows = tx.execute(EVENT_INSERT, event_values(now, op, lane=lane, lease_id=lease_id, holder=holder,
+                                                     host_id=host, reason=reason, data=payload))
         return Event(int(rows[0][0]), now, op, lane, lease_id, holder, host, reason, payload)
 
     def _scavenge(self, tx: Tx, lease: Lease, reason: str) -> None:
@@ -234,7 +216,7 @@ class Store:
             self._append(tx, Op.HEARTBEAT, lane=lease.lane, lease_id=lease.lease_id, holder=holder,
                          data={"heartbeat_ms": now, "loop_ts": lease.loop_ts})
             tx.execute("UPDATE leases SET heartbeat_ms = ? WHERE lease_id = ?", (now, lease.lease_id))
-            return replace(lease, heartbeat_ms=now)
+            return lease.replace(heartbeat_ms=now)
 
     def adopt(self, *, lane: str, new_holder: str, lease_id: str | None = None, session: str = "",
               pid: int | None = None) -> Lease | None:
@@ -397,7 +379,7 @@ class Store:
             if last is None:
                 return {"entries_before": int(count), "entries_after": int(count), "bytes_reclaimed": 0}
             cp = checkpoint(state.values(), seq=last.seq, ts_ms=last.ts_ms)
-            text = json.dumps(dict(cp.data), sort_keys=True, separators=(",", ":"))
+            text = encode_data(cp.data)
             tx.execute(f"DELETE FROM events WHERE op IN ({marks})", mutating)
             tx.execute("INSERT INTO events (seq, ts_ms, op, lane, lease_id, holder, host_id, reason, data) "
                        "VALUES (?, ?, ?, '', '', '', ?, ?, ?)",
@@ -421,8 +403,8 @@ class Store:
                 tx.execute(
                     "INSERT INTO events (ts_ms, op, lane, lease_id, holder, host_id, reason, data) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (e.ts_ms, str(e.op), e.lane, e.lease_id, e.holder, e.host_id, e.reason,
-                     json.dumps(data, sort_keys=True, separators=(",", ":"))))
+                    event_values(e.ts_ms, e.op, lane=e.lane, lease_id=e.lease_id, holder=e.holder,
+                                 host_id=e.host_id, reason=e.reason, data=data))
             state: dict[str, Lease] = {}
             for event in _paged(tx, "", []):
                 apply(state, event)

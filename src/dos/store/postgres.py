@@ -18,7 +18,8 @@ from typing import Any, Callable, Iterator, NoReturn, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from dos.errors import ConfigError, StoreError, StoreUnreachable
-from dos.store.engine import SCHEMA_VERSION, StoreBusy
+from dos.errors import StoreBusy
+from dos.store.schema import SCHEMA_VERSION
 from dos.store.schema import SQLITE_DDL
 
 try:

@@ -13,6 +13,8 @@ PostgreSQL uses BIGSERIAL/BIGINT for the INTEGER columns and the same names.
 
 from __future__ import annotations
 
+SCHEMA_VERSION = 1
+
 LEASE_COLUMNS = (
     "lease_id", "fence", "lane", "lane_kind", "tree", "holder", "acquired_ms", "heartbeat_ms",
     "ttl_ms", "mode", "session", "host_id", "pid", "pid_start", "run_id", "loop_ts",

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from dos.errors import StoreError
-from dos.store.engine import SCHEMA_VERSION, StoreBusy, StoreCorrupt, StoreFull, StoreReadOnly
+from dos.errors import StoreBusy, StoreCorrupt, StoreFull, StoreReadOnly
+from dos.store.schema import SCHEMA_VERSION
 from dos.store.schema import SQLITE_DDL
 
 DEFAULT_NAME = "store.sqlite3"

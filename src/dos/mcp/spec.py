@@ -1,7 +1,8 @@
-"""The tool table: name, one-line description, parameters, and the body that runs in a worker.
+"""What a tool is: name, one-line description, parameters, and the body that runs in a worker.
 
 Each body takes a ``Call`` and returns a JSON-ready dict that always carries an
-``interpretation`` one-liner telling the agent its next move.
+``interpretation`` one-liner telling the agent its next move. ``dos.mcp.catalog`` lists
+the tools the server offers, explicitly.
 """
 
 from __future__ import annotations
@@ -29,21 +30,10 @@ class ToolSpec:
         return input_schema(self.params)
 
 
-TOOLS: dict[str, ToolSpec] = {}
-
-
 def tool(name: str, description: str, *params: Param, read_only: bool = True):
-    """Register the decorated body as tool NAME; every tool also takes ``workspace``."""
+    """Make the decorated body tool NAME; every tool also takes ``workspace``."""
 
-    def register(body: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
-        TOOLS[name] = ToolSpec(name, description, (*params, WORKSPACE), body, read_only)
-        return body
+    def make(body: Callable[[Any], dict[str, Any]]) -> ToolSpec:
+        return ToolSpec(name, description, (*params, WORKSPACE), body, read_only)
 
-    return register
-
-
-def all_tools() -> dict[str, ToolSpec]:
-    """Every registered tool (importing the modules that define them)."""
-    from dos.mcp import lease_tools, reason_tools, tools  # noqa: F401 - registration side effect
-
-    return TOOLS
+    return make

@@ -17,6 +17,7 @@ from dos.config import Config
 from dos.errors import UsageError
 from dos.kernel.stamp import Convention, StampMatcher
 from dos.kernel.verify import Commit, GrepScan, ShipVerdict, interpret, not_shipped
+from dos.service.context import Context
 
 __all__ = ["verify", "interpret", "commit_audit", "ShipVerdict", "state_path"]
 
@@ -42,9 +43,10 @@ def state_path(root: Path, cfg: Config) -> Path:
     return root / (cfg.paths.execution_state or DEFAULT_STATE)
 
 
-def verify(root: Path, cfg: Config, plan: str, phase: str, *, ref: str | None = None,
+def verify(ctx: Context, plan: str, phase: str, *, ref: str | None = None,
            timeout: float | None = None) -> ShipVerdict:
-    """Did PLAN PHASE ship in ROOT's history at REF (default HEAD)? Never raises for a non-repo."""
+    """Did PLAN PHASE ship in the workspace's history at REF (default HEAD)? Never raises for a non-repo."""
+    root, cfg = ctx.root, ctx.config
     plan, phase = plan.strip(), phase.strip()
     if not plan or not phase:
         raise UsageError("verify needs a non-empty PLAN and PHASE, e.g. 'dos verify AUTH AUTH1'")
@@ -60,7 +62,7 @@ def verify(root: Path, cfg: Config, plan: str, phase: str, *, ref: str | None = 
             raise
         return not_shipped(plan, phase)  # not a repository, or no commits yet
     if verdict.shipped:
-        from dos.truth_artifact import plan_body_check
+        from dos.service.artifacts import plan_body_check
 
         verdict = plan_body_check(root, cfg, verdict)
         if verdict.shipped:
@@ -68,7 +70,7 @@ def verify(root: Path, cfg: Config, plan: str, phase: str, *, ref: str | None = 
         return verdict
     if verdict.source == "reverted":
         return verdict
-    from dos.truth_artifact import artifact_rung
+    from dos.service.artifacts import artifact_rung
 
     found = artifact_rung(root, cfg, plan, phase, target, timeout=budget.left())
     return _soak_demotion(root, found) if found is not None else verdict
@@ -77,14 +79,14 @@ def verify(root: Path, cfg: Config, plan: str, phase: str, *, ref: str | None = 
 def _registry_rung(root: Path, cfg: Config, plan: str, phase: str, target: str,
                    budget: "Budget") -> ShipVerdict | None:
     """A ``done`` registry row counts only if its commit exists and is an ancestor of TARGET."""
-    try:
-        text = state_path(root, cfg).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return None
-    from dos.kernel.registry import completed_rows, registry_candidates
+    from dos.kernel.registry import registry_candidates
+    from dos.service.registry import completed_rows
 
+    path = state_path(root, cfg)
+    if not path.exists():
+        return None
     expected = None
-    for row in registry_candidates(completed_rows(text), plan, phase):
+    for row in registry_candidates(completed_rows(path), plan, phase):
         if row.doc_path.strip():
             if expected is None:
                 expected = _expected_doc(root, cfg, plan)
@@ -101,13 +103,12 @@ SOAK_INDEX = ".dos/soaks/index.yaml"
 
 def _soak_demotion(root: Path, v: ShipVerdict) -> ShipVerdict:
     """A ship whose soak is still in progress is not shipped yet (sha and rung kept)."""
-    try:
-        text = (root / SOAK_INDEX).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+    path = root / SOAK_INDEX
+    if not path.exists():
         return v
-    from dos.kernel.registry import open_soak
+    from dos.service.registry import open_soak
 
-    soak = open_soak(text, v.plan, v.phase)
+    soak = open_soak(path, v.plan, v.phase)
     if not soak:
         return v
     return not_shipped(v.plan, v.phase, sha=v.sha, rung=v.rung,
@@ -117,7 +118,7 @@ def _soak_demotion(root: Path, v: ShipVerdict) -> ShipVerdict:
 def _expected_doc(root: Path, cfg: Config, plan: str) -> str:
     """The plan doc whose ``id:`` is PLAN ('' if none), for the registry collision guard."""
     from dos.kernel.plans import id_map
-    from dos.truth_artifact import plan_docs
+    from dos.service.artifacts import plan_docs
 
     ids = id_map(plan_docs(root, cfg))
     return ids.get(plan) or ids.get(plan.upper()) or ""
@@ -145,16 +146,16 @@ def _grep_rung(root: Path, cfg: Config, plan: str, phase: str, target: str,
     return scan.verdict()
 
 
-def commit_audit(root: Path, cfg: Config, ref: str = "HEAD", *, docs_ok: bool = False,
+def commit_audit(ctx: Context, ref: str = "HEAD", *, docs_ok: bool = False,
                  timeout: float | None = None) -> Any:
     """Audit REF: one commit's AuditVerdict, or for a range ``A..B`` a Sweep (``.verdicts``, ``.to_dict()``).
 
     GitError (exit 2) when the ref or range cannot be read.
     """
     from dos.kernel.commit_audit import Sweep
-    from dos.truth_audit import safe_audit
+    from dos.service.audit import safe_audit
 
-    verdicts = safe_audit(root, ref, docs_ok=docs_ok, timeout=timeout)
+    verdicts = safe_audit(ctx.root, ref, docs_ok=docs_ok, timeout=timeout)
     if ".." in ref:
         return Sweep(tuple(verdicts))
     return verdicts[0]

@@ -5,14 +5,19 @@ Read-only: it creates no ``.dos/`` and changes nothing.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from dos import __version__
 from dos.config import Config, Workspace
+from dos.service.context import Context
 
 
-def gather(ws: Workspace, cfg: Config, *, check: bool = False) -> dict[str, Any]:
+def gather(ctx: Context, *, check: bool = False) -> dict[str, Any]:
+    """The doctor report (``dos doctor --json``); creates nothing and changes nothing."""
     from dos.exitcodes import EXIT_CODES
+
+    ws, cfg = ctx.workspace, ctx.config
 
     report: dict[str, Any] = {
         "dos_version": __version__,
@@ -29,7 +34,7 @@ def gather(ws: Workspace, cfg: Config, *, check: bool = False) -> dict[str, Any]
         "paths": {"root": str(ws.root), "plans_glob": cfg.paths.plans_glob},
         "stamp": _stamp(cfg),
         "git": _git(ws),
-        "store": _store(ws, cfg),
+        "store": describe_store(ws, cfg),
         "hooks_wired": _hooks(ws),
         "exit_codes": {v: dict(c) for v, c in EXIT_CODES.items()},
     }
@@ -60,13 +65,32 @@ def _git(ws: Workspace) -> dict[str, Any]:
     return {"repo": True, "top": str(top), "head": head}
 
 
-def _store(ws: Workspace, cfg: Config) -> dict[str, Any]:
+def describe_store(ws: Workspace, cfg: Config) -> dict[str, Any]:
+    """engine, location, ok, detail, events, live_leases; never creates the store, never raises."""
+    from dos.errors import DosError
+    from dos.service.context import open_store
+    from dos.store import store_url
+
+    url = store_url(cfg.store)
+    info: dict[str, Any] = {"engine": "postgres" if url else "sqlite", "location": "", "ok": False,
+                            "detail": "", "events": None, "live_leases": None}
     try:
-        from dos.store import describe
-    except ImportError:
-        return {"engine": "sqlite", "location": str(ws.state_dir / "dos.db"), "ok": True,
-                "detail": "not built yet"}
-    return describe(ws, cfg)
+        store = open_store(ws, cfg)
+        try:
+            info["location"] = store.engine.location
+            if not url and not Path(store.engine.location).exists():
+                info.update(ok=True, detail="not created yet (the first write creates it)", events=0, live_leases=0)
+                return info
+            info["events"] = store.count_events()
+            info["live_leases"] = len(store.live_leases())
+            info.update(ok=True, detail=f"{info['events']} event(s), {info['live_leases']} live lease(s)")
+        finally:
+            store.close()
+    except DosError as exc:
+        info["detail"] = str(exc)
+    except Exception as exc:  # noqa: BLE001 - describe reports; it never raises
+        info["detail"] = f"{type(exc).__name__}: {exc}"
+    return info
 
 
 def _hooks(ws: Workspace) -> dict[str, list[str]]:

@@ -1,0 +1,128 @@
+"""The live leases for one hook decision, and the record of what it enforced.
+
+SQLite is read with the lean reader (``dos.store.live``) and the ENFORCE event appended
+with one INSERT; PostgreSQL, auto-acquire and a store's first write go through the full
+``Store``. A record that cannot be written leaves the verdict standing and says why.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping
+
+    from dos.kernel.enforce import Verdict
+    from dos.kernel.lease import Lease
+    from dos.service.events import HookEvent
+    from dos.service.settings import Settings
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class LiveView:
+    """The live leases and the clock for one decision, with the means to record what was enforced."""
+
+    def __init__(self, settings: Settings, env: Mapping[str, str]) -> None:
+        self.settings = settings
+        self.url = env.get("DOS_STORE_URL", "").strip() or settings.store_url
+        self._conn: Any = None
+        self.leases: list[Lease] = []
+        self.now = _now_ms()
+
+    def read(self) -> None:
+        """Read the live set; raises ``StoreError`` when the store exists but cannot be read."""
+        if self.url:
+            with full_store(self.settings) as store:
+                self.now = store.now_ms()
+                self.leases = store.live_leases()
+            return
+        path = self.settings.store_path
+        if not os.path.exists(path):
+            return
+        if not os.path.isfile(path):
+            from dos.errors import StoreCorrupt
+
+            raise StoreCorrupt(f"store {path} is not a regular file; move it aside")
+        from dos import procs
+        from dos.kernel.lease import is_live
+        from dos.store.live import Unreadable, connect_read, read_live
+
+        try:
+            self._conn = connect_read(path, self.settings.busy_timeout_ms)
+            rows = read_live(self._conn, self.now)
+        except Unreadable as exc:
+            from dos.errors import StoreCorrupt, StoreError
+
+            raise (StoreCorrupt if exc.code in ("corrupt", "foreign") else StoreError)(str(exc)) from None
+        except Exception as exc:  # the C module's errors: the store exists and cannot be read
+            from dos.errors import StoreError
+
+            raise StoreError(f"store {path} cannot be read ({exc})") from None
+        here = procs.host_id()
+        self.leases = [x for x in rows
+                       if is_live(x, self.now, holder_dead=procs.holder_dead(x.pid, x.pid_start, x.host_id, here))]
+
+    def record(self, event: HookEvent, verdict: Verdict) -> str:
+        """Append the ENFORCE event for VERDICT; '' or a one-line note saying why it was not recorded."""
+        from dos import procs
+
+        data = {"host": event.host, "moment": event.moment, "tool": event.tool, "session": event.session,
+                "intervention": verdict.action.upper(), "token": verdict.token, "paths": list(verdict.paths),
+                "blocking_holder": verdict.holder, "expires_ms": verdict.expires_ms}
+        fields = {"lane": _safe(verdict.lane), "lease_id": (verdict.blocking or ("",))[0],
+                  "holder": _safe(event.session), "reason": _safe(verdict.reason), "data": data}
+        try:
+            if self.url or not os.path.exists(self.settings.store_path):
+                from dos.kernel.lease import Op
+
+                with full_store(self.settings) as store:
+                    store.record(Op.ENFORCE, **fields)
+                return ""
+            from dos.store.live import append_event, event_values
+
+            append_event(self.settings.store_path, self.settings.busy_timeout_ms,
+                         event_values(self.now, "ENFORCE", host_id=procs.host_id(), **fields))
+            return ""
+        except Exception as exc:  # noqa: BLE001 - the verdict stands; the missing record is reported
+            text = " ".join(str(exc).split())[:200] or type(exc).__name__
+            return f"dos-hook: this {verdict.action} was not recorded in the store ({text})"
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Close the read connection (after any record, so the writer's close skips the checkpoint)."""
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+
+def full_store(settings: Settings) -> Any:
+    """The workspace's full Store (PostgreSQL, auto-acquire, first write): the rare, heavier path."""
+    from pathlib import Path
+
+    from dos.config import Workspace, load_config
+    from dos.errors import ConfigError
+    from dos.service.context import open_store
+
+    root = Path(settings.root)
+    try:
+        cfg = load_config(root)
+    except ConfigError:
+        from dos.config import Config
+
+        cfg = Config()
+    return open_store(Workspace(root, "--workspace"), cfg)
+
+
+
+
+def _safe(text: str) -> str:
+    """TEXT without lone surrogates (a payload's bad escapes must not break the store's encoding)."""
+    return text.encode("utf-8", "replace").decode("utf-8")

@@ -1,0 +1,143 @@
+"""The lease and event rows as stored, and the lean reader/writer of a SQLite store.
+
+One encoding of a lease row and of an event insert, used by the ``Store`` and by the
+hooks. The hook's path imports only this module (the C sqlite module and ``jsonc``): it
+reads the unexpired leases and appends an ENFORCE event without the full store.
+"""
+
+from __future__ import annotations
+
+from dos.kernel.jsonc import dumps, loads
+from dos.kernel.lease import Lease
+from dos.kernel.tree import LockMode
+from dos.store.schema import EVENT_COLUMNS, LEASE_COLUMNS, SCHEMA_VERSION
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Mapping, Sequence
+
+LEASE_SELECT = f"SELECT {', '.join(LEASE_COLUMNS)} FROM leases"
+LIVE_SELECT = LEASE_SELECT + " WHERE heartbeat_ms + ttl_ms > ? ORDER BY fence"
+EVENT_SELECT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
+EVENT_INSERT = ("INSERT INTO events (ts_ms, op, lane, lease_id, holder, host_id, reason, data) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq")
+LEASE_INSERT = (f"INSERT INTO leases ({', '.join(LEASE_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in LEASE_COLUMNS)})")
+
+
+def lease_from_row(row: Sequence[Any]) -> Lease:
+    """A leases-view row (in ``LEASE_COLUMNS`` order) as a Lease."""
+    values = list(row)
+    tree = loads(values[4])
+    values[4] = tuple(e for e in tree if isinstance(e, str)) if isinstance(tree, list) else ()
+    values[9] = LockMode(values[9])
+    return Lease(*values)
+
+
+def lease_to_row(lease: Lease) -> tuple[Any, ...]:
+    """A Lease as a leases-view row; the tree is stored as a JSON list."""
+    values = [getattr(lease, c) for c in LEASE_COLUMNS]
+    values[4] = dumps(list(lease.tree))
+    values[9] = str(lease.mode)
+    return tuple(values)
+
+
+def encode_data(data: Mapping[str, Any] | None) -> str:
+    """An event's payload as stored: compact JSON with sorted keys."""
+    return dumps(dict(data or {}), sort_keys=True, separators=(",", ":"))
+
+
+def event_values(ts_ms: int, op: str, *, lane: str = "", lease_id: str = "", holder: str = "",
+                 host_id: str = "", reason: str = "", data: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
+    """The parameters of ``EVENT_INSERT``."""
+    return (ts_ms, str(op), lane, lease_id, holder, host_id, reason, encode_data(data))
+
+
+# --------------------------------------------------------------------------- the lean SQLite path
+
+
+def file_uri(path: str, query: str = "") -> str:
+    """A ``file:`` URI for PATH (``%``, ``?`` and ``#`` escaped) with an optional query."""
+    quoted = path.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    return f"file:{quoted}{('?' + query) if query else ''}"
+
+
+class Unreadable(Exception):
+    """The store exists but cannot be read: CODE is 'corrupt', 'foreign', 'newer' or 'io'."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+
+
+def connect_read(path: str, busy_ms: int):
+    """A connection that can read the store at PATH, even from a read-only ``.dos/``.
+
+    Tries a normal open (the WAL index needs it), then read-only, then immutable. Raises
+    Unreadable for a file that is not a DOS store; the caller maps it to its own errors.
+    """
+    import _sqlite3
+
+    last = ""
+    for query in ("", "mode=ro", "immutable=1"):
+        try:
+            conn = _sqlite3.connect(file_uri(path, query), uri=True, timeout=busy_ms / 1000,
+                                    isolation_level=None)
+        except _sqlite3.Error as exc:
+            last = str(exc)
+            continue
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+            check_schema(conn, path)
+            return conn
+        except _sqlite3.DatabaseError as exc:
+            conn.close()
+            text = str(exc)
+            if "not a database" in text or "malformed" in text:
+                raise Unreadable("corrupt", f"store {path} is not a SQLite database ({text})") from None
+            last = text
+        except Unreadable:
+            conn.close()
+            raise
+    raise Unreadable("io", f"store {path} cannot be read ({last})")
+
+
+def check_schema(conn: Any, path: str) -> None:
+    """Unreadable unless CONN holds this version of the DOS schema."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return
+    if version > SCHEMA_VERSION:
+        raise Unreadable("newer", f"store {path} has schema v{version}, newer than this dos "
+                                  f"(v{SCHEMA_VERSION}); upgrade dos")
+    raise Unreadable("foreign", f"store {path} holds no DOS schema (user_version {version}: an empty "
+                                f"or foreign SQLite file); move it aside and retry")
+
+
+def read_live(conn: Any, now_ms: int) -> list[Lease]:
+    """Every lease whose TTL has not passed at NOW_MS, by fence (dead holders are the caller's call)."""
+    return [lease_from_row(r) for r in conn.execute(LIVE_SELECT, (now_ms,)).fetchall()]
+
+
+def append_event(path: str, busy_ms: int, values: tuple[Any, ...]) -> int:
+    """Append one forensic event to the store at PATH in its own transaction; its seq.
+
+    Raises the C sqlite module's errors; the caller decides what a failed record means.
+    """
+    import _sqlite3
+
+    conn = _sqlite3.connect(file_uri(path, "mode=rw"), uri=True, timeout=busy_ms / 1000, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+        conn.execute("PRAGMA synchronous = NORMAL")  # as the store's own writer: WAL, no fsync per commit
+        check_schema(conn, path)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            seq = conn.execute(EVENT_INSERT, values).fetchone()[0]
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return int(seq)
+    finally:
+        conn.close()

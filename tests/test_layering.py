@@ -15,7 +15,7 @@ ALLOWED = {
     "kernel": {"kernel"},
     "errors": set(),
     "exitcodes": set(),
-    "config": {"errors", "exitcodes"},
+    "config": {"errors", "exitcodes", "kernel"},
     "git": {"errors"},
     "procs": {"errors"},
     "progress": {"kernel", "errors", "git", "procs"},

@@ -135,8 +135,8 @@ def run_cooldown(args: argparse.Namespace, ctx) -> int:
     if not all(isinstance(a, dict) for a in attempts):
         raise InputError("--attempts must be a JSON list of objects")
     pol = ctx.config.cooldown
-    v = cooldown(args.unit, attempts, _now_ms(args.now_ms), window_ms=pol.window_ms,
-                 error_window_ms=pol.error_window_ms)
+    v = cooldown(args.unit, attempts, _now_ms(args.now_ms), window_ms=pol.window,
+                 error_window_ms=pol.error_window)
     _emit(v, args.json, v.state == "CLEAR")
     return exit_code("cooldown", v.token)
 

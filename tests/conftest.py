@@ -12,7 +12,7 @@ from typing import Callable, Mapping
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-pytest_plugins = ["pgserver"]  # the throwaway PostgreSQL server fixtures
+pytest_plugins = ["tests.pgserver"]  # the throwaway PostgreSQL server fixtures
 
 
 @pytest.fixture(autouse=True)

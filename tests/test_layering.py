@@ -1,4 +1,8 @@
-"""Lower layers never import upper ones; the kernel imports only the standard library."""
+"""Imports point one way (surfaces, then service, then store, then kernel), and nothing imports in a circle.
+
+The table says, for each package or top-level module, what it may import. Lazy imports
+inside functions count the same as top-level ones.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +14,28 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "dos"
 
-# Each layer may import itself and the layers listed for it, nothing above.
-ALLOWED = {
-    "kernel": {"kernel"},
-    "errors": set(),
+BOTTOM = {"errors", "exitcodes", "_version"}
+LAYERS: dict[str, set[str]] = {
+    "_version": set(),
     "exitcodes": set(),
-    "config": {"errors", "exitcodes", "kernel"},
-    "git": {"errors"},
-    "procs": {"errors"},
-    "progress": {"kernel", "errors", "git", "procs"},
-    "plugins": {"kernel", "errors"},
-    "store": {"store", "kernel", "errors", "config", "git", "exitcodes", "procs", "plugins"},
-    "leases": {"store", "kernel", "errors", "config", "procs"},
-    "doctor": {"kernel", "errors", "config", "git", "store", "exitcodes", "hooks"},
-    "truth": {"kernel", "git", "config", "errors", "exitcodes", "truth_artifact", "truth_audit"},
-    "truth_artifact": {"kernel", "git", "config", "errors"},
-    "truth_audit": {"kernel", "git", "errors"},
+    "errors": {"exitcodes"},
+    "kernel": set(),
+    "dos": {"kernel", "leases", "_version"},  # the package's lazy public names
+    "config": {"kernel", *BOTTOM},
+    "git": set(BOTTOM),
+    "procs": set(BOTTOM),
+    "plugins": {"kernel", *BOTTOM},
+    "store": {"kernel", "config", "procs", *BOTTOM},
+    "service": {"store", "kernel", "config", "git", "procs", "plugins", *BOTTOM},
+    # the surfaces: they parse, call the service and render; they never reach the store or git directly
+    "leases": {"service", "store", "kernel", "config", *BOTTOM},
+    "cli": {"service", "kernel", "config", "plugins", "procs", "hooks", "mcp", *BOTTOM},
+    "hooks": {"service", "kernel", "config", *BOTTOM},
+    "mcp": {"service", "kernel", "config", *BOTTOM},
+    "tui": {"service", "kernel", "config", *BOTTOM},
+    "web": {"service", "kernel", "config", *BOTTOM},
+    "__main__": {"cli"},
 }
-SURFACES = {"cli", "hooks", "mcp", "tui", "drivers"}
 
 
 def layer_of(path: Path) -> str:
@@ -35,37 +43,46 @@ def layer_of(path: Path) -> str:
     return rel.parts[0].removesuffix(".py") if len(rel.parts) > 1 or rel.name != "__init__.py" else "dos"
 
 
-def dos_imports(path: Path) -> set[str]:
-    """The first component under ``dos.`` of every import in PATH, including lazy ones."""
+def module_of(path: Path) -> str:
+    rel = path.relative_to(PKG.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES = sorted(PKG.rglob("*.py"))
+NAMES = {module_of(p): p for p in MODULES}
+
+
+def imported(path: Path) -> set[str]:
+    """Every ``dos`` module PATH imports (top-level or lazy); ``from pkg import sub`` counts as ``pkg.sub``."""
     tree = ast.parse(path.read_text(), filename=str(path))
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names if node.module == "dos"]
-        else:
-            continue
-        for name in names:
-            parts = name.split(".")
-            if parts[0] == "dos" and len(parts) > 1 and not parts[1].startswith("__"):
-                found.add(parts[1])
+            found.update(a.name for a in node.names if a.name.startswith("dos."))
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and (
+                node.module == "dos" or node.module.startswith("dos.")):
+            subs = {f"{node.module}.{a.name}" for a in node.names} & set(NAMES)
+            found.update(subs)
+            if len(subs) < len(node.names):
+                found.add(node.module)
     return found
 
 
-MODULES = sorted(p for p in PKG.rglob("*.py"))
+def _layer(name: str) -> str:
+    parts = name.split(".")
+    return parts[1] if len(parts) > 1 else "dos"
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PKG)))
 def test_module_imports_point_downward(path: Path) -> None:
-    """A module imports only its own layer and the layers below it."""
+    """A module imports its own layer and the layers the table allows it, nothing above."""
     layer = layer_of(path)
-    if layer in SURFACES or layer in ("dos", "__main__"):
-        return  # surfaces sit on top and may import any layer
-    allowed = ALLOWED.get(layer)
-    assert allowed is not None, f"{path.name}: layer {layer!r} is not in the layering table"
-    bad = dos_imports(path) - allowed - {layer}
-    assert not bad, f"{path.relative_to(PKG)} ({layer}) imports upper layer(s) {sorted(bad)}"
+    assert layer in LAYERS, f"{path.relative_to(PKG)}: layer {layer!r} is not in the table"
+    bad = {_layer(m) for m in imported(path) if m in NAMES} - LAYERS[layer] - {layer}
+    assert not bad, f"{path.relative_to(PKG)} ({layer}) imports {sorted(bad)}"
 
 
 @pytest.mark.parametrize("path", sorted((PKG / "kernel").rglob("*.py")), ids=lambda p: p.name)
@@ -80,14 +97,38 @@ def test_kernel_imports_only_stdlib(path: Path) -> None:
         else:
             continue
         for root in roots:
-            if root == "dos":
-                continue
-            assert root in sys.stdlib_module_names or root == "__future__", f"{path.name} imports {root}"
+            assert root == "dos" or root in sys.stdlib_module_names or root == "__future__", f"{path.name}: {root}"
 
 
-def test_surfaces_are_not_imported_by_lower_layers_at_all() -> None:
-    """A sanity check on the table itself: no lower layer lists a surface."""
-    for layer, allowed in ALLOWED.items():
-        assert not (allowed & (SURFACES - {"hooks"})), layer
-        if layer != "doctor":
-            assert "hooks" not in allowed, layer
+def _graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for name, path in NAMES.items():
+        deps = set()
+        for target in imported(path):
+            if target in NAMES and target != name:
+                deps.add(target)
+        graph[name] = deps
+    return graph
+
+
+def test_no_import_cycle() -> None:
+    """No module reaches itself through its imports (lazy ones included)."""
+    graph = _graph()
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for dep in sorted(graph[node]):
+            if state.get(dep) == 1:
+                cycle = stack[stack.index(dep):] + [dep]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if dep not in state:
+                visit(dep)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)

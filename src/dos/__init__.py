@@ -5,7 +5,7 @@ The public API is imported lazily so that ``import dos`` stays cheap on the hook
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from dos._version import __version__
 
 __all__ = ["__version__", "arbitrate", "leases"]
 

@@ -20,7 +20,7 @@ from dos.kernel.lanes import LaneRequest
 from dos.kernel.lease import Lease
 from dos.kernel.tree import LockMode
 from dos.service.context import open_store
-from dos.store.leases import AcquireResult, Store
+from dos.store.leases import AcquireResult, Store  # noqa: F401 - the public types of this API
 
 __all__ = ["open", "acquire", "release", "heartbeat", "live", "AcquireResult", "Lease", "Store"]
 

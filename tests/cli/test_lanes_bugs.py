@@ -82,7 +82,7 @@ def test_bug9_compaction_racing_writers_loses_nothing(tmp_path: Path) -> None:
     root = _ws(tmp_path)
     script = (
         "import sys; from pathlib import Path\n"
-        "from dos.config import Workspace, load_config\nfrom dos.store import open_store\n"
+        "from dos.config import Workspace, load_config\nfrom dos.service.context import open_store\n"
         "from dos.kernel.lanes import LaneRequest\n"
         "root = Path(sys.argv[1]); s = open_store(Workspace(root, 'cwd'), load_config(root))\n"
         "lane = sys.argv[2]\n"
@@ -97,7 +97,7 @@ def test_bug9_compaction_racing_writers_loses_nothing(tmp_path: Path) -> None:
     for p in procs:
         assert p.wait(timeout=120) == 0, p.stderr.read()
     from dos.config import Workspace, load_config
-    from dos.store import open_store
+    from dos.service.context import open_store
     store = open_store(Workspace(root, "cwd"), load_config(root))
     store.compact()
     events = store.events()
@@ -182,7 +182,7 @@ def test_bug25_lease_operations_never_read_the_log(tmp_path: Path) -> None:
     """acquire, heartbeat, release and live touch the leases view only: cost does not grow with history."""
     from dos.config import Workspace, load_config
     from dos.kernel.lanes import LaneRequest
-    from dos.store import open_store
+    from dos.service.context import open_store
 
     root = _ws(tmp_path)
     store = open_store(Workspace(root, "cwd"), load_config(root))

@@ -123,7 +123,7 @@ def test_help_imports_no_verb_module(dos_env) -> None:
             "print(sorted(m for m in sys.modules if m.startswith('dos.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dos_env())
     loaded = eval(out.stdout)  # a list literal printed above
-    assert loaded == ["dos.cli", "dos.cli._registry", "dos.errors", "dos.exitcodes"], loaded
+    assert loaded == ["dos._version", "dos.cli", "dos.cli._registry", "dos.errors", "dos.exitcodes"], loaded
 
 
 def test_exit_codes_table_json(run_dos) -> None:

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from dos.config import Workspace, load_config
-from dos.hooks.fast import main as hook_main
+from dos.hooks.__main__ import main as hook_main
 from dos.kernel.lanes import LaneRequest
 from dos.kernel.lease import Op
-from dos.store import open_store
+from dos.service.context import open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOS_TOML = """[lanes]

@@ -8,9 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from hookkit import DOS_TOML
+from tests.hooks.hookkit import DOS_TOML
 
-from tests_support import hook_env
+from tests.hooks.tests_support import hook_env
 
 
 def dos_hook(ws: Path, payload: dict, *args: str) -> subprocess.CompletedProcess[str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
-from dos.kernel.enforce import (EnforcePolicy, Identity, lane_for, pretool_verdict, relative_path,
-                                stall_verdict, step_digest, stop_verdict)
+from dos.kernel.digest import step_digest
+from dos.kernel.enforce import EnforcePolicy, Identity, lane_for, pretool_verdict, stall_verdict, stop_verdict
 from dos.kernel.lease import Lease
 from dos.kernel.tree import LockMode
 
@@ -52,14 +52,28 @@ def test_shared_holders_may_both_write() -> None:
     assert pretool_verdict(["ui/x"], [], who=Identity(session="C"), live=[a, b], now_ms=NOW).action == "deny"
 
 
-def test_an_empty_tree_lease_is_an_unknown_region_that_follows_the_setting() -> None:
-    """Not provably colliding, so not a plain deny: the unknown-footprint setting decides (warn by default)."""
+def test_an_empty_tree_lease_is_an_unknown_region_that_collides_with_every_write() -> None:
+    """As in the arbiter: a lease without a tree may hold anything, so any write of another session is denied."""
     odd = lease("x", (), "agentB", "B")
-    v = pretool_verdict(["anything.txt"], [], who=A, live=[odd], now_ms=NOW)
-    assert (v.action, v.token, v.holder) == ("warn", "UNKNOWN_REGION", "agentB")
-    for setting in ("allow", "deny"):
+    for setting in ("allow", "warn", "deny"):
         pol = EnforcePolicy(unknown_footprint=setting)
-        assert pretool_verdict(["a.txt"], [], who=A, live=[odd], now_ms=NOW, policy=pol).action == setting
+        v = pretool_verdict(["anything.txt"], [], who=A, live=[odd], now_ms=NOW, policy=pol)
+        assert (v.action, v.token, v.holder) == ("deny", "UNKNOWN_REGION", "agentB")
+    assert pretool_verdict(["a.txt"], [], who=Identity(session="B"), live=[odd], now_ms=NOW).action == "allow"
+
+
+def test_the_workspace_root_touches_every_lane() -> None:
+    v = pretool_verdict([""], [], who=A, live=LIVE, now_ms=NOW)
+    assert (v.action, v.token, v.holder) == ("deny", "COLLISION", "agentB")
+    assert "workspace root" in v.reason
+    assert pretool_verdict([""], [], who=A, live=[A_SRC], now_ms=NOW).action == "allow"
+
+
+def test_an_unjudged_path_is_denied_only_while_another_session_holds_a_lane() -> None:
+    odd = [("x\\0", "it contains a NUL byte")]
+    v = pretool_verdict([], [], who=A, live=LIVE, now_ms=NOW, unjudged=odd)
+    assert (v.action, v.token) == ("deny", "UNJUDGEABLE_PATH") and "NUL byte" in v.reason
+    assert pretool_verdict([], [], who=A, live=[A_SRC], now_ms=NOW, unjudged=odd).action == "allow"
 
 
 def test_unknown_footprint_follows_the_setting_only_when_others_hold_lanes() -> None:
@@ -87,23 +101,6 @@ def test_auto_acquire_asks_for_the_lane_holding_the_path_only_without_a_lease() 
     assert pretool_verdict(["src/a"], [], who=A, live=[A_SRC], now_ms=NOW, policy=pol).acquire == ""
     assert pretool_verdict(["other/a"], [], who=Identity(session="C"), live=[], now_ms=NOW, policy=pol).acquire == ""
     assert lane_for(["src/a", "docs/b"], pol.lane_trees) == ""
-
-
-def test_relative_path_resolves_against_cwd_and_refuses_escapes() -> None:
-    assert relative_path("/w/src/a.py", "/w", "/w") == "src/a.py"
-    assert relative_path("a.py", "/w", "/w/src") == "src/a.py"
-    assert relative_path("../x", "/w", "/w") is None
-    assert relative_path("/etc/passwd", "/w", "/w") is None
-    assert relative_path("/w2/a", "/w", "/w") is None
-    assert relative_path("/w", "/w", "/w") == ""
-
-
-@given(st.lists(st.sampled_from(["a", "b", "..", ".", "src", "x.py", ""]), max_size=8))
-def test_relative_path_never_escapes(parts: list[str]) -> None:
-    """Whatever the path, a result lies inside the root (no '..' survives)."""
-    rel = relative_path("/".join(parts), "/root/w", "/root/w/sub")
-    if rel is not None:
-        assert ".." not in rel.split("/") and not rel.startswith("/")
 
 
 @given(st.sampled_from(["src/a.py", "src/deep/b.txt", "src"]),

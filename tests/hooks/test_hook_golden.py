@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hookkit import FIXTURES, call_hook, load_fixture
+from tests.hooks.hookkit import FIXTURES, call_hook, load_fixture
 
 CASES = sorted(FIXTURES.glob("*/*.json"))
 

@@ -6,9 +6,9 @@ import json
 import os
 from pathlib import Path
 
-from hookkit import DOS_TOML, call_hook, store_of
+from tests.hooks.hookkit import DOS_TOML, call_hook, store_of
 
-from dos.hooks.cache import CACHE_REL, load_settings
+from dos.service.settings import CACHE_REL, load_settings
 from dos.kernel.lease import Op
 
 
@@ -124,27 +124,61 @@ def test_config_cache_is_invalidated_when_dos_toml_changes(ws: Path) -> None:
     assert cached["settings"]["unknown_footprint"] == "deny"
 
 
-def test_broken_config_fails_open_with_one_line_warning(ws: Path) -> None:
-    (ws / "dos.toml").write_text("[hooks]\nbogus = 1\n")
+def test_a_broken_config_keeps_the_last_one_that_compiled_in_force(ws: Path) -> None:
+    """A bad edit to dos.toml never switches enforcement off; stderr says the file is broken and where."""
+    assert call_hook("pretool", edit(ws, "docs/guide.md")).code == 2  # compiles and caches the good config
+    (ws / "dos.toml").write_text(DOS_TOML + '\n[hooks]\nunknown_footprint = "allow"\nbogus = 1\n')
     got = call_hook("pretool", edit(ws, "docs/guide.md"))
-    assert (got.code, got.stdout) == (0, "")
-    assert got.stderr.count("\n") == 1 and "warning" in got.stderr and "bogus" in got.stderr
-    assert "Traceback" not in got.stderr
+    assert got.code == 2 and got.envelope["hookSpecificOutput"]["permissionDecision"] == "deny"
+    assert "dos.toml is broken" in got.stderr and "bogus" in got.stderr and "Traceback" not in got.stderr
+    warn = call_hook("pretool", {**edit(ws, "x"), "tool_name": "Bash", "tool_input": {"command": "make"}})
+    assert warn.envelope["hookSpecificOutput"]["additionalContext"], "the old unknown_footprint=warn still holds"
 
 
-def test_on_error_deny_denies_when_the_store_is_unreadable(ws: Path) -> None:
+def test_a_broken_config_with_no_good_compile_enforces_the_defaults(ws: Path) -> None:
+    (ws / "dos.toml").write_text("[hooks]\nbogus = 1\n")
+    (ws / ".dos" / "cache").mkdir(parents=True, exist_ok=True)
+    for f in (ws / ".dos" / "cache").iterdir():
+        f.unlink()
+    got = call_hook("pretool", edit(ws, "docs/guide.md"))
+    assert got.code == 2 and "built-in defaults" in got.stderr
+
+
+def test_an_unreadable_store_denies_writes_whatever_on_error_says(ws: Path) -> None:
     (ws / "not-a-db").write_text("garbage " * 200)
-    (ws / "dos.toml").write_text(DOS_TOML + '\n[store]\npath = "not-a-db"\n\n[hooks]\non_error = "deny"\n')
+    for hooks in ('\n[hooks]\non_error = "deny"\n', ""):
+        (ws / "dos.toml").write_text(DOS_TOML + '\n[store]\npath = "not-a-db"\n' + hooks)
+        got = call_hook("pretool", edit(ws, "src/app.py"))
+        assert got.code == 2, got
+        assert "cannot read its lease store" in got.envelope["hookSpecificOutput"]["permissionDecisionReason"]
+    read = call_hook("pretool", {**edit(ws, "src/app.py"), "tool_name": "Read"})
+    assert (read.code, read.stdout) == (0, ""), "a read needs no store"
+
+
+def test_on_error_governs_internal_faults(ws: Path, monkeypatch) -> None:
+    """An internal fault (here a dialect that raises) follows on_error: deny at pretool, else allow."""
+    import dos.service.pretool as pretool
+
+    def broken(*a, **k):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pretool, "decide", broken)
+    got = call_hook("pretool", edit(ws, "src/app.py"))
+    assert (got.code, got.stdout) == (0, "") and "warning: RuntimeError: boom" in got.stderr
+    (ws / "dos.toml").write_text(DOS_TOML + '\n[hooks]\non_error = "deny"\n')
     got = call_hook("pretool", edit(ws, "src/app.py"))
     assert got.code == 2 and "on_error" in got.envelope["hookSpecificOutput"]["permissionDecisionReason"]
-    (ws / "dos.toml").write_text(DOS_TOML + '\n[store]\npath = "not-a-db"\n')
-    got = call_hook("pretool", edit(ws, "src/app.py"))
-    assert (got.code, got.stdout) == (0, "") and got.stderr.startswith("dos-hook: warning:")
 
 
-def test_usage_errors_exit_2_with_one_line(ws: Path) -> None:
-    got = call_hook("pretool", {}, dialect="nosuch")
-    assert got.code == 2 and "unknown --dialect" in got.stderr and got.stdout == ""
+def test_a_hook_command_line_dos_cannot_read_follows_on_error(ws: Path, monkeypatch) -> None:
+    """A typo in the installed command must not block every call of every session (on_error = allow)."""
+    monkeypatch.chdir(ws)
+    got = call_hook("pretool", edit(ws, "src/app.py"), dialect="nosuch")
+    assert (got.code, got.stdout) == (0, "") and "unknown --dialect" in got.stderr
+    (ws / "dos.toml").write_text(DOS_TOML + '\n[hooks]\non_error = "deny"\n')
+    got = call_hook("pretool", edit(ws, "src/app.py"), dialect="nosuch")
+    assert got.code == 2 and "unknown --dialect" in got.stderr
+    assert call_hook("posttool", edit(ws, "src/app.py"), extra=("--bogus",)).code == 0
 
 
 def test_reads_touch_no_store(repo) -> None:

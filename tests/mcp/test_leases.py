@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import anyio
-from _mcpdrive import call, mcp_session
+from tests.mcp._mcpdrive import call, mcp_session
 
 TOML = '[lanes]\nconcurrent = ["src", "docs"]\nexclusive = ["global"]\nautopick = ["src", "docs"]\n' \
        '[lanes.trees]\nsrc = ["src/**"]\ndocs = ["docs/**"]\nglobal = ["**/*"]\n'

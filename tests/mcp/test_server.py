@@ -11,7 +11,7 @@ from pathlib import Path
 
 import anyio
 
-from _mcpdrive import call, mcp_session
+from tests.mcp._mcpdrive import call, mcp_session
 
 EXPECTED_TOOLS = {
     "dos_doctor", "dos_verify", "dos_commit_audit", "dos_liveness", "dos_status", "dos_refuse_reasons",

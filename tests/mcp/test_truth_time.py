@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import anyio
-from _mcpdrive import call, mcp_session
+from tests.mcp._mcpdrive import call, mcp_session
 
 
 def test_commit_audit_matches_the_cli(repo, dos_env, run_dos) -> None:

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from storehelp import write_lanes
+from tests.store.storehelp import write_lanes
 
 from dos.config import Config, Workspace
 from dos.errors import UsageError

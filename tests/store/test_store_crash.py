@@ -9,7 +9,7 @@ import signal
 import time
 from pathlib import Path
 
-from storehelp import wait_for, write_lanes
+from tests.store.storehelp import wait_for, write_lanes
 
 from dos.kernel.lanes import LaneRequest
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from storehelp import write_lanes
+from tests.store.storehelp import write_lanes
 
 from dos.errors import InputError
 from dos.kernel.lanes import LaneRequest

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from storehelp import write_lanes
+from tests.store.storehelp import write_lanes
 
 from dos.kernel.replay import compact, replay
 from dos.kernel.tree import region_conflict

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dos.kernel.tree import region_conflict
-from storehelp import write_lanes
+from tests.store.storehelp import write_lanes
 
 
 def _race(store_factory, root: Path, lanes: list[str], mode: str = "race") -> list[dict]:

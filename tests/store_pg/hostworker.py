@@ -19,7 +19,7 @@ from pathlib import Path
 
 from dos.config import find_workspace, load_config
 from dos.kernel.lanes import LaneRequest
-from dos.store import open_store
+from dos.service.context import open_store
 
 
 def main(argv: list[str]) -> int:

@@ -10,7 +10,7 @@ import pytest
 
 from dos.config import find_workspace, load_config
 from dos.kernel.lanes import LaneRequest
-from dos.store import open_store
+from dos.service.context import open_store
 
 LANES = ('[lanes]\nconcurrent = ["a", "b", "c", "d"]\nexclusive = ["global"]\n\n'
          '[lanes.trees]\na = ["a/**"]\nb = ["b/**"]\nc = ["c/**"]\nd = ["d/**"]\nglobal = ["**/*"]\n')

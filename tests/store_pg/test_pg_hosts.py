@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from test_pg_cli import LANES
+from tests.store_pg.test_pg_cli import LANES
 
 WORKER = str(Path(__file__).with_name("hostworker.py"))
 SRC = str(Path(__file__).resolve().parents[2] / "src")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from test_pg_cli import LANES
+from tests.store_pg.test_pg_cli import LANES
 
 DOWN = "postgresql://fleet:hunter2@127.0.0.1:1/fleet"
 

@@ -79,7 +79,7 @@ def _split_workspace(argv: list[str]) -> tuple[str | None, list[str]]:
 
 
 def _top_help() -> str:
-    from dos import __version__
+    from dos._version import __version__
 
     lines = [
         f"dos {__version__} - the Dispatch Operating System: a referee for fleets of AI coding agents.",
@@ -123,7 +123,7 @@ def _run(argv: list[str]) -> int:
             sys.stdout.write(_top_help())
             return exitcodes.OK if argv else exitcodes.CONTRACT_ERROR
     if argv[0] == "--version":
-        from dos import __version__
+        from dos._version import __version__
 
         sys.stdout.write(f"dos {__version__}\n")
         return 0

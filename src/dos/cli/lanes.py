@@ -201,7 +201,7 @@ def _spawn(args: argparse.Namespace, ctx: Any) -> int:
 
 
 def _live(args: argparse.Namespace, ctx: Any) -> int:
-    from dos.store.jsonl import ref_lease
+    from dos.service.leases import ref_lease
 
     from dos.service.leases import leases
 
@@ -288,7 +288,7 @@ def run_lease(args: argparse.Namespace, ctx: Any) -> int:
         sys.stderr.write(f"busy {st.owner} age={st.age_ms // 1000}s\n")
         return exit_code("lease acquire", "busy")
     if st.status == "re-entrant":
-        from dos.store.jsonl import iso
+        from dos.service.leases import iso
 
         print(f"re-entrant {args.owner} prev-acquired-at={iso(st.prev_acquired_ms or 0)}")
     elif st.status == "stole-stale":
@@ -316,12 +316,11 @@ def configure_journal(parser: argparse.ArgumentParser) -> None:
 
 def run_journal(args: argparse.Namespace, ctx: Any) -> int:
     from dos.service import leases
-    from dos.store import jsonl
 
     svc = ctx.service
     if args.action == "tail":
         for rec in leases.journal_tail(svc, args.n):
-            sys.stdout.write(jsonl.dumps(rec) + "\n")
+            sys.stdout.write(leases.record_line(rec) + "\n")
     elif args.action == "replay":
         print_json(leases.journal_replay(svc), pretty=True)
     elif args.action == "seq":

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from typing import Any, Mapping
 
     from dos.kernel.enforce import Verdict
-    from dos.service.enforce import HookEvent
+    from dos.service.events import HookEvent
 
 NAME = "antigravity"
 EVENTS = {"PreToolUse": PRE, "PostToolUse": POST, "Stop": "stop", "preToolUse": PRE,

@@ -7,7 +7,7 @@ refused stop is a ``followup_message`` (Cursor bounds the loop with ``loop_limit
 from __future__ import annotations
 
 from dos.hooks.event import NOTHING, POST, PRE, STOP, VERB_MOMENT, Rendered, dumps, fence_of, text
-from dos.service.enforce import HookEvent
+from dos.service.events import HookEvent
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

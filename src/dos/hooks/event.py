@@ -7,7 +7,7 @@ a kernel ``Verdict`` back into the host's own envelope: ``(stdout_text, exit_cod
 from __future__ import annotations
 
 from dos.kernel.jsonc import dumps as _dumps
-from dos.service.enforce import POST, PRE, STOP, HookEvent
+from dos.service.events import POST, PRE, STOP, HookEvent
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

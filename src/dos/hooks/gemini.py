@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from typing import Any, Mapping
 
     from dos.kernel.enforce import Verdict
-    from dos.service.enforce import HookEvent
+    from dos.service.events import HookEvent
 
 NAME = "gemini"
 EVENTS = {"BeforeTool": PRE, "AfterTool": POST, "AfterAgent": "stop"}

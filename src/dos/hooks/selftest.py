@@ -18,7 +18,7 @@ from typing import Any
 
 from dos.hooks.install import SPECS, installed_command
 
-DENY_EXIT = {"claude-code": 2, "codex": 2, "cursor": 2, "gemini": 2, "antigravity": 0}
+DENY_EXIT = {"claude-code": 2, "codex": 2, "cursor": 2, "gemini": 0, "antigravity": 0}
 PROBE = "selftest/probe.txt"
 
 
@@ -94,7 +94,7 @@ def selftest(root: Path, host: str) -> SelftestResult:
 def _hold_lane(ws: Path) -> None:
     from dos.config import Workspace, load_config
     from dos.kernel.lanes import LaneRequest
-    from dos.store import open_store
+    from dos.service.context import open_store
 
     (ws / "dos.toml").write_text('[lanes]\nconcurrent = ["selftest"]\nexclusive = ["global"]\n\n'
                                  '[lanes.trees]\nselftest = ["selftest/**"]\nglobal = ["**/*"]\n')

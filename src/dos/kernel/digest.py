@@ -9,11 +9,8 @@ from dos.kernel.jsonc import dumps
 
 try:  # the bare C hash: hashlib would load OpenSSL (about 2.5 ms) for one sha256
     from _sha256 import sha256
-except ImportError:  # pragma: no cover - Python 3.12+ names it _sha2
-    try:
-        from _sha2 import sha256  # type: ignore[no-redef]
-    except ImportError:
-        from hashlib import sha256  # type: ignore[no-redef]
+except ImportError:  # pragma: no cover - Python 3.12+ renamed the module; hashlib works everywhere
+    from hashlib import sha256  # type: ignore[no-redef]
 
 REPEAT_N = 3
 STALL_N = 5

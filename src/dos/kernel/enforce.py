@@ -74,8 +74,8 @@ def pretool_verdict(paths: Sequence[str] | None, outside: Sequence[str], *, who:
 
     ``""`` in PATHS is the workspace root, which touches every lane. OUTSIDE lists paths that
     resolve outside the workspace; UNJUDGED lists ``(path, why)`` the shell could not resolve.
-    Order: outside, unjudged, self-modify, stale fence, collision, unknown footprint or
-    region, auto-acquire.
+    Order: outside, unjudged, self-modify, stale fence, collision (a lease without a tree
+    collides with every write, as in the arbiter), unknown footprint, auto-acquire.
     """
     if outside:
         return Verdict("deny", "OUTSIDE_WORKSPACE", paths=tuple(outside), reason=(
@@ -107,17 +107,12 @@ def pretool_verdict(paths: Sequence[str] | None, outside: Sequence[str], *, who:
         covering = [x for x in mine if x.tree and path and tree_contains(x.tree, path)]
         mode = LockMode.SHARED if covering and all(x.mode == LockMode.SHARED for x in covering) \
             else LockMode.EXCLUSIVE
-        clash = [x for x in conflicting((path,), mode, others) if x.tree]
+        clash = conflicting((path,), mode, others)
+        known = [x for x in clash if x.tree]
+        if known:
+            return _collision(path, known[0], len(clash), now_ms)
         if clash:
-            return _collision(path, clash[0], len(clash), now_ms)
-    blind = [x for x in others if not x.tree]
-    if paths and blind and policy.unknown_footprint != "allow":
-        first = blind[0]
-        return Verdict(policy.unknown_footprint, "UNKNOWN_REGION", paths=paths, blocking=(first.lease_id,),
-                       holder=first.holder, lane=first.lane, expires_ms=first.expires_ms, reason=(
-                           f"DOS: lane '{lane_label(first)}' held by {holder_label(first)} has no tree (its region "
-                           f"is unknown), so {_shown(paths[0])} may be inside it; ask its holder, or wait until it "
-                           f"expires {_when(first.expires_ms, now_ms)}."))
+            return _blind(path, clash[0], now_ms)
     if paths and policy.auto_acquire and not mine:
         lane = lane_for(paths, policy.lane_trees)
         if lane:
@@ -145,6 +140,15 @@ def _collision(path: str, lease: Lease, n: int, now_ms: int) -> Verdict:
                        f"DOS: {where} lane '{lane_label(lease)}' held by {holder_label(lease)}"
                        f"{more}; that lease expires {_when(lease.expires_ms, now_ms)}. Work elsewhere, "
                        "or wait for it to be released."))
+
+
+def _blind(path: str, lease: Lease, now_ms: int) -> Verdict:
+    """A lease without a tree holds an unknown region: it collides with every write, as in the arbiter."""
+    return Verdict("deny", "UNKNOWN_REGION", paths=(path,), blocking=(lease.lease_id,), holder=lease.holder,
+                   lane=lease.lane, expires_ms=lease.expires_ms, reason=(
+                       f"DOS: lane '{lane_label(lease)}' held by {holder_label(lease)} has no tree (its region is "
+                       f"unknown), so {_shown(path)} may be inside it; ask its holder to release it, or wait until "
+                       f"it expires {_when(lease.expires_ms, now_ms)}."))
 
 
 def _unknown(others: Sequence[Lease], policy: EnforcePolicy) -> Verdict:

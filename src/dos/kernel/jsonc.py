@@ -67,11 +67,25 @@ def loads(text: str) -> Any:
         raise JSONError("nested too deeply", i) from None
     except ValueError as exc:  # json.JSONDecodeError, raised from inside the scanner
         raise JSONError(getattr(exc, "msg", str(exc)), getattr(exc, "pos", i)) from None
+    except SystemError:  # the C scanner can fail to build its error before json.decoder is loaded
+        return _slow(text)
     while end < n and text[end] in _WS:
         end += 1
     if end != n:
         raise JSONError("extra data", end)
     return value
+
+
+def _slow(text: str) -> Any:
+    """``json.loads`` with its error mapped: the error path, where import cost does not matter."""
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise JSONError(exc.msg, exc.pos) from None
+    except RecursionError:
+        raise JSONError("nested too deeply", 0) from None
 
 
 _ENCODERS: dict[tuple[Any, ...], Callable[[Any, int], Any]] = {}

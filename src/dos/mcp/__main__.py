@@ -49,7 +49,7 @@ def sdk_problem() -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.version:
-        from dos import __version__
+        from dos._version import __version__
 
         print(f"dos-mcp {__version__}")
         return 0

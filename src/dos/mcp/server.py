@@ -14,7 +14,7 @@ from typing import Any
 import mcp.types as types
 from mcp.server.lowlevel import Server
 
-from dos import __version__
+from dos._version import __version__
 from dos.mcp import SERVER_NAME
 from dos.mcp.args import BadArgument, validate
 from dos.mcp.context import Call

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dos import __version__
+from dos._version import __version__
 from dos.config import Config, Workspace
 from dos.service.context import Context
 
@@ -95,7 +95,7 @@ def describe_store(ws: Workspace, cfg: Config) -> dict[str, Any]:
 
 def _hooks(ws: Workspace) -> dict[str, list[str]]:
     try:
-        from dos.hooks.install import wired_hosts
+        from dos.service.wiring import wired_hosts
     except ImportError:
         return {}
     return wired_hosts(ws.root)

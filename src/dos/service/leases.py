@@ -181,6 +181,27 @@ def peek_id(ctx: Context, scope: str) -> int | None:
 # --------------------------------------------------------------------------- the journal
 
 
+def ref_lease(lease: Lease) -> dict[str, Any]:
+    """A lease in the reference's record shape (what `lease-lane live` and `journal replay` print)."""
+    from dos.store import jsonl
+
+    return jsonl.ref_lease(lease)
+
+
+def record_line(rec: dict[str, Any]) -> str:
+    """One journal record as the reference's JSONL line."""
+    from dos.store import jsonl
+
+    return jsonl.dumps(rec)
+
+
+def iso(ms: int) -> str:
+    """Milliseconds since the epoch as the reference's UTC timestamp."""
+    from dos.store import jsonl
+
+    return jsonl.iso(ms)
+
+
 def journal_tail(ctx: Context, n: int) -> Iterator[dict[str, Any]]:
     from dos.store import jsonl
 

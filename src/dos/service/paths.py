@@ -84,37 +84,46 @@ def resolve(raw: Sequence[str], *, root: str, base: str, env: Mapping[str, str],
     for path in raw:
         if not isinstance(path, str) or not path:
             continue
-        if "\0" in path:
-            out.unjudged.append((path.replace("\0", "\\0"), "it contains a NUL byte"))
-            continue
-        p = path
-        if p.startswith(GIT_TOP):
-            p = os.path.join(root, p[len(GIT_TOP):])
-        elif p.startswith("~"):
-            expanded = _expand_home(p, env)
-            if expanded is None:
-                out.unjudged.append((path, "HOME is not set, so ~ names no directory"))
-                continue
-            p = expanded
-        if not os.path.isabs(p):
-            p = os.path.join(base, p)
-        if _glob_then_dotdot(p):
-            out.unjudged.append((path, "'..' after a glob depends on what the glob matches"))
-            continue
-        if _is_device(os.path.normpath(p)):
-            continue
-        real = os.path.realpath(p)
-        if real == root:
-            out.inside.append("")
-            continue
-        if real.startswith(root.rstrip("/") + "/"):
-            links = _hard_links(real)
-            if links > 1:
-                out.unjudged.append((path, f"it is a hard-linked file with {links} names"))
-                continue
-            out.inside.append(real[len(root.rstrip("/")) + 1:])
-            continue
-        if _is_device(real) or any(real == d or real.startswith(d.rstrip("/") + "/") for d in allowed):
-            continue
-        out.outside.append(path)
+        try:
+            _place(path, out, root=root, base=base, env=env, allowed=allowed)
+        except (UnicodeError, ValueError, OSError) as exc:
+            out.unjudged.append((path.encode("utf-8", "replace").decode("utf-8"),
+                                 f"it is not a file name this system can look up ({type(exc).__name__})"))
     return out
+
+
+def _place(path: str, out: Resolved, *, root: str, base: str, env: Mapping[str, str], allowed: list[str]) -> None:
+    """Put one PATH into OUT's inside, outside or unjudged."""
+    if "\0" in path:
+        out.unjudged.append((path.replace("\0", "\\0"), "it contains a NUL byte"))
+        return
+    p = path
+    if p.startswith(GIT_TOP):
+        p = os.path.join(root, p[len(GIT_TOP):])
+    elif p.startswith("~"):
+        expanded = _expand_home(p, env)
+        if expanded is None:
+            out.unjudged.append((path, "HOME is not set, so ~ names no directory"))
+            return
+        p = expanded
+    if not os.path.isabs(p):
+        p = os.path.join(base, p)
+    if _glob_then_dotdot(p):
+        out.unjudged.append((path, "'..' after a glob depends on what the glob matches"))
+        return
+    if _is_device(os.path.normpath(p)):
+        return
+    real = os.path.realpath(p)
+    if real == root:
+        out.inside.append("")
+        return
+    if real.startswith(root.rstrip("/") + "/"):
+        links = _hard_links(real)
+        if links > 1:
+            out.unjudged.append((path, f"it is a hard-linked file with {links} names"))
+            return
+        out.inside.append(real[len(root.rstrip("/")) + 1:])
+        return
+    if _is_device(real) or any(real == d or real.startswith(d.rstrip("/") + "/") for d in allowed):
+        return
+    out.outside.append(path)

@@ -8,10 +8,12 @@ The ``Store`` (``dos.store.leases``) runs every lease operation as one transacti
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Callable
 
+TYPE_CHECKING = False  # the hook imports dos.store.live: this package must stay cheap to import
 if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Callable
+
     from dos.config import StoreConfig
 
 __all__ = ["open_engine", "store_url"]

@@ -1,7 +1,9 @@
-"""The installed hook command (`dos-hook pretool`) on a Claude Code Edit, allow and deny, vs `python3 -c pass`.
+"""Every hook event as the installer wires it (`python -I -c ...`) against `python -I -c pass`.
 
-Workspaces hold 0, 100 and 10,000 live leases, and one carries 100,000 events of history.
-With DOS_REF set, the reference's `dos hook pretool` runs on the same payload (its own empty journal).
+pretool allow (the holder's own lane) and deny (another session's lane), posttool and
+stop (a session with no claim, and one whose claim verifies), with 0, 100 and 1,000 live
+leases and 100,000 events of history. With DOS_REF set, the reference's `dos hook pretool`
+runs on the same payload (its own empty journal).
 """
 
 from __future__ import annotations
@@ -23,41 +25,40 @@ src = ["src/**"]
 docs = ["docs/**"]
 global = ["**/*"]
 """
+HOOK = "from dos.hooks.__main__ import run; run()"
 
 
-def hook_cmd() -> list[str]:
-    """The command the installer writes: the dos-hook console script next to this interpreter."""
-    script = Path(sys.executable).parent / "dos-hook"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "dos.hooks"]
+def hook_cmd(verb: str) -> list[str]:
+    return [sys.executable, "-I", "-c", HOOK, verb]
 
 
 def _workspace(tmp: Path, name: str, n_leases: int, n_events: int) -> Path:
-    """A git workspace whose store holds N_LEASES live leases (sess-A on src, sess-B on docs, the rest
-    on their own small trees) and N_EVENTS extra events of history, written straight into SQLite."""
+    """A git workspace: sess-A holds src, sess-B holds docs, the rest hold small trees of their own;
+    N_EVENTS extra events of history; sess-C has claimed a phase that ships."""
     sys.path.insert(0, str(ROOT / "src"))
     from dos.config import Workspace, load_config
     from dos.kernel.lanes import LaneRequest
+    from dos.kernel.lease import Op
     from dos.service.context import open_store
-    from dos.store.leases import lease_to_row
-    from dos.store.schema import LEASE_COLUMNS
+    from dos.store.live import LEASE_INSERT, lease_to_row
 
     ws = tmp / name
     (ws / "src").mkdir(parents=True)
     subprocess.run(["git", "init", "-q", str(ws)], check=True)
-    (ws / "dos.toml").write_text(DOS_TOML)
+    subprocess.run(["git", "-C", str(ws), "-c", "user.name=b", "-c", "user.email=b@x", "commit", "-q",
+                    "--allow-empty", "-m", "AUTH1: ship it"], check=True)
+    (ws / "dos.toml").write_text(DOS_TOML + '\n[hooks]\nstall_ignore = ["Read"]\n')
     store = open_store(Workspace(ws, "--workspace"), load_config(ws))
     ttl = 24 * 3600 * 1000
     if n_leases:
         a = store.acquire(LaneRequest(lane="src"), holder="agentA", session="sess-A", ttl_ms=ttl).lease
         store.acquire(LaneRequest(lane="docs"), holder="agentB", session="sess-B", ttl_ms=ttl)
-        cols = ", ".join(LEASE_COLUMNS)
         with store.engine.write() as tx:
             for i in range(n_leases - 2):
-                row = dict(zip(LEASE_COLUMNS, lease_to_row(a)))
-                row.update(lease_id=f"bulk-{i}", fence=1000 + i, lane=f"w{i}", tree=json.dumps([f"work/w{i}/**"]),
-                           holder=f"agent{i}", session=f"sess-{i}", pid=None, pid_start=None)
-                tx.execute(f"INSERT INTO leases ({cols}) VALUES ({', '.join('?' for _ in LEASE_COLUMNS)})",
-                           tuple(row[c] for c in LEASE_COLUMNS))
+                bulk = a.replace(lease_id=f"bulk-{i}", fence=1000 + i, lane=f"w{i}", tree=(f"work/w{i}/**",),
+                                 holder=f"agent{i}", session=f"sess-{i}", pid=None, pid_start=None)
+                tx.execute(LEASE_INSERT, lease_to_row(bulk))
+    store.record(Op.CLAIM, holder="sess-C", data={"session": "sess-C", "plan": "AUTH", "phase": "AUTH1"})
     if n_events:
         with store.engine.write() as tx:
             now = tx.now_ms()
@@ -68,46 +69,46 @@ def _workspace(tmp: Path, name: str, n_leases: int, n_events: int) -> Path:
     return ws
 
 
-def _payload(ws: Path, rel: str) -> bytes:
+def _pre(ws: Path, rel: str) -> bytes:
     return json.dumps({"session_id": "sess-A", "transcript_path": "/tmp/t.jsonl", "cwd": str(ws),
                        "permission_mode": "default", "hook_event_name": "PreToolUse", "tool_name": "Edit",
                        "tool_use_id": "toolu_01", "tool_input": {"file_path": str(ws / rel), "old_string": "a",
                                                                  "new_string": "b"}}).encode()
 
 
+def _post(ws: Path, tool: str = "Read") -> bytes:
+    """Every round repeats the same step: Read is in stall_ignore (no warning due), Grep warns (STALLED)."""
+    return json.dumps({"session_id": "sess-A", "cwd": str(ws), "hook_event_name": "PostToolUse",
+                       "tool_name": tool, "tool_input": {"file_path": str(ws / "src/a.py")},
+                       "tool_response": {"content": "x"}}).encode()
+
+
+def _stop(ws: Path, session: str) -> bytes:
+    return json.dumps({"session_id": session, "cwd": str(ws), "hook_event_name": "Stop",
+                       "stop_hook_active": False}).encode()
+
+
 def cases(tmp: Path) -> list[Case]:
     compileall.compile_dir(str(ROOT / "src" / "dos"), quiet=1)  # an installed package has its .pyc files
-    hook = [*hook_cmd(), "pretool"]
-    out = [Case("python3 -c pass", [sys.executable, "-c", "pass"], baseline=True)]
-    for label, leases, events in (("0 leases", 0, 0), ("100 leases", 100, 0), ("10,000 leases", 10_000, 0),
+    out = [Case("python -I -c pass", [sys.executable, "-I", "-c", "pass"], baseline=True)]
+    for label, leases, events in (("0 leases", 0, 0), ("100 leases", 100, 0), ("1,000 leases", 1000, 0),
                                   ("100k events, 2 leases", 2, 100_000)):
         ws = _workspace(tmp, label.replace(" ", "_").replace(",", ""), leases, events)
-        out.append(Case(f"dos-hook allow, {label}", hook, cwd=ws, stdin=_payload(ws, "src/app.py")))
+        out.append(Case(f"pretool allow, {label}", hook_cmd("pretool"), cwd=ws, stdin=_pre(ws, "src/app.py")))
         if leases:
-            out.append(Case(f"dos-hook deny, {label}", hook, cwd=ws, stdin=_payload(ws, "docs/guide.md"),
+            out.append(Case(f"pretool deny, {label}", hook_cmd("pretool"), cwd=ws, stdin=_pre(ws, "docs/g.md"),
                             ok_codes=(2,)))
+        out.append(Case(f"posttool, {label}", hook_cmd("posttool"), cwd=ws, stdin=_post(ws)))
+        out.append(Case(f"posttool, STALLED warning, {label}", hook_cmd("posttool"), cwd=ws,
+                        stdin=_post(ws, "Grep")))
+        out.append(Case(f"stop, no claim, {label}", hook_cmd("stop"), cwd=ws, stdin=_stop(ws, "sess-A")))
+        out.append(Case(f"stop, claim that verifies, {label}", hook_cmd("stop"), cwd=ws, stdin=_stop(ws, "sess-C")))
     ref = ref_cmd()
     if ref:
-        native = sorted(Path(ref[0]).resolve().parent.parent.glob("lib/python*/site-packages/dos/_bin/dos-hook"))
-        for label, lines in (("empty journal", 0), ("100k journal lines", 100_000)):
-            ws = _ref_workspace(tmp, lines)
-            args = ["hook", "pretool", "--workspace", str(ws)]
-            out.append(Case(f"reference dos hook pretool, {label}", [*ref, *args], cwd=ws,
-                            stdin=_payload(ws, "src/app.py")))
-            if native:
-                out.append(Case(f"reference Go dos-hook pretool, {label}", [str(native[0]), *args[1:]], cwd=ws,
-                                stdin=_payload(ws, "src/app.py")))
+        ws = tmp / "ref"
+        (ws / ".dos").mkdir(parents=True)
+        subprocess.run(["git", "init", "-q", str(ws)], check=True)
+        (ws / "dos.toml").write_text(DOS_TOML)
+        out.append(Case("reference dos hook pretool", [*ref, "hook", "pretool", "--workspace", str(ws)], cwd=ws,
+                        stdin=_pre(ws, "src/app.py")))
     return out
-
-
-def _ref_workspace(tmp: Path, lines: int) -> Path:
-    """A workspace for the reference: our dos.toml and LINES forensic records in its lane journal."""
-    ws = tmp / f"ref_{lines}"
-    (ws / ".dos").mkdir(parents=True)
-    subprocess.run(["git", "init", "-q", str(ws)], check=True)
-    (ws / "dos.toml").write_text(DOS_TOML)
-    with open(ws / ".dos" / "lane-journal.jsonl", "w") as fh:
-        for i in range(lines):
-            fh.write(json.dumps({"op": "ENFORCE", "seq": i + 1, "ts": 1.7e9 + i, "lane": "Edit", "holder": "s",
-                                 "tool": "Edit", "intervention": "WARN", "reason": "history"}) + "\n")
-    return ws

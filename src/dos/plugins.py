@@ -63,4 +63,4 @@ def names(predicates: Sequence[Predicate]) -> list[str]:
 
 def protected_files(root: Path, candidates: Sequence[str] = SELF_MODIFY_FILES) -> tuple[str, ...]:
     """The self-modify candidates that exist under ROOT (a foreign repository protects none)."""
-    return tuple(rel for rel in candidates if (root / rel).is_file())
+    return tuple(rel for rel in candidates if (root / rel).exists())

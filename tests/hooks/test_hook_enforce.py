@@ -130,3 +130,13 @@ def test_stall_reader_thresholds_and_digest() -> None:
     assert step_digest("Bash", {"c": 1}, "out") == step_digest("Bash", {"c": 1}, "out")
     assert step_digest("Bash", {"c": 1}, "out") != step_digest("Bash", {"c": 2}, "out")
     assert step_digest("Bash", {"c": 1}, {"r": [1]}) != step_digest("Bash", {"c": 1}, {"r": [2]})
+
+
+def test_every_self_modify_entry_names_code_that_exists_here() -> None:
+    """The guard keeps only entries that exist, so a renamed module must not silently drop out of it."""
+    from pathlib import Path
+
+    from dos.kernel.selfmodify import SELF_MODIFY_FILES
+
+    root = Path(__file__).resolve().parents[2]
+    assert [rel for rel in SELF_MODIFY_FILES if not (root / rel).exists()] == []

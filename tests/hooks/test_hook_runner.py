@@ -214,3 +214,14 @@ def test_a_workspace_reached_through_a_symlink_is_not_outside(ws: Path, tmp_path
     assert got.code == 2 and "inside lane 'docs'" in got.stderr
     payload["tool_input"] = {"file_path": str(link / "src" / "app.py")}
     assert call_hook("pretool", payload).code == 0
+
+
+def test_a_verified_claim_is_not_verified_again_until_head_moves(ws: Path, repo) -> None:
+    """The stop's fast path: a ship proven at this HEAD is remembered; a new commit asks git again."""
+    repo.commit("AUTH1: implement login")
+    assert call_hook("stop", stop_event(ws, False)).code == 0
+    no_git = {"PATH": "/nonexistent", "HOME": os.environ["HOME"]}
+    got = call_hook("stop", stop_event(ws, False), env=no_git)
+    assert (got.code, got.stderr) == (0, ""), "answered from the remembered ship, without git"
+    repo.git("revert", "--no-edit", "HEAD")
+    assert call_hook("stop", stop_event(ws, False)).code == 2, "HEAD moved: verified again, and refused"

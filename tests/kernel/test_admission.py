@@ -124,7 +124,7 @@ class TestPluginDiscovery:
         assert plugins.discover("dos.predicates.none-here") == ()
 
     def test_protected_files_only_those_that_exist(self, tmp_path: Path) -> None:
-        (tmp_path / "src/dos").mkdir(parents=True)
-        (tmp_path / "src/dos/config.py").write_text("")
-        assert plugins.protected_files(tmp_path) == ("src/dos/config.py",)
+        (tmp_path / "src/dos/config").mkdir(parents=True)
+        (tmp_path / "src/dos/plugins.py").write_text("")
+        assert plugins.protected_files(tmp_path) == ("src/dos/config", "src/dos/plugins.py")
         assert plugins.protected_files(tmp_path / "src") == ()

@@ -624,7 +624,7 @@ def covered(changed: str, written: tuple[str, ...], ws: Path, home: Path) -> boo
     return False
 
 
-@pytest.mark.parametrize("command", DIFFERENTIAL)
+@pytest.mark.parametrize("command", [c for c in DIFFERENTIAL if bash(c) is not None])
 def test_bash_never_writes_outside_the_footprint(command: str, tmp_path: Path) -> None:
     check_against_bash(command, tmp_path)
 
@@ -639,8 +639,7 @@ def check_against_bash(command: str, tmp_path: Path) -> None:
                    env={**os.environ, "GIT_EDITOR": "true", "PAGER": "cat"})
     after = snapshot(ws)
     changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
-    if written is None:
-        pytest.skip("footprint cannot tell: nothing to check")
+    assert written is not None, "only definite footprints can be checked against bash"
     missed = [p for p in changed if not covered(p, written, ws, home)]
     assert not missed, f"{command!r} wrote {missed} outside {written}"
 
@@ -674,5 +673,8 @@ def random_command(rng: random.Random, depth: int = 0) -> str:
 @pytest.mark.parametrize("seed", range(40))
 def test_random_scripts_never_write_outside_the_footprint(seed: int, tmp_path: Path) -> None:
     rng = random.Random(seed)
-    command = "; ".join(random_command(rng) for _ in range(rng.randrange(1, 4)))
+    for _ in range(50):  # draw until the script is one footprint can answer definitely
+        command = "; ".join(random_command(rng) for _ in range(rng.randrange(1, 4)))
+        if bash(command) is not None:
+            break
     check_against_bash(command, tmp_path)

@@ -111,5 +111,14 @@ def _usage_error(argv: list[str], env: Mapping[str, str], exc: HookUsage) -> tup
     return "", CONTRACT_ERROR, line
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """What the installed hook command calls: ``python -I -c "from dos.hooks.__main__ import run; run()"``.
+
+    ``-c`` skips both ``runpy`` (which ``-m`` loads) and the ``re`` a console-script wrapper
+    imports: about 7 ms of every tool call.
+    """
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

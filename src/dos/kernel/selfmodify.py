@@ -1,7 +1,7 @@
 """The referee's own decision code and state: a lane may not reach them, a hook may not write them.
 
 A worker that rewrites the arbiter while it referees could admit anything. The shell
-keeps only the candidates that exist in a workspace, so a foreign repository protects none.
+keeps only the candidates (files or package directories) that exist in a workspace, so a foreign repository protects none.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ SELF_MODIFY_FILES: tuple[str, ...] = (
     "src/dos/kernel/supervise.py",
     "src/dos/kernel/enforce.py",
     "src/dos/kernel/overlap.py",
-    "src/dos/kernel/footprint.py",
+    "src/dos/kernel/footprint",  # a package: the whole directory
     "src/dos/exitcodes.py",
-    "src/dos/config.py",
+    "src/dos/config",
     "src/dos/plugins.py",
 )
 STATE_DIR = ".dos"  # the store, caches and streams: never a tool call's target

@@ -12,7 +12,7 @@ import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Mapping
+    from typing import Any, Mapping, Sequence
 
     from dos.kernel.enforce import Verdict
     from dos.kernel.lease import Lease
@@ -34,8 +34,11 @@ class LiveView:
         self.leases: list[Lease] = []
         self.now = _now_ms()
 
-    def read(self) -> None:
-        """Read the live set; raises ``StoreError`` when the store exists but cannot be read."""
+    def read(self, paths: Sequence[str] | None = None) -> None:
+        """Read the live set (with PATHS, only leases that may reach them, from the published set).
+
+        Raises ``StoreError`` when the store exists but cannot be read.
+        """
         if self.url:
             with full_store(self.settings) as store:
                 self.now = store.now_ms()
@@ -50,11 +53,22 @@ class LiveView:
             raise StoreCorrupt(f"store {path} is not a regular file; move it aside")
         from dos import procs
         from dos.kernel.lease import is_live
+
+        published = published_set(path, _heads(paths))
+        if published is not None:
+            rows = [x for x in published["leases"] if not x.expired(self.now)]
+        else:
+            rows = self._read_store(path)
+        here = procs.host_id()
+        self.leases = [x for x in rows
+                       if is_live(x, self.now, holder_dead=procs.holder_dead(x.pid, x.pid_start, x.host_id, here))]
+
+    def _read_store(self, path: str) -> list[Lease]:
         from dos.store.live import Unreadable, connect_read, read_live
 
         try:
             self._conn = connect_read(path, self.settings.busy_timeout_ms)
-            rows = read_live(self._conn, self.now)
+            return read_live(self._conn, self.now)
         except Unreadable as exc:
             from dos.errors import StoreCorrupt, StoreError
 
@@ -63,9 +77,6 @@ class LiveView:
             from dos.errors import StoreError
 
             raise StoreError(f"store {path} cannot be read ({exc})") from None
-        here = procs.host_id()
-        self.leases = [x for x in rows
-                       if is_live(x, self.now, holder_dead=procs.holder_dead(x.pid, x.pid_start, x.host_id, here))]
 
     def record(self, event: HookEvent, verdict: Verdict) -> str:
         """Append the ENFORCE event for VERDICT; '' or a one-line note saying why it was not recorded."""
@@ -101,6 +112,28 @@ class LiveView:
                 self._conn.close()
             finally:
                 self._conn = None
+
+
+def published_set(store_path: str, heads: Sequence[str] | None = None) -> dict[str, Any] | None:
+    """The live set the store publishes beside itself (leases and claims), or None to read the store."""
+    from dos.store.snapshot import path_for, read
+
+    return read(path_for(store_path), heads)
+
+
+def _heads(paths: Sequence[str] | None) -> list[str] | None:
+    """The first segments of PATHS, or None when one of them (the root, a leading glob) reaches anywhere."""
+    if not paths:
+        return None
+    from dos.store.snapshot import head
+
+    out: list[str] = []
+    for p in paths:
+        found = head((p,)) if p else None
+        if found is None:
+            return None
+        out += found
+    return out
 
 
 def full_store(settings: Settings) -> Any:

@@ -44,9 +44,16 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str]) -> Deci
             return _recorded(event, settings, env, Verdict("deny", "STATE_DIR", paths=tuple(state), reason=(
                 f"DOS: {state[0]} is inside .dos/, the referee's own state (its store, caches and streams); "
                 "change it with `dos` verbs, never by writing files there.")))
+    fence = event.fence
+    if fence is None:
+        text = env.get("DOS_FENCE", "").strip()
+        fence = int(text) if text.isdigit() else None
+    # Only leases that may reach the paths matter, unless a rule needs every lease of this session
+    # (a fence, auto-acquire) or of others (an unjudged path).
+    narrow = paths if paths and not unjudged and fence is None and not settings.auto_acquire else None
     view = LiveView(settings, env)
     try:
-        view.read()
+        view.read(narrow)
     except Exception as exc:  # noqa: BLE001 - cannot judge: a write is denied, and the reason says why
         text = " ".join(str(exc).split())[:240]
         action = "deny" if paths is not None or settings.unknown_footprint == "deny" else "warn"
@@ -55,10 +62,6 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str]) -> Deci
         return _recorded(event, settings, env, Verdict(action, "STORE_UNREADABLE", paths=tuple(paths or ()), reason=(
             f"DOS cannot read its lease store, so it cannot tell whether this call collides with another "
             f"agent's lane: {text}. Fix the store (`dos store status`), then retry.")))
-    fence = event.fence
-    if fence is None:
-        text = env.get("DOS_FENCE", "").strip()
-        fence = int(text) if text.isdigit() else None
     policy = EnforcePolicy(unknown_footprint=settings.unknown_footprint, protected=_protected(root),
                            auto_acquire=settings.auto_acquire,
                            lane_trees={lane: tuple(settings.lanes["trees"].get(lane, ()))
@@ -77,7 +80,7 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str]) -> Deci
 def _protected(root: str) -> tuple[str, ...]:
     from dos.kernel.selfmodify import SELF_MODIFY_FILES
 
-    return tuple(rel for rel in SELF_MODIFY_FILES if os.path.isfile(os.path.join(root, rel)))
+    return tuple(rel for rel in SELF_MODIFY_FILES if os.path.exists(os.path.join(root, rel)))
 
 
 def _recorded(event: HookEvent, settings: Settings, env: Mapping[str, str], verdict: Verdict, *,

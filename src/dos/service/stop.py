@@ -33,6 +33,11 @@ def claim_of(settings: Settings, session: str, env: Mapping[str, str]) -> tuple[
     path = settings.store_path
     if not os.path.isfile(path):
         return None
+    from dos.store.snapshot import read_claims
+
+    published = read_claims(path)
+    if published is not None:
+        return published.get(session)
     from dos.store.live import Unreadable, connect_read
 
     try:
@@ -75,11 +80,21 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str],
     kept_blocks = read_json(count_path).get("blocks", 0)
     blocks = kept_blocks if event.stop_hook_active and isinstance(kept_blocks, int) else 0
     claim, shipped, detail = found[0], True, ""
+    cache_path = stream_path(settings.root, event.session or "_", "shipped.json")
+    key = _evidence_key(settings.root)
+    cached = read_json(cache_path)
+    proven = set(map(tuple, cached.get("claims", []))) if key is not None and cached.get("key") == key else set()
     for plan, phase in dict.fromkeys(found):
-        shipped, detail = _shipped(settings.root, plan, phase)
+        if (plan, phase) in proven:
+            continue
+        shipped, detail, durable = _shipped(settings.root, plan, phase)
         if not shipped:
             claim = (plan, phase)
             break
+        if durable:
+            proven.add((plan, phase))
+    if key is not None:
+        write_json(settings.root, cache_path, {"key": key, "claims": sorted(proven)})
     verdict = stop_verdict(claim, shipped, detail, stop_hook_active=event.stop_hook_active, blocks=blocks,
                            cap=settings.stop_block_cap)
     kept = blocks + 1 if verdict.action == "deny" else (blocks if verdict.token == "CAP_REACHED" else 0)
@@ -92,7 +107,48 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str],
     return Decision(verdict, notes)
 
 
-def _shipped(root: str, plan: str, phase: str) -> tuple[bool, str]:
+def _evidence_key(root: str) -> list[Any] | None:
+    """What a cached SHIPPED depends on: the commit HEAD names, dos.toml, the registry and the soak index.
+
+    Read from files (no git process). None when HEAD cannot be read that way: no cache then.
+    """
+    git = os.path.join(root, ".git")
+    try:
+        if os.path.isfile(git):
+            with open(git, encoding="utf-8") as fh:
+                text = fh.read().strip()
+            git = os.path.join(root, text.removeprefix("gitdir:").strip())
+        with open(os.path.join(git, "HEAD"), encoding="utf-8") as fh:
+            head = fh.read().strip()
+        if head.startswith("ref: "):
+            ref = head[5:]
+            try:
+                with open(os.path.join(git, ref), encoding="utf-8") as fh:
+                    head = fh.read().strip()
+            except FileNotFoundError:
+                common = git
+                if os.path.isfile(os.path.join(git, "commondir")):
+                    with open(os.path.join(git, "commondir"), encoding="utf-8") as fh:
+                        common = os.path.join(git, fh.read().strip())
+                with open(os.path.join(common, "packed-refs"), encoding="utf-8") as fh:
+                    head = next((ln.split()[0] for ln in fh if ln.rstrip().endswith(" " + ref)), "")
+    except (OSError, UnicodeDecodeError, StopIteration):
+        return None
+    if len(head) < 40:
+        return None
+    stamps = []
+    for rel in ("dos.toml", "dos.state.yaml", ".dos/soaks/index.yaml"):
+        try:
+            st = os.stat(os.path.join(root, rel))
+            stamps.append([st.st_mtime_ns, st.st_size])
+        except OSError:
+            stamps.append(None)
+    return [head, stamps]
+
+
+def _shipped(root: str, plan: str, phase: str) -> tuple[bool, str, bool]:
+    """(shipped, why not, durable): a ship proven by the registry or a direct stamp holds until HEAD,
+    dos.toml, the registry or the soak index changes; one that read plan documents is not cached."""
     from pathlib import Path
 
     from dos.config import Workspace
@@ -101,9 +157,10 @@ def _shipped(root: str, plan: str, phase: str) -> tuple[bool, str]:
 
     with Context(Workspace(Path(root), "--workspace")) as ctx:
         verdict = verify(ctx, plan, phase)
+    durable = verdict.shipped and verdict.source == "registry" or verdict.rung == "direct"
     if verdict.shipped or verdict.source in ("", "none"):
-        return bool(verdict.shipped), ""
-    return False, f"the evidence found says {verdict.source}"
+        return bool(verdict.shipped), "", bool(verdict.shipped and durable)
+    return False, f"the evidence found says {verdict.source}", False
 
 
 def record_claim(ctx: Any, session: str, plan: str, phase: str) -> Any:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from dos import procs
-from dos.errors import UsageError
+from dos.errors import StoreError, UsageError
 from dos.kernel.admission import conflicting
 from dos.kernel.lanes import LaneDecision, LaneRequest, Taxonomy
 from dos.kernel.lease import MUTATING_OPS, Event, Lease, Op, is_live
@@ -98,6 +98,39 @@ class Store:
             self._predicates = tuple(self._predicates())
         return tuple(self._predicates)
 
+    # ------------------------------------------------------------------ the published live set
+
+    def _claims(self, tx: Tx) -> dict[str, tuple[str, str]]:
+        """The phase each session last claimed (a claim without a plan clears it)."""
+        rows = tx.execute("SELECT holder, data FROM events WHERE op = 'CLAIM' AND seq IN "
+                          "(SELECT max(seq) FROM events WHERE op = 'CLAIM' GROUP BY holder)")
+        out = {}
+        for holder, data in rows:
+            payload = json.loads(data) if data else {}
+            if payload.get("plan"):
+                out[holder] = (str(payload["plan"]), str(payload.get("phase", "")))
+        return out
+
+    def _publish(self, tx: Tx, keep: Sequence[Lease] = ()) -> None:
+        """Publish the live set as TX sees it, plus KEEP (leases this transaction removes or replaces)."""
+        if not getattr(self.engine, "snapshot_path", None):
+            return
+        from dos.store import snapshot
+
+        view = self._view(tx)
+        leases = view + [x for x in keep if x not in view]
+        try:
+            snapshot.publish(self.engine.location, leases, self._claims(tx))
+        except OSError as exc:
+            raise StoreError(f"store {self.engine.location}: cannot publish the live set beside it "
+                             f"({exc.strerror or exc}); nothing was written") from None
+
+    def _republish(self) -> None:
+        """After a commit that removed leases: publish again under the lock, without them."""
+        if getattr(self.engine, "snapshot_path", None):
+            with self.engine.write() as tx:
+                self._publish(tx)
+
     def _holder_dead(self, lease: Lease) -> bool:
         return procs.holder_dead(lease.pid, lease.pid_start, lease.host_id, self.host_id)
 
@@ -165,6 +198,7 @@ class Store:
             tx.execute(_LEASE_INSERT, lease_to_row(lease))
             self._append(tx, Op.ACQUIRE, lane=lease.lane, lease_id=lease.lease_id, holder=holder,
                          reason=decision.reason, data={"lease": lease.to_dict()})
+            self._publish(tx)
             return AcquireResult(decision, lease, tuple(stale))
 
     def _find(self, tx: Tx, *, lease_id: str | None, lane: str | None,
@@ -197,7 +231,9 @@ class Store:
             self._append(tx, Op.RELEASE, lane=lease.lane, lease_id=lease.lease_id, holder=lease.holder,
                          reason=reason, data={"fence": lease.fence, "loop_ts": lease.loop_ts})
             tx.execute("DELETE FROM leases WHERE lease_id = ?", (lease.lease_id,))
-            return lease
+            self._publish(tx, keep=(lease,))
+        self._republish()
+        return lease
 
     def heartbeat(self, *, lease_id: str | None = None, lane: str | None = None, holder: str,
                   coalesce_ms: int = 0) -> Lease | None:
@@ -216,6 +252,7 @@ class Store:
             self._append(tx, Op.HEARTBEAT, lane=lease.lane, lease_id=lease.lease_id, holder=holder,
                          data={"heartbeat_ms": now, "loop_ts": lease.loop_ts})
             tx.execute("UPDATE leases SET heartbeat_ms = ? WHERE lease_id = ?", (now, lease.lease_id))
+            self._publish(tx)
             return lease.replace(heartbeat_ms=now)
 
     def adopt(self, *, lane: str, new_holder: str, lease_id: str | None = None, session: str = "",
@@ -238,7 +275,9 @@ class Store:
             new = adopted(lease, data, now)
             tx.execute("DELETE FROM leases WHERE lease_id = ?", (lease.lease_id,))
             tx.execute(_LEASE_INSERT, lease_to_row(new))
-            return new
+            self._publish(tx, keep=(lease,))
+        self._republish()
+        return new
 
     def scavenge(self, *, lease_id: str, reason: str = "scavenged") -> Lease | None:
         """Remove an EXPIRED lease (a live one is never scavenged); None if it is live or gone."""
@@ -248,6 +287,7 @@ class Store:
             if not found or is_live(found[0], now, holder_dead=self._holder_dead(found[0])):
                 return None
             self._scavenge(tx, found[0], reason)
+            self._publish(tx)
             return found[0]
 
     def halt(self, handle: str, *, lane: str = "", holder: str = "", reason: str = "", run_id: str = "",
@@ -279,8 +319,11 @@ class Store:
         if Op(op) in (Op.ACQUIRE, Op.RELEASE, Op.HEARTBEAT, Op.SCAVENGE, Op.ADOPT, Op.RECONCILE, Op.CHECKPOINT):
             raise UsageError(f"record() takes forensic ops only; {op} goes through its own operation")
         with self.engine.write() as tx:
-            return self._append(tx, Op(op), lane=lane, lease_id=lease_id, holder=holder, reason=reason,
-                                data=data)
+            event = self._append(tx, Op(op), lane=lane, lease_id=lease_id, holder=holder, reason=reason,
+                                 data=data)
+            if event.op == Op.CLAIM:
+                self._publish(tx)
+            return event
 
     def claim_for(self, session: str) -> tuple[str, str] | None:
         """The (plan, phase) SESSION last claimed, or None."""
@@ -405,13 +448,16 @@ class Store:
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     event_values(e.ts_ms, e.op, lane=e.lane, lease_id=e.lease_id, holder=e.holder,
                                  host_id=e.host_id, reason=e.reason, data=data))
+            before = self._view(tx)
             state: dict[str, Lease] = {}
             for event in _paged(tx, "", []):
                 apply(state, event)
             tx.execute("DELETE FROM leases")
             for lease in state.values():
                 tx.execute(_LEASE_INSERT, lease_to_row(lease))
-            return len(events)
+            self._publish(tx, keep=before)
+        self._republish()
+        return len(events)
 
     def close(self) -> None:
         self.engine.close()

@@ -108,6 +108,7 @@ class SqliteEngine:
                  busy_timeout_ms: int = 30_000, on_create: Callable[[], None] | None = None) -> None:
         self.path = Path(path)
         self.location = str(self.path)
+        self.snapshot_path = self.location + ".live.json"  # dos.store.snapshot
         self.clock = clock or system_clock_ms
         self.busy_timeout_ms = busy_timeout_ms
         self._on_create = on_create
@@ -154,6 +155,11 @@ class SqliteEngine:
                 self._migrate(conn)
             finally:
                 conn.close()
+            for published in (self.snapshot_path, self.location + ".claims.json"):
+                try:
+                    os.unlink(published)  # left by a store that was moved aside
+                except FileNotFoundError:
+                    pass
             try:
                 os.link(tmp, self.path)
             except FileExistsError:

@@ -12,7 +12,7 @@ import sys
 from dos.errors import UsageError
 from dos.exitcodes import exit_code
 
-ACTIONS = ("pretool", "posttool", "stop", "selftest")
+ACTIONS = ("pretool", "posttool", "stop", "session-start", "marker", "selftest")
 
 
 # --------------------------------------------------------------------------- hook
@@ -28,8 +28,14 @@ def configure_hook(p: argparse.ArgumentParser) -> None:
     p.add_argument("--phase", default="")
     p.add_argument("--transcript", default="", help="stop: accepted for compatibility")
     p.add_argument("--last-turns", default="1", help="stop: accepted for compatibility")
-    for flag in ("--strict", "--json", "--force"):
+    for flag in ("--strict", "--force"):
         p.add_argument(flag, action="store_true", help="stop: accepted for compatibility")
+    p.add_argument("--json", action="store_true", help="stop, marker: print the decision as one JSON object")
+    p.add_argument("--reset", action="store_true", help="marker: start the wait-marker count over")
+    p.add_argument("--loop", action="store_true", help="marker: arm the wait-marker budget")
+    p.add_argument("--max-markers", default="", help="marker: stops held open in a row (default [marker])")
+    p.add_argument("--scope", choices=("project", "user"), default="project",
+                   help="user: act only inside a workspace with a dos.toml")
     p.add_argument("--debug", action="store_true", help="print internal faults in full on stderr")
 
 
@@ -44,11 +50,12 @@ def run_hook(args: argparse.Namespace, ctx) -> int:
     if ctx.workspace_arg:
         argv += ["--workspace", ctx.workspace_arg]
     for flag, value in (("--session-id", args.session_id), ("--handler", args.handler), ("--plan", args.plan),
-                        ("--phase", args.phase), ("--transcript", args.transcript)):
+                        ("--phase", args.phase), ("--transcript", args.transcript),
+                        ("--max-markers", args.max_markers), ("--scope", args.scope)):
         if value:
             argv += [flag, value]
     argv += [flag for flag, on in (("--debug", args.debug), ("--strict", args.strict), ("--json", args.json),
-                                    ("--force", args.force)) if on]
+                                    ("--force", args.force), ("--reset", args.reset), ("--loop", args.loop)) if on]
     sys.stdout.flush()
     return main(argv)
 

@@ -15,11 +15,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Mapping, TextIO
 
-VERBS = ("pretool", "posttool", "stop")
+VERBS = ("pretool", "posttool", "stop", "session-start", "marker")
 VALUED = {"--dialect": "dialect", "--workspace": "workspace", "--session-id": "session", "--handler": "handler",
-          "--plan": "plan", "--phase": "phase", "--transcript": "transcript", "--last-turns": "last_turns"}
-SWITCHES = {"--debug": "debug", "--strict": "strict", "--json": "json", "--force": "force"}
-USAGE = ("usage: dos-hook pretool|posttool|stop [--dialect HOST] [--workspace DIR] [--session-id ID] "
+          "--plan": "plan", "--phase": "phase", "--transcript": "transcript", "--last-turns": "last_turns",
+          "--max-markers": "max_markers", "--scope": "scope"}
+SWITCHES = {"--debug": "debug", "--strict": "strict", "--json": "json", "--force": "force", "--reset": "reset",
+            "--loop": "loop"}
+USAGE = ("usage: dos-hook pretool|posttool|stop|session-start|marker [--dialect HOST] [--workspace DIR] [--session-id ID] "
          "[--plan P --phase PH] [--debug]")
 
 
@@ -33,7 +35,8 @@ def parse_argv(argv: list[str]) -> dict[str, Any]:
 
     opts: dict[str, Any] = {"verb": "", "dialect": "claude-code", "workspace": "", "session": "", "handler": "",
                             "plan": "", "phase": "", "transcript": "", "last_turns": "1", "debug": False,
-                            "strict": False, "json": False, "force": False}
+                            "strict": False, "json": False, "force": False, "reset": False, "loop": False,
+                            "max_markers": "", "scope": "project"}
     i = 0
     while i < len(argv):
         key, eq, value = argv[i].partition("=")
@@ -55,6 +58,8 @@ def parse_argv(argv: list[str]) -> dict[str, Any]:
         raise HookUsage("which hook? pretool, posttool or stop")
     if opts["dialect"] not in HOSTS:
         raise HookUsage(f"unknown --dialect {opts['dialect']!r} (known: {', '.join(HOSTS)})")
+    if opts["scope"] not in ("project", "user"):
+        raise HookUsage(f"--scope must be project or user, got {opts['scope']!r}")
     if bool(opts["plan"]) != bool(opts["phase"]):
         raise HookUsage("--plan and --phase go together")
     opts["claims"] = ((opts["plan"], opts["phase"]),) if opts["plan"] else ()

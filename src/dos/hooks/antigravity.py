@@ -24,6 +24,8 @@ def parse(payload: Mapping[str, Any], verb: str) -> HookEvent | None:
 
 
 def render(verdict: Verdict, event: HookEvent) -> Rendered:
+    if event.moment == "start":
+        return NOTHING  # no documented way to hand the model context at session start
     if verdict.action == "allow":
         return NOTHING
     if verdict.action == "deny":

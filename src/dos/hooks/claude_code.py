@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dos.hooks.event import NOTHING, POST, PRE, Rendered, cc_like_parse, dumps
+from dos.hooks.event import NOTHING, POST, PRE, Rendered, cc_like_parse, context_envelope, dumps
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     from dos.service.events import HookEvent
 
 NAME = "claude-code"
-EVENTS = {"PreToolUse": PRE, "PostToolUse": POST, "Stop": "stop", "SubagentStop": "stop"}
+EVENTS = {"PreToolUse": PRE, "PostToolUse": POST, "Stop": "stop", "SubagentStop": "stop", "TaskCompleted": "stop",
+          "SessionStart": "start"}
 
 
 def parse(payload: Mapping[str, Any], verb: str) -> HookEvent | None:
@@ -25,6 +26,8 @@ def render(verdict: Verdict, event: HookEvent) -> Rendered:
 
 def render_cc(verdict: Verdict, event: HookEvent) -> Rendered:
     """The Claude Code envelope, which Codex reads too."""
+    if event.moment == "start":
+        return context_envelope(verdict)
     if verdict.action == "allow":
         return NOTHING
     if event.moment == "stop":

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from dos.service.events import HookEvent
 
 NAME = "codex"
-EVENTS = {"PreToolUse": PRE, "PostToolUse": POST, "Stop": "stop", "SubagentStop": "stop"}
+EVENTS = {"PreToolUse": PRE, "PostToolUse": POST, "Stop": "stop", "SubagentStop": "stop", "SessionStart": "start"}
 
 
 def parse(payload: Mapping[str, Any], verb: str) -> HookEvent | None:

@@ -7,13 +7,13 @@ a kernel ``Verdict`` back into the host's own envelope: ``(stdout_text, exit_cod
 from __future__ import annotations
 
 from dos.kernel.jsonc import dumps as _dumps
-from dos.service.events import POST, PRE, STOP, HookEvent
+from dos.service.events import POST, PRE, START, STOP, HookEvent
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Mapping
 
-VERB_MOMENT = {"pretool": PRE, "posttool": POST, "stop": STOP}
+VERB_MOMENT = {"pretool": PRE, "posttool": POST, "stop": STOP, "marker": STOP, "session-start": START}
 
 Rendered = tuple  # (stdout text, exit code, stderr text)
 NOTHING: Rendered = ("", 0, "")
@@ -61,6 +61,13 @@ def cc_like_parse(payload: Mapping[str, Any], verb: str, host: str, names: Mappi
         tool_input=tool_input(payload), tool_response=response, session=text(payload.get("session_id")),
         cwd=text(payload.get("cwd")), stop_hook_active=payload.get("stop_hook_active") is True,
         fence=fence_of(payload))
+
+
+def context_envelope(verdict: Any, event_name: str = "SessionStart") -> Rendered:
+    """Session-start context in the shape Claude Code, Codex and Gemini read (never blocks)."""
+    if not verdict.reason:
+        return NOTHING
+    return dumps({"hookSpecificOutput": {"hookEventName": event_name, "additionalContext": verdict.reason}}), 0, ""
 
 
 def _default_name(names: Mapping[str, str], moment: str | None) -> str:

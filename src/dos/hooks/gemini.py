@@ -6,7 +6,7 @@ deny envelope blocks the call cleanly and hands the reason to the model.
 
 from __future__ import annotations
 
-from dos.hooks.event import NOTHING, POST, PRE, Rendered, cc_like_parse, dumps
+from dos.hooks.event import NOTHING, POST, PRE, Rendered, cc_like_parse, context_envelope, dumps
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from dos.service.events import HookEvent
 
 NAME = "gemini"
-EVENTS = {"BeforeTool": PRE, "AfterTool": POST, "AfterAgent": "stop"}
+EVENTS = {"BeforeTool": PRE, "AfterTool": POST, "AfterAgent": "stop", "SessionStart": "start"}
 
 
 def parse(payload: Mapping[str, Any], verb: str) -> HookEvent | None:
@@ -24,6 +24,8 @@ def parse(payload: Mapping[str, Any], verb: str) -> HookEvent | None:
 
 
 def render(verdict: Verdict, event: HookEvent) -> Rendered:
+    if event.moment == "start":
+        return context_envelope(verdict)
     if verdict.action == "allow":
         return NOTHING
     if verdict.action == "deny":

@@ -57,7 +57,11 @@ def workspace_root(opts: Mapping[str, Any], env: Mapping[str, str], event: HookE
         pass
     if event is not None:
         starts.append(event.cwd)
-    return find_root(opts.get("workspace", ""), env, starts)
+        args = event.tool_input if isinstance(event.tool_input, dict) else {}
+        starts += [v for k, v in args.items() if k in ("file_path", "path", "notebook_path", "filePath",
+                                                       "absolute_path", "target_file", "TargetFile")
+                   and isinstance(v, str) and v.startswith("/")]
+    return find_root(opts.get("workspace", ""), env, starts, need_config=opts.get("scope") == "user")
 
 
 def run(opts: Mapping[str, Any], raw: str, env: Mapping[str, str]) -> Rendered:
@@ -87,7 +91,10 @@ def run(opts: Mapping[str, Any], raw: str, env: Mapping[str, str]) -> Rendered:
 
         settings = load_settings(root)
         decision = _decide(event, settings, env, opts)
-        out, code, err = mod.render(decision.verdict, event)
+        if opts.get("json") and event.moment == "stop":
+            out, code, err = _json_report(decision), 0, ""
+        else:
+            out, code, err = mod.render(decision.verdict, event)
         notes = ([settings.warning] if settings.warning else []) + decision.notes
         return out, code, err + "".join(f"{n if n.startswith('dos-hook') else 'dos-hook: ' + n}\n" for n in notes)
     except Exception as exc:  # noqa: BLE001 - the fail policy owns every internal fault
@@ -103,9 +110,28 @@ def _decide(event: HookEvent, settings: Settings, env: Mapping[str, str], opts: 
         from dos.service import posttool
 
         return posttool.decide(event, settings, env)
+    if opts.get("verb") == "marker":
+        from dos.service import marker
+
+        return marker.decide(event, settings, env, opts)
+    if event.moment == "start":
+        from dos.service import session
+
+        return session.decide(event, settings, env)
     from dos.service import stop
 
     return stop.decide(event, settings, env, claims=tuple(opts.get("claims", ())))
+
+
+def _json_report(decision: Any) -> str:
+    """``stop --json`` / ``marker --json``: the decision as one object instead of the host's envelope."""
+    from dos.hooks.event import dumps
+
+    v = decision.verdict
+    report = {"ok": v.action != "deny", "token": v.token, **decision.detail}
+    if v.reason:
+        report["reason"] = v.reason
+    return dumps(report)
 
 
 def _policy(opts: Mapping[str, Any], env: Mapping[str, str]) -> str:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from dos.kernel.enforce import Verdict
 
-PRE, POST, STOP = "pre", "post", "stop"
+PRE, POST, STOP, START = "pre", "post", "stop", "start"
 
 
 class HookEvent(Record):
@@ -32,11 +32,12 @@ class HookEvent(Record):
 class Decision:
     """A verdict plus what the shell must say on stderr (a record that failed, a broken config)."""
 
-    __slots__ = ("verdict", "notes")
+    __slots__ = ("verdict", "notes", "detail")
 
-    def __init__(self, verdict: Verdict, notes: list[str] | None = None) -> None:
+    def __init__(self, verdict: Verdict, notes: list[str] | None = None, detail: dict[str, Any] | None = None) -> None:
         self.verdict = verdict
         self.notes = notes or []
+        self.detail = detail or {}
 
 
 def identity(event: HookEvent, env: Mapping[str, str]) -> Identity:

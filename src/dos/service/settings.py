@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from typing import Any, Mapping, Sequence
 
 CACHE_REL = os.path.join(".dos", "cache", "hooks-settings.json")
-VERSION = 3
+VERSION = 4
 FIELDS = ("on_error", "auto_acquire", "unknown_footprint", "stop_block_cap", "allowed_outside", "stall_ignore",
-          "store_url", "store_path", "busy_timeout_ms", "lease_ttl_ms", "lanes")
+          "store_url", "store_path", "busy_timeout_ms", "lease_ttl_ms", "lanes", "marker")
 
 
 class Settings:
@@ -66,11 +66,14 @@ def compile_settings(root: str, cfg: Any = None) -> dict[str, Any]:
     return {
         "on_error": h.on_error, "auto_acquire": h.auto_acquire, "unknown_footprint": h.unknown_footprint,
         "stop_block_cap": h.stop_block_cap, "allowed_outside": list(h.allowed_outside),
-        "stall_ignore": list(h.stall_ignore), "store_url": st.url.strip(), "store_path": path,
+        "stall_ignore": sorted({*h.stall_ignore, *cfg.tool_stream.ignore_tools}), "store_url": st.url.strip(),
+        "store_path": path,
         "busy_timeout_ms": st.busy_timeout_ms, "lease_ttl_ms": int(st.lease_ttl_s * 1000),
         "lanes": {"concurrent": list(lanes.concurrent), "exclusive": list(lanes.exclusive),
                   "autopick": list(lanes.autopick), "aliases": dict(lanes.aliases),
                   "trees": {k: list(v) for k, v in lanes.trees.items()}},
+        "marker": {"max_streak": cfg.marker.max_streak, "arm_on_env": list(cfg.marker.arm_on_env),
+                   "respect_stop_hook_active": cfg.marker.respect_stop_hook_active},
     }
 
 
@@ -141,13 +144,15 @@ def _walk_up(start: str, marker: str) -> str | None:
         here = parent
 
 
-def find_root(explicit: str, env: Mapping[str, str], starts: Sequence[str]) -> str | None:
+def find_root(explicit: str, env: Mapping[str, str], starts: Sequence[str], *,
+              need_config: bool = False) -> str | None:
     """The workspace root a hook judges in, or None when it runs outside any workspace.
 
     ``--workspace``, else ``DISPATCH_WORKSPACE``, else the nearest ancestor holding dos.toml
     of the first of STARTS that has one (the host's project directory, the hook's own cwd,
     the event's cwd, the paths it writes), else the nearest ancestor holding ``.git``. The
-    event's cwd never decides alone: it is one start among the host's own directories.
+    event's cwd never decides alone: it is one start among the host's own directories. With
+    NEED_CONFIG (a hook installed for every project of a user) only a dos.toml makes a workspace.
     """
     for given in (explicit, env.get("DISPATCH_WORKSPACE", "")):
         if given:
@@ -157,6 +162,8 @@ def find_root(explicit: str, env: Mapping[str, str], starts: Sequence[str]) -> s
         found = _walk_up(start if os.path.isdir(start) else os.path.dirname(start), "dos.toml")
         if found:
             return found
+    if need_config:
+        return None
     for start in real:
         found = _walk_up(start if os.path.isdir(start) else os.path.dirname(start), ".git")
         if found:

@@ -84,10 +84,13 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str],
     key = _evidence_key(settings.root)
     cached = read_json(cache_path)
     proven = set(map(tuple, cached.get("claims", []))) if key is not None and cached.get("key") == key else set()
+    results = []
     for plan, phase in dict.fromkeys(found):
         if (plan, phase) in proven:
+            results.append({"plan": plan, "phase": phase, "shipped": True, "source": "remembered"})
             continue
         shipped, detail, durable = _shipped(settings.root, plan, phase)
+        results.append({"plan": plan, "phase": phase, "shipped": shipped, "source": detail or "verify"})
         if not shipped:
             claim = (plan, phase)
             break
@@ -104,7 +107,7 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str],
         notes += [note] if note else []
     if verdict.token == "CAP_REACHED":
         notes.append("dos-hook: " + verdict.reason.removeprefix("DOS: "))
-    return Decision(verdict, notes)
+    return Decision(verdict, notes, {"checked": len(results), "results": results})
 
 
 def _evidence_key(root: str) -> list[Any] | None:

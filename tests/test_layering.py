@@ -14,9 +14,10 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "dos"
 
-BOTTOM = {"errors", "exitcodes", "_version"}
+BOTTOM = {"errors", "exitcodes", "_version", "files"}
 LAYERS: dict[str, set[str]] = {
     "_version": set(),
+    "files": set(),
     "exitcodes": set(),
     "errors": {"exitcodes"},
     "kernel": set(),

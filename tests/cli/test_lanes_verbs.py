@@ -99,7 +99,7 @@ def test_release_by_lease_id_spawn_and_halt(run_dos, ws: Path) -> None:
                    cwd=ws).returncode == 2
     got = _json(run_dos("lease-lane", "acquire", "--lane", "api", "--owner", "a", "--pid", me, cwd=ws))
     halt = _json(run_dos("halt", "--handle", me, "--reason", "stuck", "--command", "kill 4242",
-                         "--resumable", "--resume-sha", "abc", cwd=ws))
+                         "--resumable", "--resume-sha", "abc", "--run-id", "RID-1M89EJA184MG000", cwd=ws))
     assert halt["lane"] == "api" and halt["recorded"] is True and halt["suspended"] is True
     spawn = run_dos("lease-lane", "spawn", "--lane", "docs", "--owner", "s", cwd=ws)
     assert spawn.returncode == 0 and _json(spawn)["recorded"] is True
@@ -109,6 +109,8 @@ def test_release_by_lease_id_spawn_and_halt(run_dos, ws: Path) -> None:
     assert [x["op"] for x in tail] == ["HALT", "SPAWN", "RELEASE"]
     assert tail[0]["command"] == "kill 4242" and tail[0]["lease_id"] == got["lease_id"]
     assert run_dos("lease-lane", "release", "--lane", "api", cwd=ws).returncode == 2
+    plain = _json(run_dos("halt", "--handle", me, "--resumable", cwd=ws))
+    assert plain["suspended"] is False and "--run-id" in plain["suspend_note"] and plain["command"] is None
 
 
 def test_archive_lock_verbs(run_dos, ws: Path) -> None:
@@ -157,7 +159,9 @@ def test_id_alloc_and_run_id(run_dos, ws: Path) -> None:
     assert root["run_id"].startswith("RID-") and root["root_id"] == root["run_id"]
     child = _json(run_dos("run-id", "mint", "w2", "--parent", root["run_id"], cwd=ws))
     assert child["parent_id"] == root["run_id"] and child["root_id"] == root["run_id"]
-    assert run_dos("run-id", "mint", "w3", "--parent", "nope", cwd=ws).returncode == 2
+    odd = run_dos("run-id", "mint", "w3", "--parent", "nope", cwd=ws)
+    assert odd.returncode == 0 and "not a run id" in odd.stderr and json.loads(odd.stdout)["parent_id"] == "nope"
+    assert run_dos("run-id", "mint", "w3", "--root", "nope", cwd=ws).returncode == 2
 
 
 def test_python_api(ws: Path) -> None:

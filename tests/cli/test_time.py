@@ -204,8 +204,8 @@ class TestWatch:
         run = rid(t - 90 * MIN)
         r = run_dos("watch", "--track", f"{run}::::4242", "--command", "kill 4242", "--json", cwd=ws.path)
         d = json.loads(r.stdout)
-        assert r.returncode == 0 and [h["run_id"] for h in d["proposed_halts"]] == [run]
-        assert d["proposed_halts"][0]["command"] == "kill 4242"
+        assert r.returncode == 0 and d["proposed_halts"] == [run] and set(d["verdicts"]) == {run}
+        assert d["halts"][0]["command"] == "kill 4242"
         again = json.loads(run_dos("watch", "--track", run, "--json", cwd=ws.path).stdout)
         assert again["proposed_halts"] == []
         tail = run_dos("journal", "tail", cwd=ws.path).stdout

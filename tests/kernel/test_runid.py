@@ -54,9 +54,12 @@ def test_lineage() -> None:
     assert set(root.to_dict()) == {"run_id", "process_id", "parent_id", "root_id", "ts_ms"}
 
 
-def test_lineage_rejects_bad_parent() -> None:
+def test_a_parent_that_is_not_a_run_id_is_recorded_but_gives_no_lineage() -> None:
+    """As the reference: the string is kept as parent_id, and the run is its own root."""
+    odd = mint("w", 1, 1, parent="nope")
+    assert odd.parent_id == "nope" and odd.root_id == odd.run_id
     with pytest.raises(ValueError, match="not a run id"):
-        mint("w", 1, 1, parent="nope")
+        mint("w", 1, 1, root="nope")
     with pytest.raises(ValueError):
         mint("  ", 1, 1)
 

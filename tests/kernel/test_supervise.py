@@ -166,7 +166,8 @@ class TestWatch:
     def test_to_dict_keys(self) -> None:
         d = watch_plan([self.run("s", S)], 0).to_dict()
         assert set(d) == {"advancing", "proposed_halts", "skipped", "spinning", "stalled_within_budget",
-                          "verdicts", "watched"}
+                          "verdicts", "watched", "runs", "halts"}
+        assert d["verdicts"] == {"s": "SPINNING"} and d["proposed_halts"] == ["s"]
 
 
 def test_max_concurrency_caps_spawns() -> None:

@@ -68,20 +68,23 @@ def test_bad_arguments_are_error_results_naming_the_argument(repo, dos_env) -> N
                 await call(s, "dos_arbitrate", tree=["src/**", 3]),
                 await call(s, "dos_lease_release", holder="a"),
                 await call(s, "dos_lease_status", workspace=str(repo.path / "missing")),
+                await call(s, "dos_lease_status", workspace="x" * 5000),
+                await call(s, "dos_verify", plan="A", phase="A1", ref="HEAD\x00x"),
                 await call(s, "dos_no_such_tool"),
                 await call(s, "dos_doctor"),
             ]
             return out
 
     results = anyio.run(go)
-    expect = ["bogus", "holder", "force", "ttl_s", "ttl_s", "holder", "tree", "lease_id", "workspace"]
+    expect = ["bogus", "holder", "force", "ttl_s", "ttl_s", "holder", "tree", "lease_id", "workspace", "workspace",
+              "ref"]
     for (err, data), arg in zip(results, expect):
         assert err and data["error"] == "bad_argument", data
         assert data["argument"] == arg
         assert f"argument {arg!r}" in data["message"]
     assert "must be true or false" in results[2][1]["message"]
-    assert results[9][0] and results[9][1]["error"] == "unknown_tool"
-    assert results[10][0] is False  # still serving
+    assert results[11][0] and results[11][1]["error"] == "unknown_tool"
+    assert results[12][0] is False  # still serving
 
 
 def test_a_dos_error_is_an_error_result_not_a_crash(tmp_path, dos_env) -> None:
@@ -240,7 +243,7 @@ def test_deadline_zero_waits_for_the_answer(repo, tmp_path, dos_env) -> None:
             return await call(s, "dos_doctor")
 
     err, data = anyio.run(go)
-    assert not err and data["git"]["head"] == sha
+    assert not err and data["git_detail"]["head"] == sha
 
 
 def test_bad_flags_and_environment_exit_2_with_one_line(tmp_path, dos_env) -> None:

@@ -35,8 +35,12 @@ def test_verify_answers_grep_artifact(repo, run_dos):
 def test_plan_marks_over_claims(repo, run_dos):
     _repo(repo)
     out = run_dos("plan", "--json", cwd=repo.path)
-    assert out.returncode == 1
-    rows = {r["phase"]: r for r in json.loads(out.stdout)["rows"]}
+    assert out.returncode == 0, "a projection exits 0; --check gates on over-claims"
+    board = json.loads(out.stdout)
+    rows = {r["phase"]: r for r in board["phases"]}
+    assert board["summary"]["over_claims"] == 1 and board["plan_source"] == "markdown"
+    assert rows["AUTH6"]["divergence"] == "⚠over-claim" and rows["AUTH6"]["is_divergent"]
+    assert run_dos("plan", "--check", cwd=repo.path).returncode == 1
     assert rows["AUTH6"]["claimed_status"] == "shipped" and rows["AUTH6"]["over_claimed"]
     assert rows["AUTH5"]["verified"] and rows["AUTH7"]["verified"] and not rows["AUTH7"]["over_claimed"]
     text = run_dos("plan", "--once", cwd=repo.path).stdout

@@ -55,26 +55,42 @@ class Context:
 
 
 def _split_workspace(argv: list[str]) -> tuple[str | None, list[str]]:
-    """Pull ``--workspace DIR`` out of ARGV wherever it appears before ``--``."""
+    """Pull the global flags out of ARGV wherever they appear before ``--``.
+
+    ``--workspace DIR`` is kept; the reference's ``--driver NAME`` and ``--job`` are accepted and
+    ignored with one line on stderr (DOS has no drivers: dos.toml alone configures a workspace).
+    """
     out: list[str] = []
     workspace = None
+    driver = ""
     i = 0
     while i < len(argv):
         arg = argv[i]
         if arg == "--":
             out.extend(argv[i:])
             break
-        if arg == "--workspace":
+        if arg in ("--workspace", "--driver"):
             if i + 1 >= len(argv):
-                raise UsageError("dos: --workspace needs a directory")
-            workspace = argv[i + 1]
+                raise UsageError(f"dos: {arg} needs a value")
+            if arg == "--workspace":
+                workspace = argv[i + 1]
+            else:
+                driver = argv[i + 1]
             i += 2
             continue
         if arg.startswith("--workspace="):
             workspace = arg.split("=", 1)[1]
+        elif arg.startswith("--driver="):
+            driver = arg.split("=", 1)[1]
+        elif arg == "--job":
+            driver = driver or "job"
         else:
             out.append(arg)
         i += 1
+    if driver:
+        if any(c in driver for c in "./\\") or not driver.strip():
+            raise UsageError(f"dos: unknown driver {driver!r} (a driver is a bare name)")
+        sys.stderr.write(f"note: --driver {driver} ignored: DOS has no drivers; this workspace's dos.toml applies\n")
     return workspace, out
 
 

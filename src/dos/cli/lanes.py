@@ -26,10 +26,15 @@ def _request(args: argparse.Namespace, holder: str = ""):
 
 
 def _flat(values: Any) -> list[str]:
-    """A list flag given as ``--tree A B`` or ``--tree A --tree B`` (or both): every value, in order."""
+    """A list flag given as ``--tree A B`` or ``--tree A --tree B`` (or both): every value, in order.
+
+    A bare ``--tree`` (no glob) is an explicit empty tree: an unknown region, as in the reference.
+    """
     out: list[str] = []
     for v in values or ():
         out.extend(v if isinstance(v, list) else [v])
+    if values and not out:
+        return [""]
     return out
 
 
@@ -40,7 +45,7 @@ def _emit(obj: Any, args: argparse.Namespace) -> None:
 def _add_request_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lane", default="", help="the lane to take (none: auto-pick a free cluster lane)")
     p.add_argument("--kind", default="", help="cluster, keyword, global or an exclusive lane name")
-    p.add_argument("--tree", nargs="+", action="append", default=[], metavar="GLOB",
+    p.add_argument("--tree", nargs="*", action="append", default=[], metavar="GLOB",
                    help="the region (default: the lane's tree); repeatable")
     p.add_argument("--mode", choices=("exclusive", "shared"), default="exclusive",
                    help="shared holders may coexist with each other; exclusive stands alone")
@@ -233,16 +238,20 @@ def configure_halt(parser: argparse.ArgumentParser) -> None:
 
 def run_halt(args: argparse.Namespace, ctx: Any) -> int:
     extra: dict[str, Any] = {}
-    if args.resumable:
+    suspends = args.resumable and bool(args.run_id)  # a suspension is keyed by the run it suspends
+    if suspends:
         extra = {"suspended": True, "resume_sha": args.resume_sha}
     from dos.service.leases import halt
 
     event = halt(ctx.service, args.handle, lane=args.lane, holder=args.owner, reason=args.reason,
                  run_id=args.run_id, command=args.command, loop_ts=args.loop_ts, extra=extra)
-    out = {"command": args.command, "handle": args.handle, "lane": event.lane,
+    out = {"command": args.command or None, "handle": args.handle, "lane": event.lane,
            "loop_ts": event.data.get("loop_ts", ""), "recorded": True, "seq": event.seq}
-    if args.resumable:
+    if suspends:
         out.update(suspended=True, suspend_note=f"resume from {args.resume_sha or 'HEAD'} with the same lane")
+    elif args.resumable:
+        out.update(suspended=False, suspend_note="--resumable needs --run-id (the run to suspend); recorded a "
+                                                 "plain HALT only")
     _emit(out, args)
     return exit_code("halt", "recorded")
 
@@ -260,7 +269,9 @@ def configure_lease(parser: argparse.ArgumentParser) -> None:
     p = sub.add_parser("release", help="release the archive lock")
     p.add_argument("owner")
     p.add_argument("--force", action="store_true")
-    sub.add_parser("status", help="free, held or stale")
+    p = sub.add_parser("status", help="free, held or stale")
+    p.add_argument("--ttl-seconds", type=seconds, default=None, help="accepted for compatibility: a lock "
+                   "records its own TTL when taken")
 
 
 def run_lease(args: argparse.Namespace, ctx: Any) -> int:
@@ -382,6 +393,9 @@ def configure_run_id(parser: argparse.ArgumentParser) -> None:
 def run_run_id(args: argparse.Namespace, ctx: Any) -> int:
     from dos.kernel import runid
 
+    if args.parent and not runid.is_run_id(args.parent):
+        sys.stderr.write(f"warning: --parent {args.parent!r} is not a run id; recorded as given, and the run is "
+                         f"its own root\n")
     try:
         rid = runid.mint(args.process, time.time_ns() // 1_000_000, int.from_bytes(os.urandom(4), "big"),
                          pid=os.getpid(), parent=args.parent or None, root=args.root or None)

@@ -12,6 +12,7 @@ import sys
 import time as _time
 from typing import Any
 
+from dos.cli._args import pid
 from dos.cli._output import add_json, print_json, print_verdict
 from dos.errors import UsageError
 from dos.exitcodes import exit_code
@@ -38,7 +39,7 @@ def configure_liveness(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lane", default="", help="with --loop-ts: the lease whose events count")
     parser.add_argument("--loop-ts", default="")
     parser.add_argument("--lease-id", default="", help="the lease whose events count")
-    parser.add_argument("--pid", type=int, default=None, help="probe this process (only ever demotes)")
+    parser.add_argument("--pid", type=pid, default=None, help="probe this process (only ever demotes)")
     parser.add_argument("--host-id", default="", help="the host the pid runs on (default: this host)")
     parser.add_argument("--no-proc", action="store_true", help="skip the process probe")
     parser.add_argument("--grace-ms", type=int, default=None, help="too-young window (default 30 min)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from dos.cli._args import seconds
 from dos.cli._output import color_enabled, paint, print_json
 from dos.exitcodes import exit_code
 
@@ -16,7 +17,8 @@ def configure_verify(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the verdict as JSON")
     p.add_argument("--explain", action="store_true", help="add a one-line interpretation")
     p.add_argument("--output", metavar="NAME", help="renderer: text, json or plain (overrides --json)")
-    p.add_argument("--timeout", type=float, default=None, help="give up (exit 2) after this many seconds")
+    p.add_argument("--timeout", type=seconds, default=None, help="give up (exit 2) after this many seconds")
+    p.add_argument("--no-ci", action="store_true", help="accepted for compatibility: DOS reads no CI evidence")
 
 
 def _colored_line(v) -> str:

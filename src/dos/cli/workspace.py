@@ -215,7 +215,7 @@ def _print_doctor(r: dict) -> None:
         rows.append((f"  tree {lane}", ", ".join(tree) or "(empty: unknown blast radius)"))
     rows.append(("stamp convention", r["stamp"]["summary"]))
     rows.append(("plans glob", r["paths"]["plans_glob"]))
-    g = r["git"]
+    g = r["git_detail"]
     rows.append(("git", f"{g['top']} @ {g['head'][:12]}" if g["head"] else ("repo, no commits" if g["repo"] else "not a git repository")))
     s = r["store"]
     rows.append(("store", f"{s['engine']} {s['location']}  ({s['detail']})"))

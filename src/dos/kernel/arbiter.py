@@ -55,7 +55,7 @@ class _Arbiter:
             note = " (--force cannot override an exclusive live lane.)" if self.force else ""
             return refuse(f"an exclusive lane is live ({describe_holders(exclusive_live)}); it touches "
                           f"the whole portfolio — wait for it to finish.{note}",
-                          blocking=exclusive_live)
+                          blocking=exclusive_live, free=self._free())
         if self.force and self.lane:
             return self._forced()
         kind = self.kind.casefold()
@@ -122,7 +122,7 @@ class _Arbiter:
         if self.live:
             return refuse(f"'{lane}' is an exclusive lane; {len(self.live)} loop(s) already live "
                           f"({describe_holders(self.live)}). It must run alone — wait for them to "
-                          f"finish.", blocking=self.live)
+                          f"finish.", blocking=self.live, free=self._free())
         tree = self._tree_of(lane)
         req = replace(self.request, lane=lane, tree=tree, mode=LockMode.EXCLUSIVE)
         reason = run_predicates(self.rules, req, tree, self.live)

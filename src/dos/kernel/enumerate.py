@@ -53,7 +53,7 @@ class Enumeration:
         return "DRIFT" if self.drift else "CLEAN"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"series": self.series or None, "units": [u.unit for u in self.units],
+        return {"series": self.series, "units": [u.unit for u in self.units],
                 "shipped": [u.unit for u in self.units if u.shipped],
                 "remaining": [u.unit for u in self.units if not u.shipped],
                 "by_unit": {u.unit: u.to_dict() for u in self.units}, "drift": list(self.drift)}
@@ -80,8 +80,14 @@ def _is_shipped(text: str) -> bool:
     return bool(_STRUCTURAL.search(text.replace("NOT ", "not ")) or _LOWER.search(text))
 
 
-def enumerate_units(text: str, series: str = "", meta_shipped: Iterable[str] = ()) -> Enumeration:
-    """The units TEXT declares for SERIES (uppercased; '' for the generic numeric style)."""
+def enumerate_units(text: str, series: str = "", meta_shipped: Iterable[str] = (), *,
+                    heading_levels: Iterable[int] = (2, 3, 4, 5, 6), scan_tables: bool = True,
+                    bare_phase_fallback: bool = True) -> Enumeration:
+    """The units TEXT declares for SERIES (uppercased; '' for the generic numeric style).
+
+    HEADING_LEVELS, SCAN_TABLES and BARE_PHASE_FALLBACK are ``[enumerate]``.
+    """
+    levels = set(heading_levels)
     series = series.strip().upper()
     lines = blank_fences(text).splitlines()
     tok = series_token(series) if series else None
@@ -95,6 +101,8 @@ def enumerate_units(text: str, series: str = "", meta_shipped: Iterable[str] = (
 
     for i, line in enumerate(lines):
         h = _HEADING.match(line)
+        if h and len(h.group(1)) not in levels:
+            continue  # a heading of a level [enumerate] does not read declares nothing
         if h:
             title = h.group(2).strip()
             unit = None
@@ -110,7 +118,7 @@ def enumerate_units(text: str, series: str = "", meta_shipped: Iterable[str] = (
                 level = len(h.group(1))
                 end = next((j for j in range(i + 1, len(lines))
                             if (hm := _HEADING.match(lines[j])) and len(hm.group(1)) <= level), len(lines))
-                add(unit, "header" if tok is not None else "generic-header", "\n".join(lines[i:end]), i)
+                add(unit, "header", "\n".join(lines[i:end]), i)
             continue
         b = _BULLET.match(line)
         if tok is not None and b:
@@ -118,32 +126,36 @@ def enumerate_units(text: str, series: str = "", meta_shipped: Iterable[str] = (
             if m:
                 add(m.group(0).upper(), "bullet", _bullet_text(lines, i), i)
             continue
-        if tok is not None and line.lstrip().startswith("|"):
+        if tok is not None and scan_tables and line.lstrip().startswith("|"):
             cells = [c.strip().strip("*` ") for c in line.strip().strip("|").split("|")]
             if cells:
                 m = tok.match(cells[0])
                 if m and (m.end() == len(cells[0]) or cells[0][m.end()] == " "):
                     add(m.group(0).upper(), "table-row", line, i)
-    if not found:
+    if not found and bare_phase_fallback:
         for i, line in enumerate(lines):
             m = _PHASE_N.match(line)
             if m:
                 unit = f"{series}{m.group(1)}" if series else f"Phase {m.group(1)}"
-                add(unit, "header", line, i)
+                end = next((j for j in range(i + 1, len(lines)) if _HEADING.match(lines[j])), len(lines))
+                add(unit, "generic-header", "\n".join(lines[i:end]), i)
     ids = set(found)
     meta = {_norm(u, series) for u in meta_shipped}
     units = []
     for unit, entry in sorted(found.items(), key=lambda kv: kv[1]["line"]):
         source = "header+table-row" if set(entry["sources"]) == {"header", "table-row"} else entry["sources"][0]
+        evidence = entry["texts"][0].strip().splitlines()[0][:120] if entry["texts"][0].strip() else ""
         if unit.upper() in meta:
-            units.append(Unit(unit, source, True, "meta-shipped", "named in the shipped list"))
+            units.append(Unit(unit, source, True, "meta-shipped", evidence))
             continue
         hit = next((t for t in (_own_text(t, unit, ids) for t in entry["texts"]) if _is_shipped(t)), None)
         if hit is not None:
             units.append(Unit(unit, source, True, "stamp", hit.strip().splitlines()[0][:120]))
         else:
-            units.append(Unit(unit, source, False, "none"))
+            units.append(Unit(unit, source, False, "none", evidence))
     drift = []
+    if not found:
+        drift.append({"kind": "empty", "detail": "no unit ids found in body", "span": ""})
     missing = sorted(meta - {u.upper() for u in ids})
     if missing:
         drift.append({"kind": "list_table_mismatch",

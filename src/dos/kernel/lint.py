@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from dos.kernel.tree import PathEscapesWorkspace, regions, trees_collide
+from dos.kernel.tree import PathEscapesWorkspace, Region, regions
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +36,9 @@ def lint_lanes(
     out: list[Finding] = []
     declared = set(concurrent) | set(exclusive)
     for lane in dict.fromkeys((*concurrent, *autopick)):
-        if lane in declared and not trees.get(lane):
+        if not trees.get(lane):
             out.append(Finding("LANE_WITHOUT_TREE", "error", lane,
-                               "a concurrent lane has no tree, so its blast radius is unknown",
+                               "a concurrent or autopick lane has no tree, so its blast radius is unknown",
                                f"add {lane} = [\"{lane}/**\"] under [lanes.trees]"))
     for lane, tree in trees.items():
         try:
@@ -60,16 +61,87 @@ def lint_lanes(
                                f"alias points at undeclared lane '{target}'",
                                "declare the lane or fix the alias"))
     conc = [lane for lane in dict.fromkeys(concurrent) if trees.get(lane)]
-    for i, a in enumerate(conc):
-        for b in conc[i + 1:]:
-            try:
-                clash = trees_collide(trees[a], trees[b])
-            except PathEscapesWorkspace:
+    for a, b, shadowed in overlapping_lanes({lane: trees[lane] for lane in conc}):
+        if shadowed:
+            inner, outer = shadowed
+            out.append(Finding("LANE_REGION_SHADOWED", "warn", inner,
+                               f"concurrent lane '{inner}''s region is wholly inside concurrent lane '{outer}''s, so "
+                               f"'{inner}' can never be taken while '{outer}' is held",
+                               f"remove lane '{inner}', or carve '{outer}' so it no longer contains it"))
+        else:
+            out.append(Finding("CONCURRENT_LANES_OVERLAP", "warn", f"{a}/{b}",
+                               "two concurrent lanes share part of the tree, so they can never run together",
+                               "make their trees disjoint, or make one of them exclusive"))
+    return out
+
+
+def _inside(q: Region, p: Region) -> bool:
+    """Is every path of region Q also in region P?"""
+    if p.universal:
+        return True
+    if p.partial:
+        return q.prefix.startswith(p.prefix)
+    return q.prefix == p.prefix and not q.partial or q.prefix.startswith(p.prefix + "/")
+
+
+def overlapping_lanes(trees: Mapping[str, Sequence[str]]) -> list[tuple[str, str, tuple[str, str] | None]]:
+    """Pairs of lanes whose trees collide, each with (inner, outer) when one lies wholly inside the other.
+
+    Indexed by prefix, so the cost follows the number of colliding pairs, not the square of the lanes.
+    """
+    regs: dict[str, tuple[Region, ...]] = {}
+    for lane, tree in trees.items():
+        try:
+            regs[lane] = regions(tree)
+        except PathEscapesWorkspace:
+            continue
+    whole: dict[str, set[str]] = {}
+    partial: dict[str, set[str]] = {}
+    entries: list[tuple[str, str]] = []
+    universal: list[str] = []
+    for lane, rs in regs.items():
+        for r in rs:
+            if r.universal:
+                universal.append(lane)
+            (partial if r.partial else whole).setdefault(r.prefix, set()).add(lane)
+            entries.append((r.prefix, lane))
+    entries.sort()
+    keys = [e[0] for e in entries]
+    pairs: set[tuple[str, str]] = set()
+    order = {lane: i for i, lane in enumerate(regs)}
+
+    def meet(x: str, y: str) -> None:
+        if x != y:
+            pairs.add((x, y) if order[x] < order[y] else (y, x))
+
+    for lane, rs in regs.items():
+        for r in rs:
+            if r.universal:
+                for other in regs:
+                    meet(lane, other)
                 continue
-            if clash:
-                out.append(Finding("CONCURRENT_LANES_OVERLAP", "warn", f"{a}/{b}",
-                                   "two concurrent lanes share part of the tree, so they can never run together",
-                                   "make their trees disjoint, or make one of them exclusive"))
+            segs = r.prefix.split("/")
+            for k in range(1, len(segs) + (0 if r.partial else 1)):
+                for other in whole.get("/".join(segs[:k]), ()):
+                    meet(lane, other)
+            for k in range(1, len(r.prefix) + 1):
+                for other in partial.get(r.prefix[:k], ()):
+                    meet(lane, other)
+            below = r.prefix if r.partial else r.prefix + "/"
+            for i in range(bisect_left(keys, below), len(keys)):
+                if not keys[i].startswith(below):
+                    break
+                meet(lane, entries[i][1])
+            for other in universal:
+                meet(lane, other)
+    out = []
+    for x, y in sorted(pairs, key=lambda p: (order[p[0]], order[p[1]])):
+        shadow = None
+        if all(any(_inside(q, p) for p in regs[x]) for q in regs[y]):
+            shadow = (y, x)
+        elif all(any(_inside(q, p) for p in regs[y]) for q in regs[x]):
+            shadow = (x, y)
+        out.append((x, y, shadow))
     return out
 
 

@@ -45,7 +45,7 @@ class Pickability:
 
     def to_dict(self) -> dict[str, Any]:
         return {"held": self.held, "reason": self.reason, "evidence": self.evidence,
-                "redispatch_invariant": self.redispatch_invariant, "unit": self.unit}
+                "redispatch_invariant": self.redispatch_invariant, "unit": self.unit or None}
 
     def line(self) -> str:
         if not self.held:
@@ -84,8 +84,8 @@ class Cooldown:
         return self.state
 
     def to_dict(self) -> dict[str, Any]:
-        return {"state": self.state, "unit_id": self.unit_id, "last_ts": self.last_ts, "count": self.count,
-                "until_ms": self.until_ms, "reason": self.reason}
+        return {"state": self.state, "unit_id": self.unit_id, "last_ts": self.last_ts or "", "count": self.count,
+                "until_ms": self.until_ms or 0, "reason": self.reason}
 
     def line(self) -> str:
         return f"{self.state}  {self.reason}"
@@ -141,7 +141,7 @@ class Reconciliation:
     def to_dict(self) -> dict[str, Any]:
         return {"state": self.state, "unit": self.unit, "claimed": self.claimed,
                 "oracle_shipped": self.oracle_shipped, "keeps_in_residual": self.state != "VERIFIED",
-                "flag": "QUIET_INCOMPLETE" if self.state == "QUIET_INCOMPLETE" else None, "reason": self.reason}
+                "flag": "QUIET_INCOMPLETE" if self.state == "QUIET_INCOMPLETE" else "", "reason": self.reason}
 
     def line(self) -> str:
         return f"{self.state}  {self.reason}"

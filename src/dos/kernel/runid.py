@@ -74,11 +74,12 @@ def mint(process_id: str, now_ms: int, entropy: int = 0, *, pid: int = 0, parent
          root: str | None = None) -> RunId:
     """A root run (no PARENT) or a child of PARENT; ROOT defaults to the parent, else itself.
 
-    The id's entropy is ENTROPY mixed with PID, so processes minting in one millisecond differ.
+    A PARENT that is not a run id is recorded as given (as the reference does) but gives no
+    lineage: the run is its own root. The id's entropy is ENTROPY mixed with PID, so processes
+    minting in one millisecond differ.
     """
-    for label, value in (("parent", parent), ("root", root)):
-        if value is not None and not is_run_id(value):
-            raise ValueError(f"--{label} {value!r} is not a run id (RID- + 15 base-32 chars)")
+    if root is not None and not is_run_id(root):
+        raise ValueError(f"--root {root!r} is not a run id (RID- + 15 base-32 chars)")
     rid = mint_run_id(now_ms, entropy ^ (pid << 13))
-    root_id = root or parent or rid
+    root_id = root or (parent if parent is not None and is_run_id(parent) else None) or rid
     return RunId(rid, _process(process_id), parent, root_id, now_ms)

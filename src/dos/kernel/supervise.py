@@ -247,10 +247,15 @@ class WatchVerdict:
     verdicts: tuple[WatchedRun, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """The reference's shape (``verdicts`` run -> verdict, ``proposed_halts`` run ids); the detail
+        of each run is beside it in ``runs`` and ``halts``."""
         return {"watched": self.watched, "advancing": list(self.advancing), "spinning": list(self.spinning),
                 "stalled_within_budget": list(self.stalled_within_budget),
-                "proposed_halts": [_run_dict(r) for r in self.proposed_halts],
-                "skipped": list(self.skipped), "verdicts": [_run_dict(r) for r in self.verdicts]}
+                "proposed_halts": [r.run_id for r in self.proposed_halts],
+                "skipped": list(self.skipped),
+                "verdicts": {r.run_id: str(r.liveness) for r in self.verdicts if r.liveness is not None},
+                "runs": [_run_dict(r) for r in self.verdicts],
+                "halts": [_run_dict(r) for r in self.proposed_halts]}
 
 
 def _run_dict(r: WatchedRun) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any, Literal, Mapping, Sequence
 
 Kind = Literal["string", "integer", "boolean", "array", "number"]
 _PY = {"string": (str,), "integer": (int,), "boolean": (bool,), "array": (list,), "number": (int, float)}
+MAX_STRING = 4096  # a path, a ref or a name; anything longer is not one
 _NAMES = {"string": "a string", "integer": "an integer", "boolean": "true or false",
           "array": "a list of strings", "number": "a number"}
 
@@ -90,7 +91,14 @@ def _check(tool: str, p: Param, value: Any) -> Any:
         for item in value:
             if not isinstance(item, str) or not item:
                 raise BadArgument(tool, p.name, f"must be a list of non-empty strings, got item {item!r}")
+            if "\0" in item or len(item) > MAX_STRING:
+                raise BadArgument(tool, p.name, "must hold plain strings (no NUL byte, at most "
+                                                f"{MAX_STRING} characters)")
         return list(value)
+    if p.kind == "string" and "\0" in value:
+        raise BadArgument(tool, p.name, "must not contain a NUL byte")
+    if p.kind == "string" and len(value) > MAX_STRING:
+        raise BadArgument(tool, p.name, f"is {len(value)} characters long; at most {MAX_STRING} are accepted")
     if p.kind == "string" and p.required and not value.strip():
         raise BadArgument(tool, p.name, f"must not be empty ({p.description})")
     if p.choices and value not in p.choices:

@@ -17,8 +17,12 @@ def gather(ctx: Context, *, check: bool = False) -> dict[str, Any]:
     """The doctor report (``dos doctor --json``); creates nothing and changes nothing."""
     from dos.exitcodes import EXIT_CODES
 
-    ws, cfg = ctx.workspace, ctx.config
+    from dos.plugins import protected_files
+    from dos.service.wiring import SPECS
 
+    ws, cfg = ctx.workspace, ctx.config
+    git_detail = _git(ws)
+    hooks = _hooks(ws)
     report: dict[str, Any] = {
         "dos_version": __version__,
         "workspace": str(ws.root),
@@ -31,16 +35,79 @@ def gather(ctx: Context, *, check: bool = False) -> dict[str, Any]:
             "trees": {k: list(v) for k, v in cfg.lanes.trees.items()},
             "aliases": dict(cfg.lanes.aliases),
         },
-        "paths": {"root": str(ws.root), "plans_glob": cfg.paths.plans_glob},
+        "paths": _paths(ws, cfg),
         "stamp": _stamp(cfg),
-        "git": _git(ws),
+        "git": git_detail["repo"],  # the reference's bool; the detail is beside it
+        "git_detail": git_detail,
         "store": describe_store(ws, cfg),
-        "hooks_wired": _hooks(ws),
+        "hooks_wired": hooks,
+        "runtime_hooks": {host: hooks.get(host, []) for host in SPECS},
         "exit_codes": {v: dict(c) for v, c in EXIT_CODES.items()},
+        "admission_predicates": _predicates(),
+        "cooldown": {"window_ms": cfg.cooldown.window, "error_window_ms": cfg.cooldown.error_window},
+        "enumerate": {**_plain(cfg.enumerate), "series": ""},
+        "env": _env(),
+        "home": _home(),
+        "projects_indexed": 0,
+        "lifecycle": _plain(cfg.lifecycle),
+        "overlap_policy": {"active": cfg.overlap.policy, "available": ["prefix"], "floor": "prefix",
+                           "ratio_max": cfg.overlap.ratio_max},
+        "supervise": _supervise(cfg),
+        "workspace_facts": {"is_kernel_repo": (ws.root / "src" / "dos" / "kernel").is_dir(),
+                            "kernel_runtime_files_present": len(protected_files(ws.root))},
     }
     if check:
         report["findings"] = [dict(f.to_dict(), line=f.line()) for f in collect_findings(cfg)]
     return report
+
+
+def _plain(value: Any) -> Any:
+    """A config table as plain JSON values (``from_`` spelled ``from``)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(value):
+        return {f.metadata.get("key", f.name): _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "items"):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _paths(ws: Workspace, cfg: Config) -> dict[str, Any]:
+    from dos.service.truth import state_path
+
+    return {"root": str(ws.root), "plans_glob": cfg.paths.plans_glob, "style": "dos",
+            "execution_state": str(state_path(ws.root, cfg)), "next_packets": str(ws.state_dir / "verdicts"),
+            "runs": str(ws.state_dir / "runs")}
+
+
+def _supervise(cfg: Config) -> dict[str, Any]:
+    sv = cfg.supervise
+    halt = sv.spin_halt_after_ms or (int(sv.spin_halt_after_minutes * 60_000) if sv.spin_halt_after_minutes else 0)
+    return {"target": sv.target, "count_spinning_as_alive": sv.count_spinning_as_alive,
+            "reap_stalled": sv.reap_stalled, "spin_halt_after_ms": halt or None,
+            "worker_launch_template": sv.worker_launch_template, "max_concurrency": sv.max_concurrency or None}
+
+
+def _predicates() -> list[str]:
+    from dos.plugins import discover, names
+
+    return ["disjointness", "self-modify", *names(discover())]
+
+
+def _env() -> dict[str, Any]:
+    import platform
+    import sys
+
+    return {"kernel_version": __version__, "python": platform.python_version(),
+            "platform": f"{sys.platform}-{platform.machine()}", "tools": []}
+
+
+def _home() -> str:
+    import os
+
+    return os.environ.get("DISPATCH_HOME") or os.path.join(os.path.expanduser("~"), ".dos")
 
 
 def _stamp(cfg: Config) -> dict[str, Any]:

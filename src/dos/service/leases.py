@@ -104,9 +104,10 @@ def acquire(ctx: Context, req: LaneRequest, *, holder: str, session: str = "", t
             leases: str | None = None) -> AcquireResult:
     """Arbitrate and, if admitted, grant REQ to HOLDER, in one transaction."""
     store = ctx.store
-    extra = given_leases(leases, store.now_ms()) if leases is not None else ()
+    now = store.now_ms()
+    extra = given_leases(leases, now) if leases is not None else ()
     return store.acquire(req, holder=holder, session=session, ttl_ms=ttl_ms, pid=pid, run_id=run_id,
-                         loop_ts=loop_ts, force=force, extra_live=extra)
+                         loop_ts=loop_ts or iso(now), force=force, extra_live=extra)
 
 
 def release(ctx: Context, *, holder: str | None, lane: str = "", lease_id: str = "") -> Lease | None:
@@ -225,8 +226,8 @@ def journal_import(ctx: Context, raw: bytes) -> dict[str, Any]:
     """Append a reference lane-journal (or our export), all or nothing."""
     from dos.store import jsonl
 
-    n = ctx.store.import_events(jsonl.parse_journal(raw))
-    return {"imported": n, "live_leases": len(ctx.store.live_leases())}
+    report = ctx.store.import_events(jsonl.parse_journal(raw))
+    return {**report, "live_leases": len(ctx.store.live_leases())}
 
 
 def write_atomically(path: str, lines: Iterable[str]) -> None:

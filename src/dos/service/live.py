@@ -72,7 +72,7 @@ class LiveView:
         except Unreadable as exc:
             from dos.errors import StoreCorrupt, StoreError
 
-            raise (StoreCorrupt if exc.code in ("corrupt", "foreign") else StoreError)(str(exc)) from None
+            raise (StoreCorrupt if exc.code in ("corrupt", "foreign", "stale") else StoreError)(str(exc)) from None
         except Exception as exc:  # the C module's errors: the store exists and cannot be read
             from dos.errors import StoreError
 

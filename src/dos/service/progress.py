@@ -7,6 +7,7 @@ The verdicts themselves are the kernel's (``liveness.classify``, ``supervise``, 
 
 from __future__ import annotations
 
+import re
 from typing import Any, Sequence
 
 from dos.errors import GitError, UsageError
@@ -183,13 +184,23 @@ def supervise_plan(ctx: Context, policy: SupervisePolicy, now: int | None = None
 # --------------------------------------------------------------------------- the watchdog
 
 
+_ISO = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?)(?::(.*))?$")
+
+
 def parse_track(spec: str) -> dict[str, str]:
-    """``RUN_ID[:SHA[:LANE[:LOOP_TS[:HANDLE]]]]`` as a dict."""
-    parts = spec.split(":")
-    if len(parts) > 5 or not parts[0]:
+    """``RUN_ID[:SHA[:LANE[:LOOP_TS[:HANDLE]]]]`` as a dict; LOOP_TS may be an ISO time (it holds ':')."""
+    head = spec.split(":", 3)
+    loop_ts = handle = ""
+    if len(head) == 4:
+        m = _ISO.match(head[3])
+        if m:
+            loop_ts, handle = m.group(1), m.group(2) or ""
+        else:
+            loop_ts, _, handle = head[3].partition(":")
+    if not head[0] or ":" in handle:
         raise UsageError(f"--track {spec!r}: expected RUN_ID[:SHA[:LANE[:LOOP_TS[:HANDLE]]]]")
-    keys = ("run_id", "sha", "lane", "loop_ts", "handle")
-    return {k: (parts[i] if i < len(parts) else "") for i, k in enumerate(keys)}
+    head += [""] * (3 - min(3, len(head)))
+    return {"run_id": head[0], "sha": head[1], "lane": head[2], "loop_ts": loop_ts, "handle": handle}
 
 
 def watched_runs(ctx: Context, now: int, tracks: Sequence[dict[str, str]], *, discover: bool,
@@ -198,7 +209,9 @@ def watched_runs(ctx: Context, now: int, tracks: Sequence[dict[str, str]], *, di
     tracks = list(tracks)
     if discover:
         for lease in ctx.store.live_leases():
-            rid = lease.run_id if is_run_id(lease.run_id) else lease.loop_ts
+            rid = lease.run_id if is_run_id(lease.run_id) else ""
+            if not rid:
+                continue  # a lease that names no run: nothing to watch (the reference skips it too)
             tracks.append({"run_id": rid or f"<lease {lease.lease_id}>", "sha": "", "lane": lease.lane,
                            "loop_ts": lease.loop_ts, "handle": str(lease.pid or ""), "lease_id": lease.lease_id})
     if not tracks:

@@ -78,10 +78,14 @@ def compile_settings(root: str, cfg: Any = None) -> dict[str, Any]:
 
 
 def _read_cache(path: str) -> dict[str, Any] | None:
+    from dos.files import read_text
+
+    text = read_text(path)
+    if text is None:
+        return None
     try:
-        with open(path, encoding="utf-8") as fh:
-            cached = loads(fh.read())
-    except (OSError, UnicodeDecodeError, JSONError):
+        cached = loads(text)
+    except JSONError:
         return None
     if not isinstance(cached, dict) or cached.get("version") != VERSION:
         return None

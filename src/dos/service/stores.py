@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dos.errors import StoreUnreachable, UsageError
+from dos.errors import StoreCorrupt, StoreUnreachable, UsageError
 from dos.service.context import Context, open_store
 
 @dataclass(frozen=True)
@@ -23,15 +23,35 @@ class StoreStatus:
     events: int = 0
     live_leases: int = 0
     expired_leases: int = 0
+    integrity: str = ""  # "ok", or what the engine's quick check found
+    fences_ok: bool | None = None  # every lease's fence distinct and no greater than the counter
 
     def to_dict(self) -> dict[str, Any]:
         return {"verdict": self.verdict, "engine": self.engine, "location": self.location,
                 "detail": self.detail, "schema_version": self.schema_version, "events": self.events,
-                "live_leases": self.live_leases, "expired_leases": self.expired_leases}
+                "live_leases": self.live_leases, "expired_leases": self.expired_leases,
+                "integrity": self.integrity, "fences_ok": self.fences_ok}
+
+
+def _checks(store: Any) -> tuple[str, bool]:
+    """(the quick integrity check's answer, whether the fence invariant holds) of an existing store."""
+    with store.engine.read() as tx:
+        if store.engine.name == "sqlite":
+            found = [r[0] for r in tx.execute("PRAGMA quick_check")]
+            integrity = "ok" if found == ["ok"] else "; ".join(str(x) for x in found[:3])
+        else:
+            integrity = "ok"
+        fences = [int(r[0]) for r in tx.execute("SELECT fence FROM leases")]
+        top = tx.execute("SELECT value FROM counters WHERE name = 'fence'")
+    ceiling = int(top[0][0]) if top else 0
+    return integrity, len(fences) == len(set(fences)) and all(0 < f <= ceiling for f in fences)
 
 
 def status(ctx: Context) -> StoreStatus:
-    """Read the store without creating it; an unreachable server is a verdict, not an error."""
+    """Read the store without creating it; an unreachable server is a verdict, not an error.
+
+    A store that fails its integrity check or whose live fences repeat is ``corrupt`` (exit 65).
+    """
     from dos.store import store_url
 
     url = store_url(ctx.config.store)
@@ -50,10 +70,19 @@ def status(ctx: Context) -> StoreStatus:
         flags = [live for _, live in store.leases()]
         events = store.count_events()
         live = sum(flags)
+        integrity, fences_ok = _checks(store)
         detail = f"schema v{version}, {events} event(s), {live} live lease(s), {len(flags) - live} expired"
-        return StoreStatus("ok", engine.name, engine.location, detail, version, events, live, len(flags) - live)
+        verdict = "ok"
+        if integrity != "ok" or not fences_ok:
+            verdict = "corrupt"
+            detail += ("; integrity check: " + integrity if integrity != "ok" else "") + (
+                "; lease fences repeat or pass the fence counter" if not fences_ok else "")
+        return StoreStatus(verdict, engine.name, engine.location, detail, version, events, live,
+                           len(flags) - live, integrity, fences_ok)
     except StoreUnreachable as exc:
         return StoreStatus("unreachable", engine_name, store.engine.location, str(exc))
+    except StoreCorrupt as exc:
+        return StoreStatus("corrupt", engine_name, store.engine.location, str(exc))
     finally:
         store.close()
 

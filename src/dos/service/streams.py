@@ -23,10 +23,14 @@ def read_json(path: str) -> dict[str, Any]:
     """A small JSON object from PATH, or {} when it is missing or unreadable."""
     from dos.kernel.jsonc import JSONError, loads
 
+    from dos.files import read_text
+
+    text = read_text(path)
+    if text is None:
+        return {}
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = loads(fh.read())
-    except (OSError, UnicodeDecodeError, JSONError):
+        data = loads(text)
+    except JSONError:
         return {}
     return data if isinstance(data, dict) else {}
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from dos import git
 from dos.config import Config
-from dos.errors import UsageError
 from dos.kernel.stamp import Convention, StampMatcher
 from dos.kernel.verify import Commit, GrepScan, ShipVerdict, interpret, not_shipped
 from dos.service.context import Context
@@ -49,7 +48,7 @@ def verify(ctx: Context, plan: str, phase: str, *, ref: str | None = None,
     root, cfg = ctx.root, ctx.config
     plan, phase = plan.strip(), phase.strip()
     if not plan or not phase:
-        raise UsageError("verify needs a non-empty PLAN and PHASE, e.g. 'dos verify AUTH AUTH1'")
+        return not_shipped(plan, phase, summary="an empty PLAN or PHASE names nothing that could have shipped")
     target = git.resolve_ref(root, ref) if ref else "HEAD"
     budget = Budget(timeout)
     hit = _registry_rung(root, cfg, plan, phase, target, budget)

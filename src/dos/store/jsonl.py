@@ -79,6 +79,8 @@ def export_records(events: Iterable[Event]) -> Iterator[dict[str, Any]]:
             rec["loop_ts"] = ident(lease) if lease else str(data.get("loop_ts") or e.lease_id)
             for key, value in data.items():
                 rec.setdefault(key, value)
+            if e.op == Op.SPAWN:
+                rec.setdefault("pid", None)
             if e.op == Op.HEARTBEAT:
                 rec["heartbeat_at"] = iso(int(data.get("heartbeat_ms") or e.ts_ms))
             elif e.op == Op.ADOPT:

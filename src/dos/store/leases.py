@@ -19,7 +19,7 @@ from dos.errors import StoreError, UsageError
 from dos.kernel.admission import conflicting
 from dos.kernel.lanes import LaneDecision, LaneRequest, Taxonomy
 from dos.kernel.lease import MUTATING_OPS, Event, Lease, Op, is_live
-from dos.kernel.replay import adopted, apply, checkpoint
+from dos.kernel.replay import adopted, apply, checkpoint, replay
 from dos.store.engine import Engine, Tx
 from dos.store.live import (EVENT_INSERT, EVENT_SELECT, LEASE_INSERT, LEASE_SELECT, encode_data,
                             event_values, lease_from_row, lease_to_row)
@@ -311,7 +311,7 @@ class Store:
         """Record the intent to take LANE (grants nothing)."""
         holder = holder or f"{self.host_id}:{os.getpid()}"
         return self.record(Op.SPAWN, lane=lane, holder=holder, reason=reason or f"spawn:{holder}",
-                           data={"run_id": run_id, "loop_ts": loop_ts})
+                           data={"run_id": run_id, "loop_ts": loop_ts, "pid": os.getpid()})
 
     def record(self, op: Op, *, lane: str = "", lease_id: str = "", holder: str = "", reason: str = "",
                data: Mapping[str, Any] | None = None) -> Event:
@@ -436,19 +436,59 @@ class Store:
         with self.engine.read() as tx:
             yield from _paged(tx, "", [], page=page)
 
-    def import_events(self, events: Sequence[Event]) -> int:
-        """Append EVENTS (seq ignored; ACQUIRE fences re-minted) and rebuild the view, all or nothing."""
+    def import_events(self, events: Sequence[Event]) -> dict[str, Any]:
+        """Append EVENTS (seq ignored) and rebuild the view, all or nothing, arbitrating what comes in.
+
+        Each lease still live at the end of the import is checked against the store's live
+        leases and the ones imported before it: one that collides comes in expired (its later
+        beats dropped) and is reported. Fences are minted anew, strictly increasing; a pid from
+        the journal is dropped (another writer's process is no evidence here, the TTL is); a
+        lease id the store already has is renamed.
+        """
         with self.engine.write() as tx:
+            now = tx.now_ms()
+            before = self._view(tx)
+            known = {x.lease_id for x in before}
+            taken = [x for x in self._split(before, now)[0]]
+            records = len(events)
+            events = list(self._unfold_checkpoints(events))
+            final = replay(events)
+            rename: dict[str, str] = {}
+            conflicted: dict[str, str] = {}
+            for lease_id, lease in final.items():
+                if lease.expired(now):
+                    continue
+                clash = self._import_clash(lease, taken)
+                if clash:
+                    conflicted[lease_id] = clash
+                else:
+                    taken.append(lease)
             for e in events:
                 data = dict(e.data)
+                lease_id = e.lease_id
                 if e.op in (Op.ACQUIRE, Op.RECONCILE) and isinstance(data.get("lease"), Mapping):
-                    data["lease"] = {**data["lease"], "fence": tx.next_fence()}
+                    raw = dict(data["lease"])
+                    old = str(raw.get("lease_id") or lease_id)
+                    fence = tx.next_fence()
+                    if old in known and old not in rename:
+                        rename[old] = f"{old}-i{fence}"
+                    raw.update(fence=fence, pid=None, pid_start=None, lease_id=rename.get(old, old))
+                    if old in conflicted:
+                        raw["ttl_ms"] = max(0, now - int(raw.get("heartbeat_ms") or now))
+                    data["lease"] = raw
+                    lease_id = raw["lease_id"]
+                elif e.lease_id in conflicted and e.op in (Op.HEARTBEAT, Op.ADOPT):
+                    continue  # a collided lease stays expired
+                else:
+                    lease_id = rename.get(e.lease_id, e.lease_id)
+                    if e.op == Op.ADOPT:
+                        data["fence"] = tx.next_fence()
+                        data["pid"] = data["pid_start"] = None
                 tx.execute(
                     "INSERT INTO events (ts_ms, op, lane, lease_id, holder, host_id, reason, data) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    event_values(e.ts_ms, e.op, lane=e.lane, lease_id=e.lease_id, holder=e.holder,
+                    event_values(e.ts_ms, e.op, lane=e.lane, lease_id=lease_id, holder=e.holder,
                                  host_id=e.host_id, reason=e.reason, data=data))
-            before = self._view(tx)
             state: dict[str, Lease] = {}
             for event in _paged(tx, "", []):
                 apply(state, event)
@@ -457,7 +497,36 @@ class Store:
                 tx.execute(_LEASE_INSERT, lease_to_row(lease))
             self._publish(tx, keep=before)
         self._republish()
-        return len(events)
+        return {"imported": records, "conflicted": [{"lease_id": rename.get(k, k), "lane": final[k].lane,
+                                                          "holder": final[k].holder, "reason": v}
+                                                         for k, v in conflicted.items()]}
+
+    @staticmethod
+    def _unfold_checkpoints(events: Sequence[Event]) -> Iterator[Event]:
+        """An imported CHECKPOINT as one RECONCILE per lease: in this store it must not clear what is here."""
+        for e in events:
+            if e.op != Op.CHECKPOINT:
+                yield e
+                continue
+            for raw in e.data.get("leases") or ():
+                if isinstance(raw, Mapping) and raw.get("lease_id"):
+                    yield Event(e.seq, e.ts_ms, Op.RECONCILE, lane=str(raw.get("lane", "")),
+                                lease_id=str(raw["lease_id"]), holder=str(raw.get("holder", "")),
+                                host_id=e.host_id, reason="imported checkpoint", data={"lease": dict(raw)})
+
+    def _import_clash(self, lease: Lease, live: Sequence[Lease]) -> str:
+        """Why LEASE may not come in live beside LIVE ('' if it may)."""
+        from dos.kernel.admission import conflicting, holder_mode, lease_is_exclusive
+
+        if not live:
+            return ""
+        if lease_is_exclusive(lease, self.taxonomy) or any(lease_is_exclusive(x, self.taxonomy) for x in live):
+            other = live[0]
+            return f"an exclusive lane and lane '{other.lane}' ({other.holder}) cannot both be live"
+        clash = conflicting(lease.tree, holder_mode(lease, self.taxonomy), live, self.taxonomy)
+        if clash:
+            return f"its tree collides with live lane '{clash[0].lane}' held by {clash[0].holder}"
+        return ""
 
     def close(self) -> None:
         self.engine.close()

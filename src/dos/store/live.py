@@ -7,6 +7,8 @@ reads the unexpired leases and appends an ENFORCE event without the full store.
 
 from __future__ import annotations
 
+import os
+
 from dos.kernel.jsonc import dumps, loads
 from dos.kernel.lease import Lease
 from dos.kernel.tree import LockMode
@@ -70,6 +72,58 @@ class Unreadable(Exception):
         self.code = code
 
 
+def _owner(path: str) -> list[int] | None:
+    try:
+        with open(path + ".owner", encoding="ascii") as fh:
+            dev, ino = (int(x) for x in fh.read().split())
+        return [dev, ino]
+    except (OSError, ValueError):
+        return None
+
+
+def check_files(path: str) -> None:
+    """Unreadable for what SQLite would silently mistake for the store at PATH, before it is opened.
+
+    A path that is not a regular file (a FIFO hangs every open, a directory is no database), and
+    a ``-wal``/``-shm`` that belongs to another database file (left behind when the database was
+    moved or replaced): SQLite would replay that WAL into this one and corrupt it.
+    """
+    import stat
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        for companion in (path + "-wal", path + "-shm"):
+            if os.path.exists(companion):
+                name = os.path.basename(companion)
+                raise Unreadable("stale", f"store {path} is missing but {name} is still there (the database was "
+                                          f"moved without it); move {name} with the database, or delete it, "
+                                          f"and retry") from None
+        return
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else ("a directory" if stat.S_ISDIR(st.st_mode)
+                                                        else "not a regular file")
+        raise Unreadable("corrupt", f"store {path} is {kind}, not a database file; move it aside and retry")
+    owner = _owner(path)
+    if os.path.exists(path + "-wal") and owner is not None and owner != [st.st_dev, st.st_ino]:
+        raise Unreadable("stale", f"store {path}: its -wal belongs to another database file (the store was "
+                                  f"replaced while its WAL stayed); move the old -wal and -shm aside, or restore "
+                                  f"the database they belong to")
+
+
+def claim_wal(path: str) -> None:
+    """Record which database file the WAL beside PATH belongs to (``check_files`` compares it)."""
+    try:
+        st = os.stat(path)
+        if _owner(path) != [st.st_dev, st.st_ino]:
+            tmp = f"{path}.owner.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="ascii") as fh:
+                fh.write(f"{st.st_dev} {st.st_ino}\n")
+            os.replace(tmp, path + ".owner")
+    except OSError:
+        pass  # a read-only directory: nothing can be replaced there either
+
+
 def connect_read(path: str, busy_ms: int):
     """A connection that can read the store at PATH, even from a read-only ``.dos/``.
 
@@ -78,6 +132,7 @@ def connect_read(path: str, busy_ms: int):
     """
     import _sqlite3
 
+    check_files(path)
     last = ""
     for query in ("", "mode=ro", "immutable=1"):
         try:

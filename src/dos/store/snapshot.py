@@ -95,13 +95,17 @@ def _replace(path: str, text: str) -> None:
 
 def read_claims(store_path: str) -> dict[str, tuple[str, str]] | None:
     """session -> (plan, phase) as published beside STORE_PATH, or None to read the store itself."""
+    from dos.files import read_text
+
+    text = read_text(claims_path_for(store_path))
+    if text is None:
+        return None
     try:
-        with open(claims_path_for(store_path), encoding="ascii") as fh:
-            data = loads(fh.read())
+        data = loads(text)
         if not isinstance(data, dict) or data.get("version") != VERSION:
             return None
         return {str(k): (str(v[0]), str(v[1])) for k, v in data["claims"].items()}
-    except (OSError, UnicodeDecodeError, JSONError, KeyError, TypeError, ValueError, IndexError, AttributeError):
+    except (JSONError, KeyError, TypeError, ValueError, IndexError, AttributeError):
         return None
 
 
@@ -111,10 +115,14 @@ def read(path: str, heads: Iterable[str] | None = None) -> dict[str, Any] | None
     With HEADS (first path segments, case-folded) only the leases that may reach paths under
     them are built; None (missing, torn, another version) sends the reader to the store itself.
     """
+    from dos.files import read_text
+
+    text = read_text(path)
+    if text is None:
+        return None
     try:
-        with open(path, encoding="ascii") as fh:
-            data = loads(fh.read())
-    except (OSError, UnicodeDecodeError, JSONError):
+        data = loads(text)
+    except JSONError:
         return None
     if not isinstance(data, dict) or data.get("version") != VERSION:
         return None

@@ -116,6 +116,22 @@ class SqliteEngine:
         self._ro_conn: sqlite3.Connection | None = None
         self._placeholder = False  # _ro_conn is an empty in-memory stand-in for a store not yet created
 
+    # ------------------------------------------------------------------ what is at the path
+
+    def check_files(self) -> None:
+        """Refuse what SQLite would silently mistake for this store (``dos.store.live.check_files``)."""
+        from dos.store.live import Unreadable, check_files
+
+        try:
+            check_files(self.location)
+        except Unreadable as exc:
+            raise StoreCorrupt(str(exc)) from None
+
+    def _claim_wal(self) -> None:
+        from dos.store.live import claim_wal
+
+        claim_wal(self.location)
+
     # ------------------------------------------------------------------ connections
 
     def _open(self, uri: str) -> sqlite3.Connection:
@@ -127,16 +143,19 @@ class SqliteEngine:
         if self._conn is not None:
             return self._conn
         try:
+            self.check_files()
             if not self.path.exists():
                 self._create()
             elif self.path.stat().st_size == 0:
                 raise StoreCorrupt(f"store {self.location} is an empty file (truncated?); ids and fences "
                                    f"would restart — restore it from a backup or move it aside")
             conn = self._open(f"file:{self.path}")
+            self._refuse_foreign(conn)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             self._conn = conn
             self._migrate(conn)
+            self._claim_wal()
         except (sqlite3.Error, OSError) as exc:
             self._drop()
             raise map_error(exc, self.location) from None
@@ -174,6 +193,14 @@ class SqliteEngine:
                 except FileNotFoundError:
                     pass
 
+    def _refuse_foreign(self, conn: sqlite3.Connection) -> None:
+        """A SQLite file that is not a DOS store is never adopted (its tables, our fences restarting)."""
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            conn.close()
+            raise StoreCorrupt(f"store {self.location} is a SQLite file of something else (no DOS schema, other "
+                               f"tables); DOS will not adopt it: move it aside or point [store] path elsewhere")
+
     def _migrate(self, conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:
@@ -201,6 +228,7 @@ class SqliteEngine:
                 return self._ro_conn
             self._ro_conn.close()  # the store was created since: read the real one from now on
             self._ro_conn = None
+        self.check_files()
         if not self.path.exists():
             conn = sqlite3.connect(":memory:", isolation_level=None)
             for stmt in SQLITE_DDL:

@@ -176,6 +176,11 @@ def collect_findings(cfg) -> list:
     out = lint_lanes(lanes.concurrent, lanes.exclusive, lanes.autopick, lanes.trees, lanes.aliases)
     known = set(cfg.reasons.custom) | _builtin_reasons()
     out += lint_reasons({k: v.see_also for k, v in cfg.reasons.custom.items()}, known)
+    from dos.config import unused_keys
+    from dos.kernel.lint import Finding
+
+    out += [Finding("CONFIG_KEY_UNUSED", "info", key, "accepted for compatibility with dos-kernel; DOS does not "
+                    "act on it", "keep it for dos-kernel, or remove it") for key in unused_keys(cfg)]
     return out
 
 

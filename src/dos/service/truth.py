@@ -53,7 +53,7 @@ def verify(ctx: Context, plan: str, phase: str, *, ref: str | None = None,
     budget = Budget(timeout)
     hit = _registry_rung(root, cfg, plan, phase, target, budget)
     if hit is not None:
-        return _soak_demotion(root, hit)
+        return _soak_demotion(root, cfg, hit)
     try:
         verdict = _grep_rung(root, cfg, plan, phase, target, budget)
     except git.GitError:
@@ -65,14 +65,14 @@ def verify(ctx: Context, plan: str, phase: str, *, ref: str | None = None,
 
         verdict = plan_body_check(root, cfg, verdict)
         if verdict.shipped:
-            return _soak_demotion(root, verdict)
+            return _soak_demotion(root, cfg, verdict)
         return verdict
     if verdict.source == "reverted":
         return verdict
     from dos.service.artifacts import artifact_rung
 
     found = artifact_rung(root, cfg, plan, phase, target, timeout=budget.left())
-    return _soak_demotion(root, found) if found is not None else verdict
+    return _soak_demotion(root, cfg, found) if found is not None else verdict
 
 
 def _registry_rung(root: Path, cfg: Config, plan: str, phase: str, target: str,
@@ -100,9 +100,10 @@ def _registry_rung(root: Path, cfg: Config, plan: str, phase: str, target: str,
 SOAK_INDEX = ".dos/soaks/index.yaml"
 
 
-def _soak_demotion(root: Path, v: ShipVerdict) -> ShipVerdict:
+def _soak_demotion(root: Path, cfg: Config, v: ShipVerdict) -> ShipVerdict:
     """A ship whose soak is still in progress is not shipped yet (sha and rung kept)."""
-    path = root / SOAK_INDEX
+    rel = cfg.paths.soaks_index or SOAK_INDEX
+    path = root / rel
     if not path.exists():
         return v
     from dos.service.registry import open_soak
@@ -111,7 +112,7 @@ def _soak_demotion(root: Path, v: ShipVerdict) -> ShipVerdict:
     if not soak:
         return v
     return not_shipped(v.plan, v.phase, sha=v.sha, rung=v.rung,
-                       summary=f"{v.summary} [demoted: soak {soak} is still in_progress in {SOAK_INDEX}]")
+                       summary=f"{v.summary} [demoted: soak {soak} is still in_progress in {rel}]")
 
 
 def _expected_doc(root: Path, cfg: Config, plan: str) -> str:

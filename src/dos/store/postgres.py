@@ -326,8 +326,12 @@ class PostgresEngine:
             self._ready = True
             return current
         with self._lock, self._transaction(self._begin_locked, ensure=False) as tx:
-            # Under the workspace lock: CREATE SCHEMA IF NOT EXISTS alone is not safe to race.
-            tx.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            # Under the workspace lock, and asked of the catalog tables themselves: an advisory
+            # lock does not refresh the server's catalog cache, so CREATE SCHEMA IF NOT EXISTS
+            # can miss a schema the previous holder just committed and fail on a duplicate key.
+            if not tx.execute("SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname = ?",
+                              (self.schema,))[0][0]:
+                tx.execute(f'CREATE SCHEMA "{self.schema}"')
             current = self.schema_version_in(tx)
             if current > SCHEMA_VERSION:
                 raise StoreError(f"store {self.schema} has schema version {current}, newer than "
@@ -340,9 +344,11 @@ class PostgresEngine:
         self._ready = True
         return SCHEMA_VERSION
 
-    @staticmethod
-    def schema_version_in(tx: _Tx) -> int:
-        if not tx.execute("SELECT to_regclass('meta') IS NOT NULL")[0][0]:
+    def schema_version_in(self, tx: _Tx) -> int:
+        """The version in place as TX sees it, read from the catalog tables (not its cache)."""
+        if not tx.execute("SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+                          "ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = 'meta'",
+                          (self.schema,))[0][0]:
             return 0
         rows = tx.execute("SELECT value FROM meta WHERE key = 'schema_version'")
         return int(rows[0][0]) if rows else 0

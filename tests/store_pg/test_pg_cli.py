@@ -11,6 +11,7 @@ import pytest
 from dos.config import find_workspace, load_config
 from dos.kernel.lanes import LaneRequest
 from dos.service.context import open_store
+from dos.store.schema import SCHEMA_VERSION
 
 LANES = ('[lanes]\nconcurrent = ["a", "b", "c", "d"]\nexclusive = ["global"]\n\n'
          '[lanes.trees]\na = ["a/**"]\nb = ["b/**"]\nc = ["c/**"]\nd = ["d/**"]\nglobal = ["**/*"]\n')
@@ -58,7 +59,7 @@ class TestStatus:
     def test_sqlite_status_counts(self, ws: Path, run_dos) -> None:
         make_history(ws)
         d = json.loads(run_dos("store", "status", "--json", cwd=ws).stdout)
-        assert (d["schema_version"], d["live_leases"], d["expired_leases"]) == (1, 3, 0)
+        assert (d["schema_version"], d["live_leases"], d["expired_leases"]) == (SCHEMA_VERSION, 3, 0)
         assert d["events"] > 0
         text = run_dos("store", "status", cwd=ws)
         assert text.returncode == 0 and text.stdout.startswith("ok  sqlite ") and "3 live lease(s)" in text.stdout
@@ -95,7 +96,7 @@ class TestMigrate:
             out = run_dos("store", "migrate", cwd=ws, env=env)
             assert out.returncode == 0 and out.stdout.startswith("migrated  postgres "), out.stderr
         d = json.loads(run_dos("store", "status", "--json", cwd=ws, env=env).stdout)
-        assert (d["schema_version"], d["events"]) == (1, 0)
+        assert (d["schema_version"], d["events"]) == (SCHEMA_VERSION, 0)
         assert schemas(pg_url) == {f"dos_{ws.name}"}
 
     def test_migrate_to_copies_history_without_loss(self, ws: Path, run_dos, pg_url: str,

@@ -160,7 +160,7 @@ def connect_read(path: str, busy_ms: int):
 def check_schema(conn: Any, path: str) -> None:
     """Unreadable unless CONN holds this version of the DOS schema."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version == SCHEMA_VERSION:
+    if 1 <= version <= SCHEMA_VERSION:  # the lease tables are the same in every version
         return
     if version > SCHEMA_VERSION:
         raise Unreadable("newer", f"store {path} has schema v{version}, newer than this dos "

@@ -8,12 +8,16 @@
     meta      key/value: 'schema_version'
 
 Integers are BIGINT-safe; trees and payloads are JSON text. The SQLite DDL is below;
-PostgreSQL uses BIGSERIAL/BIGINT for the INTEGER columns and the same names.
+PostgreSQL renders the same statements with BIGINT columns and identity keys. Each schema
+version adds its statements in ``MIGRATIONS`` (a feature's tables live in its own module);
+a store is upgraded in one transaction on its first write, and every table a later version
+adds reads as empty in a store not yet upgraded.
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+from dos.store.schema_intents import INTENT_DDL
+from dos.store.schema_journal import JOURNAL_DDL
 
 LEASE_COLUMNS = (
     "lease_id", "fence", "lane", "lane_kind", "tree", "holder", "acquired_ms", "heartbeat_ms",
@@ -21,7 +25,7 @@ LEASE_COLUMNS = (
 )
 EVENT_COLUMNS = ("seq", "ts_ms", "op", "lane", "lease_id", "holder", "host_id", "reason", "data")
 
-SQLITE_DDL = (
+BASE_DDL = (
     """CREATE TABLE IF NOT EXISTS meta (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL)""",
@@ -62,3 +66,13 @@ SQLITE_DDL = (
         acquired_ms INTEGER NOT NULL,
         ttl_ms INTEGER NOT NULL)""",
 )
+
+# Version -> the statements that upgrade a store from the version before (SQLite dialect).
+MIGRATIONS: dict[int, tuple[str, ...]] = {1: BASE_DDL, 2: JOURNAL_DDL, 3: INTENT_DDL}
+SCHEMA_VERSION = max(MIGRATIONS)
+SQLITE_DDL = tuple(stmt for version in sorted(MIGRATIONS) for stmt in MIGRATIONS[version])
+
+
+def upgrade_from(version: int) -> tuple[str, ...]:
+    """The statements that bring a store at VERSION (0: none) up to SCHEMA_VERSION."""
+    return tuple(stmt for v in sorted(MIGRATIONS) if v > version for stmt in MIGRATIONS[v])

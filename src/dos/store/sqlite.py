@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator, Sequence
 from dos.errors import StoreError
 from dos.errors import StoreBusy, StoreCorrupt, StoreFull, StoreReadOnly
 from dos.store.schema import SCHEMA_VERSION
-from dos.store.schema import SQLITE_DDL
+from dos.store.schema import SQLITE_DDL, upgrade_from
 
 DEFAULT_NAME = "store.sqlite3"
 
@@ -210,7 +210,8 @@ class SqliteEngine:
                                f"(v{SCHEMA_VERSION}); upgrade dos")
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for stmt in SQLITE_DDL:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]  # as of the write lock
+            for stmt in upgrade_from(version):
                 conn.execute(stmt)
             conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                          (str(SCHEMA_VERSION),))

@@ -70,6 +70,11 @@ _TABLE: dict[str, dict[str, int]] = {
     # store
     "store migrate": {"migrated": 0},
     "store status": {"ok": 0, "unreachable": EX_UNAVAILABLE, "corrupt": EX_DATAERR},
+    # gates: scope-gate, test-witness, attest, verify-receipt
+    # small verdicts and man
+    # recovery: intent, status, resume, complete, rewind, trace, verify-result, coverage, reap
+    # observability: journal verify, observe, helped, export, notify
+    # screens: top, decisions, serve
 }
 
 EXIT_CODES = MappingProxyType(
@@ -82,4 +87,6 @@ def exit_code(verb: str, token: str) -> int:
     codes = EXIT_CODES[verb]
     if token in codes:
         return codes[token]
+    if token.lower() in codes:  # the reference keys some verbs by lower-case tokens (verify: shipped)
+        return codes[token.lower()]
     return codes.get("unknown", CONTRACT_ERROR)

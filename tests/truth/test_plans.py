@@ -99,7 +99,7 @@ def test_pickable_precedence(keys, until, now):
     expected = next((t for h, t in zip(HOLDS, TOKENS) if h in keys), None)
     if expected is None and until > 0 and now < until:
         expected = "COOLDOWN"
-    assert v.reason == expected and v.held == (expected is not None)
+    assert v.hold == expected and v.held == (expected is not None)
 
 
 def test_cooldown_windows():

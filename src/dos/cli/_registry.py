@@ -24,6 +24,9 @@ FAMILIES = {
     "hooks": "hooks: enforcement inside agent hosts",
     "screens": "screens: read-only projections",
     "workspace": "workspace: set-up and health",
+    "gates": "gates: merge and test checks, signed receipts",
+    "recovery": "recovery: the intent ledger, resume and completion",
+    "observe": "observability: the verdict journal, exports and notifications",
 }
 
 VERBS: dict[str, Verb] = {
@@ -55,5 +58,10 @@ VERBS: dict[str, Verb] = {
         Verb("lint", "workspace", "dos.cli.workspace", "find dead or conflicting policy in dos.toml"),
         Verb("exit-codes", "workspace", "dos.cli.workspace", "print the verdict -> exit code table"),
         Verb("store", "workspace", "dos.cli.store", "store status and migration"),
+        # gates: scope-gate, test-witness, attest, verify-receipt
+        # small verdicts and man
+        # recovery: intent, status, resume, complete, rewind, trace, verify-result, coverage, reap
+        # observability: observe, helped, export, notify
+        # screens: top, decisions, serve
     )
 }

@@ -66,7 +66,7 @@ def run_verify(args: argparse.Namespace, ctx) -> int:
         sys.stdout.write(_colored_line(v) + "\n")
         if args.explain:
             sys.stdout.write(interpret(v) + "\n")
-    return exit_code("verify", v.exit_token)
+    return exit_code("verify", v.token)
 
 
 # --------------------------------------------------------------------------- commit-audit
@@ -148,7 +148,7 @@ def _quickstart_in(root, *, keep: bool) -> int:
     out(f"One commit was made in it:  {quickstart.SUBJECT}\n\n")
     codes = []
     for v in quickstart.verdicts(root):
-        code = exit_code("verify", v.exit_token)
+        code = exit_code("verify", v.token)
         codes.append(code)
         out(f"$ dos verify AUTH {v.phase}\n{_colored_line(v)}\n-> exit {code}\n\n")
     out("AUTH1 is SHIPPED because a commit in git history is stamped 'AUTH1: ...'; AUTH2 has no such\n"

@@ -128,6 +128,16 @@ class AuditVerdict:
     test_files: tuple[str, ...] = ()
     ci_files: tuple[str, ...] = ()
 
+    @property
+    def token(self) -> str:
+        return self.verdict
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return {"sha": self.sha, "claim_kind": self.claim_kind, "witness": self.witness,
+                "source_files": list(self.source_files), "test_files": list(self.test_files),
+                "ci_files": list(self.ci_files)}
+
     def to_dict(self) -> dict[str, Any]:
         return {"sha": self.sha, "verdict": self.verdict, "claim_kind": self.claim_kind,
                 "witness": self.witness, "reason": self.reason, "source_files": list(self.source_files),
@@ -194,6 +204,18 @@ class Sweep:
     @property
     def unwitnessed(self) -> tuple[AuditVerdict, ...]:
         return tuple(v for v in self.verdicts if v.verdict == "CLAIM_UNWITNESSED")
+
+    @property
+    def token(self) -> str:
+        return "UNWITNESSED" if self.unwitnessed else "CLEAN"
+
+    @property
+    def reason(self) -> str:
+        return f"{len(self.unwitnessed)} of {len(self.verdicts)} commit(s) claim what their diff does not show"
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return {"unwitnessed_shas": [v.sha for v in self.unwitnessed]}
 
     def to_dict(self) -> dict[str, Any]:
         witnessed = sum(v.verdict == "OK" for v in self.verdicts)

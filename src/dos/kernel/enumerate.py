@@ -52,6 +52,16 @@ class Enumeration:
             return "EMPTY"
         return "DRIFT" if self.drift else "CLEAN"
 
+    @property
+    def reason(self) -> str:
+        shipped = sum(u.shipped for u in self.units)
+        return (f"{len(self.units)} unit(s), {shipped} shipped, {len(self.drift)} drift finding(s)"
+                if self.units else "no unit ids declared")
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return {"by_unit": {u.unit: u.to_dict() for u in self.units}, "drift": list(self.drift)}
+
     def to_dict(self) -> dict[str, Any]:
         return {"series": self.series, "units": [u.unit for u in self.units],
                 "shipped": [u.unit for u in self.units if u.shipped],

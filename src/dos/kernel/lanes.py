@@ -90,6 +90,14 @@ class LaneDecision:
     def granted(self) -> bool:
         return self.outcome == "acquire"
 
+    @property
+    def token(self) -> str:
+        return self.outcome.upper()
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return {"tree": list(self.tree), "blocking": list(self.blocking), "free_clusters": list(self.free_clusters)}
+
     def to_dict(self) -> dict[str, Any]:
         return {"outcome": self.outcome, "lane": self.lane, "lane_kind": self.lane_kind,
                 "tree": list(self.tree), "reason": self.reason, "auto_picked": self.auto_picked,

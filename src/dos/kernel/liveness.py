@@ -72,6 +72,10 @@ class LivenessVerdict:
     reason: str
     evidence: ProgressEvidence
 
+    @property
+    def token(self) -> str:
+        return str(self.verdict)
+
     def to_dict(self) -> dict[str, Any]:
         return {"verdict": str(self.verdict), "reason": self.reason, "evidence": asdict(self.evidence)}
 

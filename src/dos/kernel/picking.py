@@ -30,28 +30,39 @@ COARSE = {"DRAFT_CLASS": "OPERATOR_GATE", "OPERATOR_GATED": "OPERATOR_GATE", "SO
 
 @dataclass(frozen=True)
 class Pickability:
+    """May UNIT be offered? ``hold`` is the hold token (None when offerable); ``why`` says it in words."""
+
     unit: str
-    reason: str | None  # the hold token, None when offerable
-    evidence: str
+    hold: str | None
+    why: str
     redispatch_invariant: bool = False
 
     @property
     def held(self) -> bool:
-        return self.reason is not None
+        return self.hold is not None
 
     @property
     def token(self) -> str:
-        return self.reason or "OFFERABLE"
+        return self.hold or "OFFERABLE"
+
+    @property
+    def reason(self) -> str:
+        return self.why
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return {"unit": self.unit, "redispatch_invariant": self.redispatch_invariant}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"held": self.held, "reason": self.reason, "evidence": self.evidence,
+        # The reference's JSON: ``reason`` holds the token and ``evidence`` the words.
+        return {"held": self.held, "reason": self.hold, "evidence": self.why,
                 "redispatch_invariant": self.redispatch_invariant, "unit": self.unit or None}
 
     def line(self) -> str:
         if not self.held:
             return f"OFFERABLE  {self.unit or 'the unit'} may be picked up"
         inv = " (re-dispatch-invariant)" if self.redispatch_invariant else ""
-        return f"HELD({self.reason}){inv}  {self.evidence}"
+        return f"HELD({self.hold}){inv}  {self.why}"
 
 
 def pickable(unit: str, state: Mapping[str, Any], now_ms: int) -> Pickability:
@@ -82,6 +93,10 @@ class Cooldown:
     @property
     def token(self) -> str:
         return self.state
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return {"count": self.count, "last_ts": self.last_ts, "until_ms": self.until_ms}
 
     def to_dict(self) -> dict[str, Any]:
         return {"state": self.state, "unit_id": self.unit_id, "last_ts": self.last_ts or "", "count": self.count,
@@ -137,6 +152,10 @@ class Reconciliation:
     @property
     def token(self) -> str:
         return self.state
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return {"claimed": self.claimed, "oracle_shipped": self.oracle_shipped}
 
     def to_dict(self) -> dict[str, Any]:
         return {"state": self.state, "unit": self.unit, "claimed": self.claimed,

@@ -103,6 +103,14 @@ class SuperviseVerdict:
     proposed_halt: tuple[LanePlan, ...] = ()
     lanes: tuple[LaneLiveness, ...] = field(default=(), repr=False)
 
+    @property
+    def token(self) -> str:
+        return str(self.verdict)
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return {"target": self.target, "lanes": [_lane_dict(x) for x in self.lanes]}
+
     def to_dict(self) -> dict[str, Any]:
         return {"verdict": str(self.verdict), "reason": self.reason, "alive": self.alive,
                 "admissible": self.admissible, "target": self.target,
@@ -245,6 +253,19 @@ class WatchVerdict:
     proposed_halts: tuple[WatchedRun, ...]
     skipped: tuple[str, ...]
     verdicts: tuple[WatchedRun, ...]
+
+    @property
+    def token(self) -> str:
+        return "PLANNED"
+
+    @property
+    def reason(self) -> str:
+        return (f"{self.watched} run(s) watched: {len(self.advancing)} advancing, {len(self.spinning)} spinning, "
+                f"{len(self.proposed_halts)} halt(s) proposed")
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return {"runs": [_run_dict(r) for r in self.verdicts], "skipped": list(self.skipped)}
 
     def to_dict(self) -> dict[str, Any]:
         """The reference's shape (``verdicts`` run -> verdict, ``proposed_halts`` run ids); the detail

@@ -31,8 +31,12 @@ class ShipVerdict:
         return "SHIPPED" if self.shipped else "NOT_SHIPPED"
 
     @property
-    def exit_token(self) -> str:
-        return "shipped" if self.shipped else "not_shipped"
+    def reason(self) -> str:
+        return self.summary or self.line()
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return {"source": self.source, "sha": self.sha, "rung": self.rung, "reverted_by": self.reverted_by}
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"plan": self.plan, "phase": self.phase, "shipped": self.shipped,

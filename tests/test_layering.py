@@ -19,6 +19,7 @@ LAYERS: dict[str, set[str]] = {
     "_version": set(),
     "files": set(),
     "exitcodes": set(),
+    "testing": set(),
     "errors": {"exitcodes"},
     "kernel": set(),
     "dos": {"kernel", "leases", "_version"},  # the package's lazy public names

@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 OK = 0
 REFUSED = 1  # the generic "no" of a yes/no verdict verb
+MISSING_EXTRA = 1  # an optional dependency (an extra such as mcp or web) is not installed
 CONTRACT_ERROR = 2  # usage, config, input or git error (also a hook's "block" on most hosts)
 EX_DATAERR = 65  # sysexits: the store is not a DOS database
 EX_UNAVAILABLE = 69  # sysexits: a configured store server cannot be reached

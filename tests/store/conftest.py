@@ -33,11 +33,13 @@ class StoreFactory:
     env: dict[str, str] = field(default_factory=dict)
     opened: list[Store] = field(default_factory=list)
 
-    def make(self, root: Path, clock: Callable[[], int] | None = None) -> Store:
+    def make(self, root: Path, clock: Callable[[], int] | None = None, *, schema: str = "") -> Store:
+        """ROOT's store; SCHEMA (PostgreSQL) keeps a second workspace apart from the default one."""
         root = Path(root)
         root.mkdir(parents=True, exist_ok=True)
-        old = {k: os.environ.get(k) for k in self.env}
-        os.environ.update(self.env)
+        env = {**self.env, "DOS_STORE_SCHEMA": schema} if schema and self.env else self.env
+        old = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
         try:
             store = open_store(Workspace(root.resolve(), "--workspace"), load_config(root), clock=clock)
         finally:
@@ -66,7 +68,8 @@ class StoreFactory:
 @pytest.fixture(params=ENGINES)
 def store_factory(request: pytest.FixtureRequest) -> Iterator[StoreFactory]:
     # PostgreSQL: a fresh database per test on the session's throwaway server (tests/pgserver.py).
-    env = {"DOS_STORE_URL": request.getfixturevalue("pg_url")} if request.param == "postgres" else {}
+    env = {"DOS_STORE_URL": request.getfixturevalue("pg_url"), "DOS_STORE_SCHEMA": "dos_test"} \
+        if request.param == "postgres" else {}
     factory = StoreFactory(request.param, env)
     yield factory
     for store in factory.opened:

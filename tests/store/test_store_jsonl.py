@@ -37,7 +37,7 @@ def test_export_then_import_round_trips(store_factory, tmp_path: Path) -> None:
     src.adopt(lane="api", new_holder="z")
     src.halt("42", lane="api", reason="stuck")
     text = "".join(dumps(r) + "\n" for r in export_records(src.events()))
-    dst = store_factory.make(tmp_path / "b")
+    dst = store_factory.make(tmp_path / "b", schema="dos_other")
     dst.import_events(parse_journal(text.encode()))
     strip = lambda d: {k: v.replace(fence=0, pid=None, pid_start=None) for k, v in d.items()}  # noqa: E731
     assert strip(dst.view()) == strip(src.view())
@@ -110,7 +110,7 @@ def test_import_arbitrates_each_live_lease_and_never_double_grants(store_factory
     src.acquire(LaneRequest(lane="api"), holder="bob", pid=os.getpid())
     src.acquire(LaneRequest(lane="web"), holder="bob")
     text = "".join(dumps(r) + "\n" for r in export_records(src.events()))
-    dst = store_factory.make(write_lanes(tmp_path / "b", lanes))
+    dst = store_factory.make(write_lanes(tmp_path / "b", lanes), schema="dos_other")
     mine = dst.acquire(LaneRequest(lane="api"), holder="alice").lease
     report = dst.import_events(parse_journal(text.encode()))
     assert [c["lane"] for c in report["conflicted"]] == ["api"] and "alice" in report["conflicted"][0]["reason"]

@@ -11,6 +11,7 @@ import pytest
 from dos.config import find_workspace, load_config
 from dos.kernel.lanes import LaneRequest
 from dos.service.context import open_store
+from dos.service.stores import fleet_schema
 from dos.store.schema import SCHEMA_VERSION
 
 LANES = ('[lanes]\nconcurrent = ["a", "b", "c", "d"]\nexclusive = ["global"]\n\n'
@@ -19,6 +20,7 @@ LANES = ('[lanes]\nconcurrent = ["a", "b", "c", "d"]\nexclusive = ["global"]\n\n
 
 @pytest.fixture
 def ws(repo) -> Path:
+    repo.commit("first")  # the fleet's schema name comes from the first commit
     repo.write("dos.toml", LANES)
     return repo.path
 
@@ -97,7 +99,7 @@ class TestMigrate:
             assert out.returncode == 0 and out.stdout.startswith("migrated  postgres "), out.stderr
         d = json.loads(run_dos("store", "status", "--json", cwd=ws, env=env).stdout)
         assert (d["schema_version"], d["events"]) == (SCHEMA_VERSION, 0)
-        assert schemas(pg_url) == {f"dos_{ws.name}"}
+        assert schemas(pg_url) == {fleet_schema(ws)} and fleet_schema(ws).startswith("dos_")
 
     def test_migrate_to_copies_history_without_loss(self, ws: Path, run_dos, pg_url: str,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:

@@ -63,16 +63,15 @@ class TestNames:
         assert "s3cret" not in redact("postgresql://db/fleet?password=s3cret&sslmode=require")
         assert "sslmode=require" in redact("postgresql://db/fleet?password=s3cret&sslmode=require")
 
-    def test_schema_defaults_to_directory_name(self) -> None:
-        """Clones of one repository on different machines meet in one schema by default."""
-        assert schema_for(Path("/home/a/My-Repo")) == "dos_my_repo"
-        assert schema_for(Path("/srv/ci/my-repo")) == "dos_my_repo"
-        assert schema_for(Path("/x/y"), "fleet_1") == "fleet_1"
+    def test_schema_must_be_named(self) -> None:
+        assert schema_for("fleet_1") == "fleet_1"
+        with pytest.raises(ConfigError, match=r"\[store\] schema"):
+            schema_for("")
 
     @pytest.mark.parametrize("bad", ["1abc", "Fleet", "a-b", "x" * 64, 'a"b'])
     def test_bad_schema_is_a_config_error(self, bad: str) -> None:
         with pytest.raises(ConfigError, match="not a valid name"):
-            schema_for(Path("/x"), bad)
+            schema_for(bad)
 
     def test_non_postgres_url_is_a_config_error(self) -> None:
         with pytest.raises(ConfigError, match="not a postgresql:// URL"):

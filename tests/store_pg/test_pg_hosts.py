@@ -69,7 +69,8 @@ class Fleet:
 
     def argv(self, host: str, *args: str) -> tuple[list[str], dict[str, str]]:
         env = {**os.environ, "PYTHONPATH": SRC,
-               "DISPATCH_HOST_ID": host, "DOS_STORE_URL": self.url}
+               "DISPATCH_HOST_ID": host, "DOS_STORE_URL": self.url,
+               "DOS_STORE_SCHEMA": "dos_fleet"}
         cmd = [sys.executable, WORKER, str(self.checkout(host)), *args]
         if self.isolate:  # HOST's own network (loopback only), PIDs and hostname; the server via its socket
             env["DOS_STORE_URL"] = self.socket_url

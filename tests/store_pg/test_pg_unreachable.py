@@ -19,6 +19,7 @@ DOWN = "postgresql://fleet:hunter2@127.0.0.1:1/fleet"
 ])
 def test_unreachable_server_never_falls_back(repo, run_dos, how: str, argv: tuple[str, ...]) -> None:
     toml = LANES + (f'\n[store]\nurl = "{DOWN}"\n' if how == "dos.toml" else "")
+    repo.commit("first")  # the fleet's schema name comes from the first commit
     repo.write("dos.toml", toml)
     out = run_dos(*argv, cwd=repo.path, env={"DOS_STORE_URL": DOWN} if how == "env" else {})
     assert out.returncode == 69, out.stderr
@@ -32,6 +33,7 @@ def test_a_server_that_dies_mid_fleet_is_unreachable(repo, run_dos, pg_server, p
     """Acquire works, then the database is gone: the next acquire exits 69, no local store appears."""
     import psycopg
 
+    repo.commit("first")
     repo.write("dos.toml", LANES)
     env = {"DOS_STORE_URL": pg_url}
     assert run_dos("lease-lane", "acquire", "--lane", "a", "--owner", "w1", cwd=repo.path, env=env).returncode == 0

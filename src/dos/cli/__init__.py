@@ -142,7 +142,7 @@ def _run(argv: list[str]) -> int:
         from dos._version import __version__
 
         sys.stdout.write(f"dos {__version__}\n")
-        return 0
+        return exitcodes.OK
     name = argv[0]
     if name not in VERBS:
         import difflib

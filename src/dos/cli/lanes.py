@@ -16,7 +16,7 @@ from typing import Any
 from dos.cli._args import count, non_negative_seconds, pid, seconds
 from dos.cli._output import add_pretty, print_json
 from dos.errors import InputError, UsageError
-from dos.exitcodes import exit_code
+from dos.exitcodes import OK, exit_code
 
 
 def _request(args: argparse.Namespace, holder: str = ""):
@@ -202,7 +202,7 @@ def _spawn(args: argparse.Namespace, ctx: Any) -> int:
                   loop_ts=loop_ts)
     _emit({"holder": event.holder, "lane": args.lane, "loop_ts": loop_ts, "recorded": True,
            "seq": event.seq}, args)
-    return 0
+    return OK
 
 
 def _live(args: argparse.Namespace, ctx: Any) -> int:
@@ -213,7 +213,7 @@ def _live(args: argparse.Namespace, ctx: Any) -> int:
     rows = leases(ctx.service, include_expired=args.all)
     out = [{**ref_lease(x), "live": alive} if args.all else ref_lease(x) for x, alive in rows]
     _emit(out, args)
-    return 0
+    return OK
 
 
 _LEASE_LANE = {"acquire": _acquire, "release": _release, "heartbeat": _heartbeat, "adopt": _adopt,
@@ -346,7 +346,7 @@ def run_journal(args: argparse.Namespace, ctx: Any) -> int:
             leases.write_atomically(args.output, lines)
     else:
         print_json(leases.journal_import(svc, _read_input(args.file)))
-    return 0
+    return OK
 
 
 def _read_input(path: str) -> bytes:
@@ -379,7 +379,7 @@ def run_id_alloc(args: argparse.Namespace, ctx: Any) -> int:
     else:
         value = leases.peek_id(ctx.service, args.scope)
     print_json({"id": value, "scope": args.scope})
-    return 0
+    return OK
 
 
 def configure_run_id(parser: argparse.ArgumentParser) -> None:
@@ -402,4 +402,4 @@ def run_run_id(args: argparse.Namespace, ctx: Any) -> int:
     except ValueError as exc:
         raise UsageError(f"run-id mint: {exc}") from None
     print_json(rid.to_dict(), pretty=True)
-    return 0
+    return OK

@@ -7,7 +7,7 @@ import sys
 
 from dos.cli._args import seconds
 from dos.cli._output import color_enabled, paint, print_json
-from dos.exitcodes import exit_code
+from dos.exitcodes import OK, exit_code
 
 
 def configure_verify(p: argparse.ArgumentParser) -> None:
@@ -105,7 +105,7 @@ def run_commit_audit(args: argparse.Namespace, ctx) -> int:
         sys.stderr.write(f"commit-audit: {len(bad)}/{len(verdicts)} commit(s) make a claim "
                          "their diff does not witness.\n")
     if args.warn_only:
-        return 0
+        return OK
     return exit_code("commit-audit", "unwitnessed" if bad else "clean")
 
 

@@ -217,7 +217,7 @@ class StoreConfig:
 
     url: str = opt("", "a postgresql:// URL shared by the fleet (env DOS_STORE_URL wins)")
     schema: str = opt("", "the PostgreSQL schema of this workspace; every machine of a fleet must agree "
-                          "(default: derived from the repository's first commit)")
+                          "(env DOS_STORE_SCHEMA wins; default: dos_ and 16 hex digits of the first commit)")
     path: str = opt("", "the SQLite file (default .dos/store.sqlite3; relative to the root)")
     busy_timeout_ms: int = opt(30_000, "how long a writer waits for the store's lock", check=bounded_ms)
     lease_ttl_s: float = opt(900.0, "a lease's default time to live without a heartbeat", check=finite_seconds)

@@ -11,6 +11,8 @@ import os
 import sys
 from typing import Sequence
 
+from dos import exitcodes
+
 DEFAULT_PORT = 8765
 
 
@@ -52,24 +54,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dos._version import __version__
 
         print(f"dos-mcp {__version__}")
-        return 0
+        return exitcodes.OK
     from dos.mcp.deadline import deadline_from_env
 
     try:
         deadline_ms = deadline_from_env()
     except ValueError as exc:
         sys.stderr.write(f"error: {exc}\n")
-        return 2
+        return exitcodes.CONTRACT_ERROR
     if args.workspace and not os.path.isdir(args.workspace):
         sys.stderr.write(f"error: --workspace {args.workspace!r} is not a directory\n")
-        return 2
+        return exitcodes.CONTRACT_ERROR
     if not 0 <= args.port <= 65535:
         sys.stderr.write(f"error: --port {args.port} is out of range (0-65535)\n")
-        return 2
+        return exitcodes.CONTRACT_ERROR
     problem = sdk_problem()
     if problem:
         sys.stderr.write(f"error: {problem}\n")
-        return 1
+        return exitcodes.MISSING_EXTRA
     workspace = os.path.abspath(args.workspace) if args.workspace else None
     from dos.mcp import transports
 
@@ -79,11 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             transports.serve_stdio(workspace=workspace, deadline_ms=deadline_ms)
     except KeyboardInterrupt:
-        return 130
+        return exitcodes.INTERRUPTED
     except OSError as exc:
         sys.stderr.write(f"error: dos-mcp: {exc.strerror or exc}\n")
-        return 2
-    return 0
+        return exitcodes.CONTRACT_ERROR
+    return exitcodes.OK
 
 
 if __name__ == "__main__":

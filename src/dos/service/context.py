@@ -35,10 +35,16 @@ def open_store(ws: Workspace, cfg: Config, *, clock: Clock | None = None,
                busy_timeout_ms: int | None = None) -> Store:
     """The store of workspace WS with its taxonomy and admission plugins; nothing is created until a write."""
     from dos.plugins import discover
-    from dos.store import open_engine
+    from dos.store import open_engine, store_schema, store_url
     from dos.store.leases import Store
 
-    engine = open_engine(ws.root, ws.state_dir, cfg.store, clock=clock, busy_timeout_ms=busy_timeout_ms)
+    schema = ""
+    if store_url(cfg.store) and not store_schema(cfg.store):
+        from dos.service.stores import fleet_schema
+
+        schema = fleet_schema(ws.root)
+    engine = open_engine(ws.root, ws.state_dir, cfg.store, clock=clock, busy_timeout_ms=busy_timeout_ms,
+                         schema=schema)
     return Store(engine, taxonomy(cfg, ws.root), default_ttl_ms=int(cfg.store.lease_ttl_s * 1000),
                  predicates=discover)
 

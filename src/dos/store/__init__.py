@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from dos.config import StoreConfig
 
-__all__ = ["open_engine", "store_url"]
+__all__ = ["open_engine", "store_schema", "store_url"]
 
 
 def store_url(store_cfg: StoreConfig) -> str:
@@ -24,15 +24,23 @@ def store_url(store_cfg: StoreConfig) -> str:
     return os.environ.get("DOS_STORE_URL", "").strip() or store_cfg.url.strip()
 
 
+def store_schema(store_cfg: StoreConfig) -> str:
+    """The PostgreSQL schema named explicitly (env ``DOS_STORE_SCHEMA`` wins over ``[store] schema``), or ''."""
+    return os.environ.get("DOS_STORE_SCHEMA", "").strip() or store_cfg.schema.strip()
+
+
 def open_engine(root: Path, state_dir: Path, store_cfg: StoreConfig, *, clock: Callable[[], int] | None = None,
-                busy_timeout_ms: int | None = None):
-    """The engine holding ROOT's store; nothing is created until the first write."""
+                busy_timeout_ms: int | None = None, schema: str = ""):
+    """The engine holding ROOT's store; nothing is created until the first write.
+
+    SCHEMA: the PostgreSQL schema (the caller resolves the default; see ``dos.service.stores``).
+    """
     busy = store_cfg.busy_timeout_ms if busy_timeout_ms is None else busy_timeout_ms
     url = store_url(store_cfg)
     if url:
         from dos.store import postgres  # imported only when configured
 
-        return postgres.PostgresEngine(url, workspace=str(root), schema=store_cfg.schema, clock=clock,
+        return postgres.PostgresEngine(url, schema=schema or store_schema(store_cfg), clock=clock,
                                        busy_timeout_ms=busy)
     from dos.config import ensure_state_dir
     from dos.store.sqlite import SqliteEngine, default_path

@@ -13,7 +13,6 @@ import re
 import threading
 from contextlib import contextmanager
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Callable, Iterator, NoReturn, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
@@ -52,19 +51,14 @@ def redact(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
-def schema_for(root: Path, configured: str = "") -> str:
-    """The PostgreSQL schema holding ROOT's store: CONFIGURED, else ``dos_<directory name>``.
-
-    The default names a fleet by its checkout's directory name, so clones of one repository
-    on different machines meet in one schema; set ``[store] schema`` to choose explicitly.
-    """
-    if configured:
-        if not _SCHEMA_RE.match(configured):
-            raise ConfigError(f"store schema {configured!r} is not a valid name: use 1-63 "
-                              "characters of a-z, 0-9 and _, not starting with a digit")
-        return configured
-    slug = re.sub(r"[^a-z0-9_]+", "_", root.name.lower()).strip("_") or "root"
-    return f"dos_{slug}"[:63]
+def schema_for(configured: str) -> str:
+    """CONFIGURED, checked as a PostgreSQL schema name (the service derives the default)."""
+    if not configured:
+        raise ConfigError("a PostgreSQL store needs a schema name: set [store] schema in dos.toml")
+    if not _SCHEMA_RE.match(configured):
+        raise ConfigError(f"store schema {configured!r} is not a valid name: use 1-63 "
+                          "characters of a-z, 0-9 and _, not starting with a digit")
+    return configured
 
 
 def lock_key(schema: str) -> int:
@@ -169,10 +163,10 @@ class PostgresEngine:
 
     name = "postgres"
 
-    def __init__(self, url: str, *, workspace: str = "", schema: str = "",
+    def __init__(self, url: str, *, schema: str,
                  clock: Callable[[], int] | None = None, busy_timeout_ms: int = 30_000,
                  connect_timeout_s: int = 10) -> None:
-        """Connect now (an unreachable server fails here). SCHEMA, else one derived from WORKSPACE.
+        """Connect now (an unreachable server fails here) to the workspace store in SCHEMA.
 
         CLOCK replaces the server's clock; it exists for tests that move time, never set by a verb.
         """
@@ -181,10 +175,8 @@ class PostgresEngine:
                               "pip install 'dos[postgres]'")
         if not is_postgres_url(url):
             raise ConfigError(f"store url {redact(url)!r} is not a postgresql:// URL")
-        if not schema and not workspace:
-            raise ConfigError("a PostgreSQL store needs a workspace or a schema name")
         self.url = url
-        self.schema = schema_for(Path(workspace or "."), schema)
+        self.schema = schema_for(schema)
         self.clock = clock
         self.location = f"{redact(url)} schema {self.schema}"
         self._key = lock_key(self.schema)
@@ -386,9 +378,9 @@ def _reason(exc: BaseException) -> str:
     return line or text or type(exc).__name__
 
 
-def open_engine(url: str, *, root: Path, schema: str = "", busy_timeout_ms: int = 30_000) -> PostgresEngine:
-    """The engine for the workspace at ROOT (connected; its schema is created on first use)."""
-    return PostgresEngine(url, schema=schema_for(root, schema), busy_timeout_ms=busy_timeout_ms)
+def open_engine(url: str, *, schema: str, busy_timeout_ms: int = 30_000) -> PostgresEngine:
+    """The engine for the workspace store in SCHEMA (connected; its tables are created on first use)."""
+    return PostgresEngine(url, schema=schema, busy_timeout_ms=busy_timeout_ms)
 
 
 # --------------------------------------------------------------------------- history copy

@@ -1,4 +1,4 @@
-"""`dos verify` on 1k and 10k commits (ship near HEAD, deep, absent) against bare `git log --format=%H%x00%s` (and the reference with DOS_REF)."""
+"""`dos verify` on 1k, 10k and 100k commits (ship near HEAD, deep, absent) against bare `git log --format=%H%x00%s` (and the reference with DOS_REF)."""
 
 from __future__ import annotations
 
@@ -48,22 +48,22 @@ for sha, subject, body in records:
 def cases(tmp: Path) -> list[Case]:
     out: list[Case] = []
     ref = ref_cmd()
-    for n in (1_000, 10_000):
+    for n in (1_000, 10_000, 100_000):
         repo = tmp / f"r{n}"
         _build(repo, n)
         k = f"{n // 1000}k"
         out.append(Case(f"{k}: git log --format=%H%x00%s", ["git", "-C", str(repo), "log", "--format=%H%x00%s"],
-                        baseline=(n == 10_000)))
+                        baseline=True, group=k))
         for label, phase, codes in (("ship near HEAD", "AUTH1", (0,)), ("ship 90% deep", "AUTH2", (0,)),
                                     ("not shipped", "AUTH3", (1,))):
             out.append(Case(f"{k}: dos verify, {label}", [*dos_cmd(), "verify", "AUTH", phase], cwd=repo,
-                            ok_codes=codes))
+                            ok_codes=codes, group=k))
             if ref:
                 # The reference reads only 4,000 subjects, so it may answer 1 for the deep ship.
                 out.append(Case(f"{k}: reference verify, {label}", [*ref, "verify", "AUTH", phase], cwd=repo,
-                                ok_codes=(0, 1)))
+                                ok_codes=(0, 1), group=k))
         if n == 10_000:
             for way in ("stream", "capture"):
                 out.append(Case(f"{k}: library scan, {way} (not shipped)",
-                                [sys.executable, "-c", _WAYS, way, str(repo)]))
+                                [sys.executable, "-c", _WAYS, way, str(repo)], group=k))
     return out

@@ -8,7 +8,7 @@
 A bench is ``bench/bench_<name>.py`` with ``cases(tmp: Path) -> list[Case]``. Cases are
 run interleaved (one round runs every case once) so machine noise hits them alike;
 each row reports min/median/max wall time, peak RSS, and the ratio of its median to
-the case marked ``baseline``. Ratios are the figures to quote, not absolute times.
+the case marked ``baseline`` (in the case's ``group`` when that group has one). Ratios are the figures to quote, not absolute times.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class Case:
     baseline: bool = False
     stdin: bytes | None = None
     ok_codes: tuple[int, ...] = (0,)
+    group: str = ""  # a ratio is to the baseline of the case's own group, when the group has one
 
 
 def dos_cmd() -> list[str]:
@@ -109,14 +110,16 @@ def run_bench(name: str, rounds: int) -> str:
                 rss[c.label] = max(rss[c.label], peak)
     base = next((c for c in cases if c.baseline), cases[0])
     base_med = statistics.median(times[base.label])
-    lines = [f"### {name}  ({rounds} rounds; ratio = median / median of `{base.label}`)", "",
+    group_base = {c.group: statistics.median(times[c.label]) for c in cases if c.baseline and c.group}
+    grouped = " (of its group's baseline)" if group_base else ""
+    lines = [f"### {name}  ({rounds} rounds; ratio = median / median of `{base.label}`{grouped})", "",
              "| case | min ms | median ms | max ms | peak RSS MiB | ratio |",
              "|---|---:|---:|---:|---:|---:|"]
     for c in cases:
         t = times[c.label]
         lines.append(f"| {c.label} | {min(t) * 1e3:.1f} | {statistics.median(t) * 1e3:.1f} | "
                      f"{max(t) * 1e3:.1f} | {rss[c.label] / 1024:.1f} | "
-                     f"{statistics.median(t) / base_med:.2f}x |")
+                     f"{statistics.median(t) / group_base.get(c.group, base_med):.2f}x |")
     doc = (mod.__doc__ or "").strip().splitlines()
     if doc:
         lines += ["", doc[0]]

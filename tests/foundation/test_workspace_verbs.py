@@ -152,3 +152,25 @@ def test_lint_of_ten_thousand_lanes_is_not_quadratic(run_dos, tmp_path: Path) ->
     (tmp_path / "dos.toml").write_text(f"[lanes]\nconcurrent = {json.dumps(names)}\n[lanes.trees]\n{trees}")
     out = run_dos("lint", "--json", cwd=tmp_path)
     assert out.returncode == 0 and json.loads(out.stdout)["findings"] == []
+
+
+def test_doctor_says_when_a_wired_hook_would_not_run(run_dos, repo) -> None:
+    """Wired and healthy: listed. Its interpreter gone: NOT RUNNING with the fix, and --check fails."""
+    repo.write("dos.toml", '[lanes]\nexclusive = ["src"]\n\n[lanes.trees]\nsrc = ["src/"]\n')
+    repo.commit("init")
+    assert run_dos("init", "--hooks", "claude-code", cwd=repo.path).returncode == 0
+    good = json.loads(run_dos("doctor", "--json", cwd=repo.path).stdout)
+    assert good["hooks_health"]["claude-code"]["runs"] is True
+    settings = repo.path / ".claude" / "settings.local.json"
+    data = json.loads(settings.read_text())
+    for groups in data["hooks"].values():
+        for group in groups:
+            for hook in group["hooks"]:
+                hook["command"] = hook["command"].replace(hook["command"].split()[0], "/nonexistent/python3", 1)
+    settings.write_text(json.dumps(data))
+    text = run_dos("doctor", cwd=repo.path)
+    assert text.returncode == 0 and "NOT RUNNING" in text.stdout and "fix:" in text.stdout
+    checked = run_dos("doctor", "--check", "--json", cwd=repo.path)
+    assert checked.returncode == 1
+    kinds = {(f["kind"], f["subject"]) for f in json.loads(checked.stdout)["findings"]}
+    assert ("HOOK_NOT_RUNNING", "claude-code") in kinds

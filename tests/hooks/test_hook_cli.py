@@ -64,7 +64,7 @@ def _fake_host(tmp: Path, name: str) -> Path:
     bin_dir.mkdir(exist_ok=True)
     exe = bin_dir / name
     exe.write_text("#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$0.args\"\n"
-                   "if [ -n \"$GEMINI_CLI_SYSTEM_SETTINGS_PATH\" ]; then cat \"$GEMINI_CLI_SYSTEM_SETTINGS_PATH\" > \"$0.settings\"; fi\n"
+                   "if [ -n \"$GEMINI_CLI_HOME\" ]; then cat \"$GEMINI_CLI_HOME/.gemini/settings.json\" > \"$0.settings\"; fi\n"
                    "exit 7\n")
     exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
     return exe

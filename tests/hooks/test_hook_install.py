@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 import tomllib
 from pathlib import Path
 
@@ -12,8 +13,8 @@ import pytest
 
 from dos.errors import ConfigError
 from dos.hooks.install import SPECS, install_one, installed_command, run_installer, wired_hosts
+from dos.service.wiring import absolute_command, codex_key, dos_entries, portable_command
 
-PROGRAM = "dos-hook"
 USER_CC = {"permissions": {"allow": ["Bash(ls:*)"]}, "model": "opus",
            "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "./guard.sh"}]}],
                      "Notification": [{"hooks": [{"type": "command", "command": "notify-send hi"}]}]}}
@@ -44,12 +45,12 @@ def test_install_is_idempotent_and_remove_restores_the_user_file(tmp_path: Path,
     spec = SPECS[host]
     original = USER_CODEX if spec.shape == "toml" else json.dumps(USER_CC, indent=2) + "\n"
     path = write(tmp_path, spec.path, original)
-    install_one(tmp_path, spec, PROGRAM)
+    install_one(tmp_path, spec)
     once = path.read_text()
-    install_one(tmp_path, spec, PROGRAM)
+    install_one(tmp_path, spec)
     assert path.read_text() == once, "a second run changes nothing"
     assert wired_hosts(tmp_path) == {host: [e for e, _ in spec.events]}
-    install_one(tmp_path, spec, PROGRAM, remove=True)
+    install_one(tmp_path, spec, remove=True)
     after = path.read_text()
     if spec.shape == "toml":
         assert after == original
@@ -59,41 +60,103 @@ def test_install_is_idempotent_and_remove_restores_the_user_file(tmp_path: Path,
 
 
 def test_json_merge_keeps_user_entries_and_appends_ours_after_them(tmp_path: Path) -> None:
-    path = write(tmp_path, ".claude/settings.json", json.dumps(USER_CC))
-    install_one(tmp_path, SPECS["claude-code"], PROGRAM)
+    path = write(tmp_path, ".claude/settings.local.json", json.dumps(USER_CC))
+    install_one(tmp_path, SPECS["claude-code"])
     data = json.loads(path.read_text())
     assert list(data) == ["permissions", "model", "hooks"], "the user's key order is kept"
     pre = data["hooks"]["PreToolUse"]
     assert pre[0] == USER_CC["hooks"]["PreToolUse"][0]
-    assert pre[1] == {"hooks": [{"type": "command", "command": "dos-hook pretool --dialect claude-code"}]}
+    assert pre[1] == {"hooks": [{"type": "command", "command": absolute_command("claude-code", "pretool")}]}
     assert data["hooks"]["Notification"] == USER_CC["hooks"]["Notification"]
+    assert sorted(data["hooks"]) == sorted(["Notification", "PreToolUse", "PostToolUse", "Stop", "SubagentStop",
+                                            "TaskCompleted", "SessionStart"])
+
+
+def test_claude_code_project_scope_is_machine_local_and_git_ignored(repo) -> None:
+    out = run_installer_text(repo.path, "claude-code")
+    cmd = installed_command(repo.path, "claude-code", "PreToolUse")
+    assert cmd is not None and cmd.startswith(sys.executable) and "-I -c" in cmd
+    assert not (repo.path / ".claude" / "settings.json").exists(), "the committed file is left alone"
+    assert "git now ignores" in out
+    assert repo.git("check-ignore", ".claude/settings.local.json").strip() == ".claude/settings.local.json"
+    assert "git now ignores" not in run_installer_text(repo.path, "claude-code"), "said once"
+    run_installer_text(repo.path, "claude-code", remove=True)
+    assert not (repo.path / ".claude" / "settings.local.json").exists()
+    assert "settings.local.json" not in (repo.path / ".git" / "info" / "exclude").read_text()
+
+
+def run_installer_text(root: Path, host: str, **kw) -> str:
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        run_installer(root, host, **kw)
+    return buf.getvalue()
 
 
 def test_codex_toml_keeps_comments_and_stays_valid(tmp_path: Path) -> None:
     path = write(tmp_path, ".codex/config.toml", USER_CODEX)
-    install_one(tmp_path, SPECS["codex"], PROGRAM)
+    install_one(tmp_path, SPECS["codex"])
     text = path.read_text()
     assert text.startswith(USER_CODEX), "the user's lines, comments included, are untouched"
     parsed = tomllib.loads(text)
     commands = [h["command"] for g in parsed["hooks"]["PreToolUse"] for h in g["hooks"]]
-    assert commands == ["./mine.sh", "dos-hook pretool --dialect codex"]
-    assert parsed["hooks"]["Stop"][0]["hooks"][0]["command"] == "dos-hook stop --dialect codex"
+    assert commands == ["./mine.sh", portable_command("codex", "pretool")]
+    assert parsed["hooks"]["Stop"][0]["hooks"][0]["command"] == portable_command("codex", "stop")
+    assert sorted(parsed["hooks"]) == ["PostToolUse", "PreToolUse", "SessionStart", "Stop"]
+
+
+def test_codex_inline_hook_arrays_are_extended_in_their_own_style(tmp_path: Path) -> None:
+    original = 'hooks = { PreToolUse = [ { hooks = [ { type = "command", command = "./mine.sh" } ] } ] }\n'
+    path = write(tmp_path, ".codex/config.toml", original)
+    install_one(tmp_path, SPECS["codex"])
+    parsed = tomllib.loads(path.read_text())
+    assert [h["command"] for g in parsed["hooks"]["PreToolUse"] for h in g["hooks"]][0] == "./mine.sh"
+    assert wired_hosts(tmp_path)["codex"] == ["PreToolUse", "PostToolUse", "Stop", "SessionStart"]
+    install_one(tmp_path, SPECS["codex"], remove=True)
+    assert tomllib.loads(path.read_text()) == tomllib.loads(original)
+
+
+def test_codex_block_an_older_version_appended_is_repaired_by_force(tmp_path: Path) -> None:
+    old = (USER_CODEX + "\n# >>> dos hooks (managed by `dos init --hooks`) >>>\n[[hooks.Stop]]\n[[hooks.Stop.hooks]]\n"
+           'type = "command"\ncommand = "dos-hook stop --dialect codex"\n# <<< dos hooks <<<\n')
+    path = write(tmp_path, ".codex/config.toml", old)
+    out = install_one(tmp_path, SPECS["codex"])
+    assert "Stop" not in out.splitlines()[0].split(":", 2)[-1] or "PreToolUse" in out
+    install_one(tmp_path, SPECS["codex"], force=True)
+    text = path.read_text()
+    assert "# >>> dos hooks" not in text and text.startswith(USER_CODEX)
+    stops = [e.command for e in dos_entries(path, "toml") if e.event == "Stop"]
+    assert stops == [portable_command("codex", "stop")]
+    install_one(tmp_path, SPECS["codex"], remove=True)
+    assert path.read_text() == USER_CODEX
 
 
 def test_cursor_file_gets_a_version_and_flat_entries(tmp_path: Path) -> None:
-    install_one(tmp_path, SPECS["cursor"], PROGRAM)
+    install_one(tmp_path, SPECS["cursor"])
     data = json.loads((tmp_path / ".cursor/hooks.json").read_text())
     assert data["version"] == 1
-    assert data["hooks"]["beforeShellExecution"] == [{"command": "dos-hook pretool --dialect cursor"}]
-    install_one(tmp_path, SPECS["cursor"], PROGRAM, remove=True)
+    assert data["hooks"]["beforeShellExecution"] == [{"command": portable_command("cursor", "pretool")}]
+    install_one(tmp_path, SPECS["cursor"], remove=True)
     assert not (tmp_path / ".cursor/hooks.json").exists(), "a file we created is removed with our entries"
 
 
-def test_invalid_json_is_an_error_and_nothing_is_written(tmp_path: Path) -> None:
+def test_invalid_json_is_one_line_and_nothing_is_written(tmp_path: Path) -> None:
     path = write(tmp_path, ".gemini/settings.json", "{not json")
-    with pytest.raises(ConfigError, match="not valid JSON"):
-        install_one(tmp_path, SPECS["gemini"], PROGRAM)
+    with pytest.raises(ConfigError, match="not valid JSON") as err:
+        install_one(tmp_path, SPECS["gemini"])
+    assert "\n" not in str(err.value) and str(path) in str(err.value)
     assert path.read_text() == "{not json"
+
+
+def test_gemini_settings_with_comments_are_read_but_never_rewritten(tmp_path: Path) -> None:
+    text = '{\n  // my model\n  "model": {"name": "gemini-3"},\n}\n'
+    path = write(tmp_path, ".gemini/settings.json", text)
+    with pytest.raises(ConfigError, match="has comments"):
+        install_one(tmp_path, SPECS["gemini"])
+    assert path.read_text() == text
+    assert "would wire" in install_one(tmp_path, SPECS["gemini"], dry_run=True)
 
 
 def test_dry_run_writes_nothing(tmp_path: Path, capsys) -> None:
@@ -104,25 +167,46 @@ def test_dry_run_writes_nothing(tmp_path: Path, capsys) -> None:
 
 def test_installed_command_is_read_back_per_event(tmp_path: Path) -> None:
     for host in SPECS:
-        install_one(tmp_path, SPECS[host], PROGRAM)
-    assert installed_command(tmp_path, "codex", "Stop") == "dos-hook stop --dialect codex"
-    assert installed_command(tmp_path, "cursor", "beforeShellExecution") == "dos-hook pretool --dialect cursor"
-    assert installed_command(tmp_path, "gemini", "AfterAgent") == "dos-hook stop --dialect gemini"
+        install_one(tmp_path, SPECS[host])
+    assert installed_command(tmp_path, "codex", "Stop") == portable_command("codex", "stop")
+    assert installed_command(tmp_path, "cursor", "beforeShellExecution") == portable_command("cursor", "pretool")
+    assert installed_command(tmp_path, "gemini", "AfterAgent") == portable_command("gemini", "stop")
+    assert installed_command(tmp_path, "claude-code", "TaskCompleted") == absolute_command("claude-code", "stop")
 
 
-def test_init_hooks_auto_doctor_and_selftest_through_the_cli(repo, run_dos) -> None:
+def _shim(tmp_path: Path) -> str:
+    """A PATH with a pipx-like directory holding only dos-hook, as a user who installed DOS has."""
+    shim = tmp_path / "pipx-bin"
+    shim.mkdir(exist_ok=True)
+    (shim / "dos-hook").symlink_to(Path(sys.executable).parent / "dos-hook")
+    return f"{shim}{os.pathsep}{os.environ['PATH']}"
+
+
+def _trust_codex_offline(root: Path) -> None:
+    """What `codex exec --trust` and /hooks leave in CODEX_HOME, written by hand (no codex here)."""
+    home = Path(os.environ["HOME"]) / ".codex"
+    home.mkdir(parents=True, exist_ok=True)
+    path = root / ".codex" / "config.toml"
+    state = "".join(f'[hooks.state."{codex_key(path, e)}"]\ntrusted_hash = "sha256:0"\n\n'
+                    for e in dos_entries(path, "toml"))
+    (home / "config.toml").write_text(f'[projects."{root}"]\ntrust_level = "trusted"\n\n{state}')
+
+
+def test_init_hooks_auto_doctor_and_selftest_through_the_cli(repo, run_dos, tmp_path) -> None:
     """The real CLI wires every detected host, doctor lists them, and each installed command denies."""
     for d in (".claude", ".codex", ".cursor", ".gemini", ".agents"):
         (repo.path / d).mkdir()
-    assert run_dos("init", "--hooks", "auto", cwd=repo.path).returncode == 0
-    again = run_dos("init", "--hooks", "auto", cwd=repo.path)
+    env = {"PATH": _shim(tmp_path), "GEMINI_CLI_TRUST_WORKSPACE": "true"}
+    assert run_dos("init", "--hooks", "auto", cwd=repo.path, env=env).returncode == 0
+    again = run_dos("init", "--hooks", "auto", cwd=repo.path, env=env)
     assert again.stdout.count("already wired") == 5
     doctor = json.loads(run_dos("doctor", "--json", cwd=repo.path).stdout)
     assert sorted(doctor["hooks_wired"]) == sorted(SPECS)
-    st = run_dos("hook", "selftest", cwd=repo.path)
+    _trust_codex_offline(repo.path)
+    st = run_dos("hook", "selftest", cwd=repo.path, env=env)
     assert st.returncode == 0, st.stdout + st.stderr
     assert st.stdout.count("OK") == 5
-    removed = run_dos("init", "--hooks", "auto", "--remove", cwd=repo.path)
+    removed = run_dos("init", "--hooks", "auto", "--remove", cwd=repo.path, env=env)
     assert removed.returncode == 0
     assert json.loads(run_dos("doctor", "--json", cwd=repo.path).stdout)["hooks_wired"] == {}
 
@@ -133,7 +217,8 @@ def test_selftest_fails_when_the_installed_command_does_not_deny(repo, run_dos) 
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     install_one(repo.path, SPECS["claude-code"], str(fake))
     got = run_dos("hook", "selftest", "claude-code", cwd=repo.path)
-    assert got.returncode == 1 and "FAILED" in got.stdout
+    assert got.returncode == 1 and "FAILED" in got.stdout and "did not deny" in got.stdout
+    assert "fix: dos init --hooks claude-code --force" in got.stdout
 
 
 def test_selftest_without_wiring_is_a_usage_error(repo, run_dos) -> None:

@@ -147,3 +147,24 @@ def test_the_registered_entry_starts_a_working_server(tmp_path, run_dos, hosts_e
     names, doctor = anyio.run(go)
     assert "dos_lease_acquire" in names
     assert doctor["workspace"] == str(ws.resolve())
+
+
+def test_codex_inline_entry_is_replaced_in_place_and_a_broken_file_is_one_line(tmp_path, run_dos, hosts_env) -> None:
+    """`mcp_servers.dos = {...}` (a dotted inline table) is replaced, never duplicated; a TOML error is
+    one line naming the file, and the file is left as it was."""
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    path = _path(ws, "codex", hosts_env)
+    path.parent.mkdir(parents=True)
+    path.write_text('# my codex\nmodel = "m"\nmcp_servers.dos = { command = "old" }\n\n[tui]\ntheme = "dark"\n')
+    out = run_dos("init", "--mcp", "codex", cwd=ws, env=hosts_env)
+    assert out.returncode == 0, out.stderr
+    text = path.read_text()
+    doc = tomllib.loads(text)
+    assert doc["mcp_servers"]["dos"]["args"][-1] == str(ws.resolve()) and doc["tui"] == {"theme": "dark"}
+    assert text.startswith("# my codex\n") and "old" not in text
+    broken = 'model = "m"\n[mcp_servers\n'
+    path.write_text(broken)
+    bad = run_dos("init", "--mcp", "codex", cwd=ws, env=hosts_env)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and str(path) in bad.stderr
+    assert "Traceback" not in bad.stderr and path.read_text() == broken

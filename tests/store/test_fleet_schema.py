@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dos.errors import ConfigError
-from dos.service.stores import fleet_schema
+from dos.service.fleet_schema import fleet_schema
 
 
 def git(cwd: Path, *args: str) -> str:

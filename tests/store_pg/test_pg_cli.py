@@ -11,7 +11,7 @@ import pytest
 from dos.config import find_workspace, load_config
 from dos.kernel.lanes import LaneRequest
 from dos.service.context import open_store
-from dos.service.stores import fleet_schema
+from dos.service.fleet_schema import fleet_schema
 from dos.store.schema import SCHEMA_VERSION
 
 LANES = ('[lanes]\nconcurrent = ["a", "b", "c", "d"]\nexclusive = ["global"]\n\n'

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from dos.errors import UsageError
-from dos.exitcodes import exit_code
+from dos.exitcodes import OK, exit_code
 
 ACTIONS = ("pretool", "posttool", "stop", "session-start", "marker", "selftest")
 
@@ -34,8 +34,8 @@ def configure_hook(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reset", action="store_true", help="marker: start the wait-marker count over")
     p.add_argument("--loop", action="store_true", help="marker: arm the wait-marker budget")
     p.add_argument("--max-markers", default="", help="marker: stops held open in a row (default [marker])")
-    p.add_argument("--scope", choices=("project", "user"), default="project",
-                   help="user: act only inside a workspace with a dos.toml")
+    p.add_argument("--scope", choices=("project", "user"), default=None,
+                   help="user: act only inside a workspace with a dos.toml (selftest: check only that scope)")
     p.add_argument("--debug", action="store_true", help="print internal faults in full on stderr")
 
 
@@ -61,22 +61,31 @@ def run_hook(args: argparse.Namespace, ctx) -> int:
 
 
 def _selftest(args: argparse.Namespace, ctx) -> int:
-    from dos.cli._output import print_verdict
+    from dos.cli._output import print_json, print_verdict
     from dos.hooks import HOSTS
-    from dos.hooks.install import wired_hosts
-    from dos.hooks.selftest import selftest
+    from dos.hooks.selftest import selftest_all
+    from dos.service.wiring import SCOPES, wired_hosts
 
     root = ctx.workspace.root
     if args.host and args.host not in HOSTS:
         raise UsageError(f"dos hook selftest: unknown host {args.host!r} (known: {', '.join(HOSTS)})")
-    hosts = [args.host] if args.host else sorted(wired_hosts(root))
+    scopes = (args.scope,) if args.scope else SCOPES
+    wired = {h for s in scopes for h in wired_hosts(root, s)}
+    hosts = [args.host] if args.host else sorted(wired)
     if not hosts:
-        raise UsageError(f"no host has DOS hooks wired in {root}; run dos init --hooks HOST first")
-    failed = 0
-    for host in hosts:
-        result = selftest(root, host)
-        print_verdict("OK" if result.ok else "FAILED", f"{host}: {result.detail}", good=result.ok)
-        failed += not result.ok
+        raise UsageError(f"no host has DOS hooks wired in {root} or for this user; run dos init --hooks HOST first")
+    results = selftest_all(root, hosts, scopes)
+    if args.host and not results:
+        raise UsageError(f"{args.host} has no DOS hooks wired ({' or '.join(scopes)} scope); "
+                         f"run dos init --hooks {args.host}")
+    failed = sum(not r.ok for r in results)
+    if args.json:
+        print_json({"ok": not failed, "results": [r.to_dict() for r in results]})
+    else:
+        for r in results:
+            where = "" if r.scope == "project" else " (user scope)"
+            fix = f"\n  fix: {r.fix}" if r.fix and not r.ok else ""
+            print_verdict("OK" if r.ok else "FAILED", f"{r.host}{where}: {r.detail}{fix}", good=r.ok)
     return exit_code("hook selftest", "failed" if failed else "ok")
 
 
@@ -129,10 +138,10 @@ def run_guard(args: argparse.Namespace, ctx) -> int:
         cmd = cmd[1:]
     if not cmd:
         raise UsageError("dos guard needs a host command after `--`, e.g. dos guard -- claude")
-    plan = plan_launch(cmd, verify_on_stop=args.verify_on_stop, mcp=not args.no_mcp)
+    plan = plan_launch(cmd, verify_on_stop=args.verify_on_stop, mcp=not args.no_mcp, root=str(ctx.workspace.root))
     if args.print_config:
         from dos.cli._output import print_json
 
         print_json(plan.to_dict(), pretty=True)
-        return 0
+        return OK
     return launch(plan, str(ctx.workspace.root))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dos.cli._output import paint, print_json
 from dos.errors import UsageError
-from dos.exitcodes import exit_code
+from dos.exitcodes import OK, exit_code
 
 NOISE_DIRS = frozenset({
     ".git", "__pycache__", "node_modules", "dist", "build", "target", "venv", ".venv", "env",
@@ -62,15 +62,23 @@ def _key(name: str) -> str:
 
 def configure_init(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", nargs="?", default=None, metavar="DIR", help="workspace to initialise (default: .)")
-    p.add_argument("--force", action="store_true", help="rewrite an existing dos.toml")
+    p.add_argument("--force", action="store_true",
+                   help="rewrite an existing dos.toml; with --hooks: replace DOS's hook entries with the canonical ones")
     p.add_argument("--hooks", metavar="HOST", choices=(*HOSTS, "auto"),
                    help="wire DOS hooks into HOST's own config (auto: every host found)")
+    p.add_argument("--with-hooks", action="store_true", help="the same as --hooks claude-code")
+    p.add_argument("--scope", choices=("project", "user"), default="project",
+                   help="with --hooks: the workspace's files (project) or this user's (user: every workspace "
+                        "with a dos.toml)")
     p.add_argument("--mcp", metavar="HOST", help="register the DOS MCP server with HOST")
     p.add_argument("--remove", action="store_true", help="with --hooks or --mcp: undo the wiring")
     p.add_argument("--dry-run", action="store_true", help="with --hooks: show the merge, write nothing")
+    p.add_argument("--example", metavar="NAME", help="accepted for compatibility: examples are not bundled")
 
 
 def run_init(args: argparse.Namespace, ctx) -> int:
+    from dos.exitcodes import OK, REFUSED
+
     if args.dir is not None:
         base = Path(ctx.workspace_arg) if ctx.workspace_arg else Path.cwd()
         root = (base / args.dir).resolve()
@@ -78,21 +86,31 @@ def run_init(args: argparse.Namespace, ctx) -> int:
         root = Path(ctx.workspace_arg).resolve()
     else:
         root = Path.cwd().resolve()
-    if (args.remove or args.dry_run) and not (args.hooks or args.mcp):
-        raise UsageError("dos init: --remove and --dry-run go with --hooks HOST or --mcp HOST")
-    root.mkdir(parents=True, exist_ok=True)
-    wiring = bool(args.hooks or args.mcp)
-    if not wiring or args.force:
-        _write_config(root, force=args.force, quiet_if_present=wiring)
-    if args.hooks:
+    hooks = args.hooks or ("claude-code" if args.with_hooks else None)
+    if args.dry_run and not (hooks or args.mcp):
+        sys.stderr.write("dos init --dry-run previews the --hooks merge; pass --hooks <host> "
+                         "(e.g. dos init --hooks claude-code --dry-run)\n")
+        return REFUSED
+    if args.remove and not (hooks or args.mcp):
+        raise UsageError("dos init: --remove goes with --hooks HOST or --mcp HOST")
+    if args.example:
+        sys.stderr.write(f"dos init: --example {args.example}: examples are not bundled with DOS; the lanes are "
+                         "inferred from the top-level directories instead\n")
+    wiring = bool(hooks or args.mcp)
+    if not (wiring and args.scope == "user"):
+        root.mkdir(parents=True, exist_ok=True)
+    if not wiring:
+        _write_config(root, force=args.force, quiet_if_present=False)
+    if hooks:
         from dos.hooks import install
 
-        install.run_installer(root, args.hooks, remove=args.remove, dry_run=args.dry_run)
+        install.run_installer(root, hooks, remove=args.remove, dry_run=args.dry_run, scope=args.scope,
+                              force=args.force)
     if args.mcp:
         from dos.mcp import install as mcp_install
 
         mcp_install.run_installer(root, args.mcp, remove=args.remove)
-    return 0
+    return OK
 
 
 def _write_config(root: Path, *, force: bool, quiet_if_present: bool) -> None:
@@ -168,13 +186,13 @@ def run_exit_codes(args: argparse.Namespace, ctx) -> int:
         matches = dict(EXIT_CODES)
     if args.json:
         print_json({v: dict(c) for v, c in matches.items()})
-        return 0
+        return OK
     print("The exit code is the verdict: a shell or CI step branches on it directly.")
     for verb, codes in sorted(matches.items()):
         print(f"\n{verb}")
         for token, code in sorted(codes.items(), key=lambda kv: (kv[1], kv[0])):
             print(f"  {code:>3}  {token}")
-    return 0
+    return OK
 
 
 # --------------------------------------------------------------------------- doctor
@@ -199,7 +217,7 @@ def run_doctor(args: argparse.Namespace, ctx) -> int:
                 sys.stderr.write(f"finding: {f['line']}\n")
         bad = any(f["severity"] in ("error", "warn") for f in report.get("findings", []))
         return exit_code("doctor --check", "findings" if bad else "clean")
-    return 0
+    return OK
 
 
 def _print_doctor(r: dict) -> None:
@@ -219,9 +237,13 @@ def _print_doctor(r: dict) -> None:
     rows.append(("git", f"{g['top']} @ {g['head'][:12]}" if g["head"] else ("repo, no commits" if g["repo"] else "not a git repository")))
     s = r["store"]
     rows.append(("store", f"{s['engine']} {s['location']}  ({s['detail']})"))
-    hooks = r["hooks_wired"]
-    rows.append(("hooks wired", ", ".join(f"{h} ({len(ev)})" for h, ev in hooks.items()) or
+    hooks, health = r["hooks_wired"], r.get("hooks_health", {})
+    rows.append(("hooks wired", ", ".join(f"{h} ({len(ev)})" for h, ev in hooks.items()
+                                          if health.get(h, {}).get("runs", True)) or
                  "none (run `dos init --hooks HOST` to bind an agent host)"))
+    for host, h in health.items():
+        if not h.get("runs"):
+            rows.append((f"  {host}", f"NOT RUNNING: {h.get('problem')}; fix: {h.get('fix')}"))
     width = max(len(k) for k, _ in rows) + 2
     for key, value in rows:
         print(f"{paint(key.ljust(width), 'bold')}{value}")

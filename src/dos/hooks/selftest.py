@@ -1,25 +1,20 @@
-"""``dos hook selftest``: run the command a host has installed on a synthetic colliding write.
+"""``dos hook selftest [HOST]``: run the hooks a host has installed exactly as that host would.
 
-A throwaway workspace holds one live lease for another session; the installed command
-gets a write into that lane in the host's own payload shape and must answer with a deny.
+The command strings come from the host's own config file (project and user scope), and
+run through ``sh -c`` with ``PATH=/usr/bin:/bin``, the host's variables and cwd a
+throwaway workspace (and a subdirectory of it) where another session holds a lane: the
+pretool command must deny a write there in the host's envelope, the others must exit 0,
+and the host's trust state must let them run. See ``dos.service.wiring_probe``.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dos.hooks.install import SPECS, installed_command
-
-DENY_EXIT = {"claude-code": 2, "codex": 2, "cursor": 2, "gemini": 0, "antigravity": 0}
-PROBE = "selftest/probe.txt"
+from dos.service.wiring import SCOPES, SPECS
+from dos.service.wiring_probe import DENY_EXIT, PROBE, Check, checks, is_deny, payload, short  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -27,79 +22,33 @@ class SelftestResult:
     host: str
     ok: bool
     detail: str
+    scope: str = "project"
+    fix: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"host": self.host, "ok": self.ok, "detail": self.detail}
+        return {"host": self.host, "scope": self.scope, "ok": self.ok, "detail": self.detail, "fix": self.fix}
 
 
-def payload(host: str, ws: str) -> dict[str, Any]:
-    """A write into PROBE from session dos-selftest-A, as HOST would send it."""
-    target = os.path.join(ws, PROBE)
-    if host == "cursor":
-        return {"conversation_id": "dos-selftest-A", "hook_event_name": "preToolUse", "workspace_roots": [ws],
-                "tool_name": "Write", "tool_input": {"file_path": target, "content": "x"}}
-    base = {"session_id": "dos-selftest-A", "cwd": ws, "transcript_path": ""}
-    if host == "gemini":
-        return {**base, "hook_event_name": "BeforeTool", "tool_name": "write_file",
-                "tool_input": {"file_path": target, "content": "x"}}
-    if host == "codex":
-        patch = f"*** Begin Patch\n*** Add File: {PROBE}\n+x\n*** End Patch\n"
-        return {**base, "hook_event_name": "PreToolUse", "tool_name": "apply_patch",
-                "tool_input": {"command": patch}}
-    return {**base, "hook_event_name": "PreToolUse", "tool_name": "Write",
-            "tool_input": {"file_path": target, "content": "x"}}
+def _result(c: Check) -> SelftestResult:
+    if c.runs:
+        trust = {True: "", False: " (host trust: not trusted)", None: ""}[c.trusted]
+        detail = f"`{short(c.command)}` {c.detail}{trust}" if c.command else c.detail
+        if c.missing:
+            detail += f"; not wired: {', '.join(c.missing)} (dos init --hooks {c.host} --force adds them)"
+        return SelftestResult(c.host, True, f"{c.path}: {detail}", c.scope)
+    return SelftestResult(c.host, False, f"{c.path}: {c.problem}", c.scope, c.fix)
 
 
-def is_deny(host: str, stdout: str) -> bool:
-    try:
-        out = json.loads(stdout)
-    except ValueError:
-        return False
-    if not isinstance(out, dict):
-        return False
-    if host in ("claude-code", "codex"):
-        return (out.get("hookSpecificOutput") or {}).get("permissionDecision") == "deny"
-    if host == "cursor":
-        return out.get("permission") == "deny"
-    return out.get("decision") == "deny"
+def selftest_all(root: Path, hosts: list[str] | None = None, scopes: tuple[str, ...] = SCOPES) -> list[SelftestResult]:
+    """One result per wired (host, scope) among HOSTS and SCOPES."""
+    return [_result(c) for c in checks(Path(root), hosts, scopes)]
 
 
-def selftest(root: Path, host: str) -> SelftestResult:
-    """Run HOST's installed pretool command under ROOT against a synthetic collision."""
-    spec = SPECS[host]
-    event = next(e for e, verb in spec.events if verb == "pretool")
-    cmd = installed_command(root, host, event)
-    if cmd is None:
-        return SelftestResult(host, False, f"no DOS {event} hook in {root / spec.path}; run dos init --hooks {host}")
-    ws = tempfile.mkdtemp(prefix="dos-selftest-")
-    try:
-        _hold_lane(Path(ws))
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISPATCH_", "DOS_"))}
-        t0 = time.perf_counter()
-        try:
-            proc = subprocess.run(cmd, shell=True, cwd=ws, input=json.dumps(payload(host, ws)), text=True,
-                                  capture_output=True, timeout=60, env=env)
-        except subprocess.TimeoutExpired:
-            return SelftestResult(host, False, f"`{cmd}` did not answer within 60 s")
-        ms = (time.perf_counter() - t0) * 1000
-        want = DENY_EXIT[host]
-        if is_deny(host, proc.stdout) and proc.returncode == want:
-            return SelftestResult(host, True, f"`{cmd}` denied a write into a held lane (exit {want}, {ms:.0f} ms)")
-        why = proc.stderr.strip().splitlines()[-1:] or [proc.stdout.strip()[:200] or "no output"]
-        return SelftestResult(host, False, f"`{cmd}` did not deny (exit {proc.returncode}): {why[0]}")
-    finally:
-        shutil.rmtree(ws, ignore_errors=True)
-
-
-def _hold_lane(ws: Path) -> None:
-    from dos.config import Workspace, load_config
-    from dos.kernel.lanes import LaneRequest
-    from dos.service.context import open_store
-
-    (ws / "dos.toml").write_text('[lanes]\nconcurrent = ["selftest"]\nexclusive = ["global"]\n\n'
-                                 '[lanes.trees]\nselftest = ["selftest/**"]\nglobal = ["**/*"]\n')
-    store = open_store(Workspace(ws, "--workspace"), load_config(ws))
-    try:
-        store.acquire(LaneRequest(lane="selftest"), holder="dos-selftest-other", session="dos-selftest-B")
-    finally:
-        store.close()
+def selftest(root: Path, host: str, scope: str | None = None) -> SelftestResult:
+    """HOST's result (the first failing scope, else the first wired one)."""
+    found = selftest_all(root, [host], (scope,) if scope else SCOPES)
+    if not found:
+        where = SPECS[host].path if scope != "user" else "the user-scope file"
+        return SelftestResult(host, False, f"no DOS hook wired for {host} ({where})", scope or "project",
+                              f"dos init --hooks {host}")
+    return next((r for r in found if not r.ok), found[0])

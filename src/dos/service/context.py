@@ -40,7 +40,7 @@ def open_store(ws: Workspace, cfg: Config, *, clock: Clock | None = None,
 
     schema = ""
     if store_url(cfg.store) and not store_schema(cfg.store):
-        from dos.service.stores import fleet_schema
+        from dos.service.fleet_schema import fleet_schema
 
         schema = fleet_schema(ws.root)
     engine = open_engine(ws.root, ws.state_dir, cfg.store, clock=clock, busy_timeout_ms=busy_timeout_ms,

@@ -41,6 +41,7 @@ def gather(ctx: Context, *, check: bool = False) -> dict[str, Any]:
         "git_detail": git_detail,
         "store": describe_store(ws, cfg),
         "hooks_wired": hooks,
+        "hooks_health": _health(ws) if hooks or _user_wired() else {},
         "runtime_hooks": {host: hooks.get(host, []) for host in SPECS},
         "exit_codes": {v: dict(c) for v, c in EXIT_CODES.items()},
         "admission_predicates": _predicates(),
@@ -57,7 +58,8 @@ def gather(ctx: Context, *, check: bool = False) -> dict[str, Any]:
                             "kernel_runtime_files_present": len(protected_files(ws.root))},
     }
     if check:
-        report["findings"] = [dict(f.to_dict(), line=f.line()) for f in collect_findings(cfg)]
+        findings = collect_findings(cfg) + _health_findings(report["hooks_health"])
+        report["findings"] = [dict(f.to_dict(), line=f.line()) for f in findings]
     return report
 
 
@@ -166,6 +168,31 @@ def _hooks(ws: Workspace) -> dict[str, list[str]]:
     except ImportError:
         return {}
     return wired_hosts(ws.root)
+
+
+def _user_wired() -> bool:
+    """Is any host wired in the user's own config (hooks that act in every workspace)?"""
+    try:
+        from dos.service.wiring import wired_hosts
+
+        return bool(wired_hosts(Path.home(), scope="user"))
+    except Exception:  # noqa: BLE001 - the doctor describes; it never raises
+        return False
+
+
+def _health(ws: Workspace) -> dict[str, Any]:
+    """Whether each wired host's hooks would really run and deny (``dos.service.wiring.hook_health``)."""
+    from dos.service.wiring import hook_health
+
+    return hook_health(ws.root)
+
+
+def _health_findings(health: dict[str, Any]) -> list:
+    from dos.kernel.lint import Finding
+
+    return [Finding("HOOK_NOT_RUNNING", "warn", host, h.get("problem") or "the hook would not run",
+                    h.get("fix") or f"dos init --hooks {host} --force")
+            for host, h in health.items() if not h.get("runs")]
 
 
 def collect_findings(cfg) -> list:

@@ -1,0 +1,386 @@
+"""The e2e harness: a real git workspace wired by DOS, and each agent CLI run against the fake model.
+
+Nothing here writes a hook by hand: hooks come from ``dos init --hooks HOST`` or
+``dos guard``. What the harness does write is the user-level state any user of that host
+already has (an API endpoint, an accepted folder-trust prompt), always inside a
+throwaway HOME, never the real one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from fakemodel import FakeModel, Turn, call, dynamic, say
+
+VENV_BIN = Path(sys.executable).parent  # the venv running pytest: where `dos` and `dos-hook` live
+DOS = VENV_BIN / "dos"
+HOLDER = "bob"
+CLI_TIMEOUT = float(os.environ.get("DOS_E2E_CLI_TIMEOUT", "150"))
+FAKE_KEY = "e2e-fake-key-not-a-secret"
+
+
+# --------------------------------------------------------------------------- PATHs
+
+
+def _has_dos(d: str) -> bool:
+    return any(os.access(os.path.join(d, exe), os.X_OK) for exe in ("dos", "dos-hook", "dos-mcp"))
+
+
+def user_path(*front: Path) -> str:
+    """The PATH of a user's shell that has NOT activated the venv: no dir holding dos or dos-hook."""
+    seen: list[str] = [str(p) for p in front]
+    for d in os.environ.get("PATH", "").split(os.pathsep) + ["/usr/local/bin", "/usr/bin", "/bin"]:
+        if d and d not in seen and not _has_dos(d) and os.path.isdir(d):
+            seen.append(d)
+    node = shutil.which("node", path=os.pathsep.join(seen))
+    if node is None and shutil.which("node"):
+        seen.append(os.path.dirname(shutil.which("node")))  # type: ignore[arg-type]
+    return os.pathsep.join(seen)
+
+
+def activated_path() -> str:
+    """The PATH of a shell that ran ``source .venv/bin/activate``."""
+    return os.pathsep.join([str(VENV_BIN), user_path()])
+
+
+def hook_shim(base: Path) -> Path:
+    """A directory holding only ``dos-hook`` (a link to the venv's), as ``pipx install`` leaves in ~/.local/bin.
+
+    The portable command in committed files (Codex, Gemini) runs ``dos-hook`` from PATH; this
+    gives the agent one without putting the venv (python, dos, pip) on its PATH.
+    """
+    shim = base / "pipx-bin"
+    shim.mkdir(exist_ok=True)
+    link = shim / "dos-hook"
+    if not link.exists():
+        link.symlink_to(VENV_BIN / "dos-hook")
+    return shim
+
+
+# --------------------------------------------------------------------------- the workspace
+
+
+@dataclass
+class Workspace:
+    root: Path  # the git repo, with dos.toml (lanes api and web) and bob's lease on api
+    home: Path  # the agent's HOME (user-level config of every host goes here)
+    outside: Path  # a directory outside the workspace
+    shim: Path | None = None  # a pipx-like bin directory holding only dos-hook
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel
+
+
+def dos(ws_root: Path, *args: str, activated: bool = False, check: bool = True,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the product's own CLI in WS_ROOT, by its absolute path (``.venv/bin/dos``) or from an activated venv."""
+    env = dict(os.environ, PATH=activated_path() if activated else user_path(), **(env or {}))
+    argv = ["dos", *args] if activated else [str(DOS), *args]
+    proc = subprocess.run(argv, cwd=ws_root, env=env, text=True, capture_output=True, timeout=120)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"`{' '.join(argv)}` exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def git(ws_root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(ws_root), *args], check=True, text=True, capture_output=True).stdout
+
+
+def make_workspace(base: Path) -> Workspace:
+    """A real repo with two top-level source dirs, ``dos init`` (lanes api, web), and bob holding api."""
+    root = base / "repo"
+    (root / "api").mkdir(parents=True)
+    (root / "web").mkdir()
+    (root / "api" / "__init__.py").write_text('"""api package."""\n')
+    (root / "web" / "__init__.py").write_text('"""web package."""\n')
+    (root / "README.md").write_text("e2e workspace\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "initial layout")
+    out = dos(root, "init").stdout
+    assert "api" in out and "web" in out, out
+    lease = dos(root, "lease-lane", "acquire", "--lane", "api", "--owner", HOLDER, "--session", "other",
+                "--ttl-seconds", "3600")
+    assert json.loads(lease.stdout)["lease"]["holder"] == HOLDER, lease.stdout
+    home = base / "home"
+    home.mkdir()
+    outside = base / "outside"
+    outside.mkdir()
+    return Workspace(root.resolve(), home.resolve(), outside.resolve(), hook_shim(base).resolve())
+
+
+# --------------------------------------------------------------------------- hosts
+
+
+@dataclass(frozen=True)
+class Host:
+    """How to drive one agent CLI non-interactively against the fake."""
+
+    name: str  # the DOS host name (dos init --hooks NAME)
+    exe: str  # key in the installed-CLI map and the executable's name
+    api: str  # which API the fake must speak
+
+    # -- per-host knobs, overridden below
+
+    def write(self, ws: Workspace, target: Path, content: str) -> Turn:
+        raise NotImplementedError
+
+    def argv(self, exe: Path, ws: Workspace, prompt: str, extra: Sequence[str] = ()) -> list[str]:
+        raise NotImplementedError
+
+    def env(self, ws: Workspace, fake: FakeModel) -> dict[str, str]:
+        raise NotImplementedError
+
+    def user_config(self, ws: Workspace, fake: FakeModel, *, trust_project: bool = True) -> None:
+        """What a user of this host already has in HOME: an endpoint and an accepted trust prompt."""
+
+    def failure_noise(self, proc: subprocess.CompletedProcess[str]) -> list[str]:
+        """Lines where the host says a hook failed (a deny must not look like a crash)."""
+        return []
+
+
+class ClaudeCode(Host):
+    def write(self, ws: Workspace, target: Path, content: str) -> Turn:
+        return call("Write", file_path=str(target), content=content)
+
+    def argv(self, exe: Path, ws: Workspace, prompt: str, extra: Sequence[str] = ()) -> list[str]:
+        # bypassPermissions: Claude Code's own permission prompts are off, so DOS is the only gate.
+        return [str(exe), "-p", prompt, "--permission-mode", "bypassPermissions", "--output-format", "json",
+                *extra]
+
+    def env(self, ws: Workspace, fake: FakeModel) -> dict[str, str]:
+        return {"ANTHROPIC_BASE_URL": fake.url, "ANTHROPIC_API_KEY": FAKE_KEY,
+                "IS_SANDBOX": "1",  # root may use bypassPermissions only inside a declared sandbox
+                "DISABLE_TELEMETRY": "1", "DISABLE_ERROR_REPORTING": "1", "DISABLE_AUTOUPDATER": "1",
+                "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"}
+
+
+class Codex(Host):
+    MODEL = "gpt-5.5"  # a model Codex knows: its metadata offers the apply_patch tool
+
+    def write(self, ws: Workspace, target: Path, content: str) -> Turn:
+        rel = os.path.relpath(target, ws.root)
+        name = rel if not rel.startswith("..") else str(target)
+        body = "".join(f"+{line}\n" for line in content.splitlines())
+        return call("apply_patch", input=f"*** Begin Patch\n*** Add File: {name}\n{body}*** End Patch\n")
+
+    def argv(self, exe: Path, ws: Workspace, prompt: str, extra: Sequence[str] = ()) -> list[str]:
+        # No sandbox and no approvals: DOS is the only gate (there is no bubblewrap here anyway).
+        return [str(exe), "exec", "--dangerously-bypass-approvals-and-sandbox", "--color", "never",
+                "-C", str(ws.root), *extra, prompt]
+
+    def codex_home(self, ws: Workspace) -> Path:
+        return ws.home / ".codex"
+
+    def env(self, ws: Workspace, fake: FakeModel) -> dict[str, str]:
+        return {"CODEX_HOME": str(self.codex_home(ws)), "E2E_FAKE_OPENAI_KEY": FAKE_KEY, "NO_COLOR": "1"}
+
+    def user_config(self, ws: Workspace, fake: FakeModel, *, trust_project: bool = True) -> None:
+        home = self.codex_home(ws)
+        home.mkdir(parents=True, exist_ok=True)
+        path = home / "config.toml"
+        begin, end = "# >>> e2e user config >>>\n", "# <<< e2e user config <<<\n"
+        kept = path.read_text() if path.exists() else ""
+        if begin in kept and end in kept:
+            kept = kept.split(begin)[0] + kept.split(end, 1)[1]
+        text = (f"model = \"{self.MODEL}\"\nmodel_provider = \"e2efake\"\n"
+                f"check_for_update_on_startup = false\n\n[model_providers.e2efake]\nname = \"e2e fake model\"\n"
+                f"base_url = \"{fake.openai_url}\"\nwire_api = \"responses\"\nenv_key = \"E2E_FAKE_OPENAI_KEY\"\n")
+        import tomllib
+
+        try:
+            already = str(ws.root) in (tomllib.loads(kept).get("projects") or {})
+        except ValueError:
+            already = False
+        if trust_project and not already:  # what the folder-trust prompt (or `codex exec --trust`) saves
+            text += f"\n[projects.{json.dumps(str(ws.root))}]\ntrust_level = \"trusted\"\n"
+        # Our block goes first (top-level keys must precede every table); what Codex appended
+        # later (hooks.state from a review) is kept after it.
+        path.write_text(begin + text + end + kept.strip("\n") + ("\n" if kept.strip() else ""))
+
+    def failure_noise(self, proc: subprocess.CompletedProcess[str]) -> list[str]:
+        return [ln for ln in proc.stderr.splitlines() if ln.startswith("hook:") and ln.endswith("Failed")]
+
+
+class Gemini(Host):
+    def write(self, ws: Workspace, target: Path, content: str) -> Turn:
+        return call("write_file", file_path=str(target), content=content)
+
+    def argv(self, exe: Path, ws: Workspace, prompt: str, extra: Sequence[str] = ()) -> list[str]:
+        return [str(exe), "--yolo", *extra, "-p", prompt]  # yolo: Gemini's own approvals off, DOS is the gate
+
+    def env(self, ws: Workspace, fake: FakeModel) -> dict[str, str]:
+        return {"GEMINI_API_KEY": FAKE_KEY, "GOOGLE_GEMINI_BASE_URL": fake.url, "NO_COLOR": "1"}
+
+    def user_config(self, ws: Workspace, fake: FakeModel, *, trust_project: bool = True) -> None:
+        gdir = ws.home / ".gemini"
+        gdir.mkdir(parents=True, exist_ok=True)
+        # With GOOGLE_GEMINI_BASE_URL set Gemini picks the "gateway" auth type, which -p rejects;
+        # the API-key type still honours the base URL.
+        path = gdir / "settings.json"
+        settings = json.loads(path.read_text()) if path.exists() else {}  # DOS's user-scope hooks may be here
+        settings.setdefault("security", {})["auth"] = {"selectedType": "gemini-api-key"}
+        path.write_text(json.dumps(settings, indent=2))
+        if trust_project:  # what the interactive "Trust folder" answer saves
+            (gdir / "trustedFolders.json").write_text(json.dumps({str(ws.root): "TRUST_FOLDER"}))
+
+    def failure_noise(self, proc: subprocess.CompletedProcess[str]) -> list[str]:
+        return [ln for ln in (proc.stdout + proc.stderr).splitlines() if "Hook(s)" in ln and "failed" in ln]
+
+
+HOSTS: dict[str, Host] = {
+    "claude-code": ClaudeCode("claude-code", "claude", "anthropic"),
+    "codex": Codex("codex", "codex", "openai"),
+    "gemini": Gemini("gemini", "gemini", "gemini"),
+}
+
+
+# --------------------------------------------------------------------------- one run
+
+
+@dataclass
+class Run:
+    host: Host
+    ws: Workspace
+    argv: list[str]
+    proc: subprocess.CompletedProcess[str]
+    fake: FakeModel
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    def results(self) -> list[dict[str, Any]]:
+        """Every tool result the CLI reported back to the model."""
+        return self.fake.tool_results(self.host.api)
+
+    def result_for(self, needle: str) -> dict[str, Any] | None:
+        return next((r for r in self.results() if needle in r["text"]), None)
+
+    def report(self) -> str:
+        """Everything needed to see why an assertion failed."""
+        res = "\n".join(f"  - {'ERROR ' if r['error'] else ''}{r['text'][:400]!r}" for r in self.results())
+        return (f"\n$ {' '.join(self.argv)}\n(exit {self.proc.returncode}, {self.seconds:.1f}s)\n"
+                f"--- requests\n{self.fake.transcript()}\n--- tool results the model saw\n{res or '  (none)'}\n"
+                f"--- stdout (tail)\n{self.proc.stdout[-2500:]}\n--- stderr (tail)\n{self.proc.stderr[-2500:]}")
+
+
+TIMINGS: list[tuple[str, str, float]] = []  # (test, host, seconds) of every CLI run, for FINDINGS
+
+
+def run_host(host: Host, exe: Path, ws: Workspace, script: Sequence[Turn], *, guard: bool = False,
+             trust_project: bool = True, extra_args: Sequence[str] = (), prompt: str = "Do the task.",
+             before: Any = None, dos_hook_on_path: bool = True, cwd: Path | None = None) -> Run:
+    """Run HOST's CLI once in WS against a fake model playing SCRIPT; PATH never holds the venv.
+
+    DOS_HOOK_ON_PATH puts the pipx-like shim (only ``dos-hook``) on the agent's PATH, as a user
+    who installed DOS with pipx has; CWD (default the workspace root) is where the CLI starts.
+    """
+    fake = FakeModel(list(script)).start()
+    try:
+        host.user_config(ws, fake, trust_project=trust_project)
+        if before is not None:
+            before(fake)
+        argv = host.argv(exe, ws, prompt, extra_args)
+        if guard:
+            argv = [str(DOS), "guard", "--", *argv]
+        tmp = ws.home / "tmp"  # the CLIs' scratch files (Gemini's error reports, dos guard's settings file)
+        tmp.mkdir(exist_ok=True)
+        front = [exe.parent, *([ws.shim] if dos_hook_on_path and ws.shim else [])]
+        env = {"HOME": str(ws.home), "PATH": user_path(*front), "LANG": "C.UTF-8", "TERM": "dumb",
+               "TMPDIR": str(tmp), "USER": os.environ.get("USER", "root"),
+               "DISPATCH_HOME": str(ws.home / ".dos-home"), **host.env(ws, fake)}
+        assert str(VENV_BIN) not in env["PATH"].split(os.pathsep), env["PATH"]
+        assert shutil.which("python", path=env["PATH"]) != str(VENV_BIN / "python"), env["PATH"]
+        found = shutil.which("dos-hook", path=env["PATH"])
+        assert found == (str(ws.shim / "dos-hook") if dos_hook_on_path and ws.shim else None), env["PATH"]
+        t0 = time.monotonic()
+        try:
+            proc = subprocess.run(argv, cwd=cwd or ws.root, env=env, stdin=subprocess.DEVNULL, text=True,
+                                  capture_output=True, timeout=CLI_TIMEOUT)
+        except subprocess.TimeoutExpired as exc:
+            out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+            err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+            proc = subprocess.CompletedProcess(argv, -9, out, err + f"\n[e2e] timed out after {CLI_TIMEOUT}s")
+        seconds = time.monotonic() - t0
+        TIMINGS.append((os.environ.get("PYTEST_CURRENT_TEST", "?").split(" ")[0], host.name, seconds))
+        return Run(host, ws, argv, proc, fake, seconds)
+    finally:
+        fake.stop()
+
+
+def host_user_env(ws: Workspace, host: Host, exe: Path | None = None) -> dict[str, str]:
+    """What ``dos`` needs to see of the agent's user: its HOME (and CODEX_HOME), and where ``codex`` is."""
+    env = {"HOME": str(ws.home), "DISPATCH_HOME": str(ws.home / ".dos-home")}
+    if isinstance(host, Codex):
+        env["CODEX_HOME"] = str(host.codex_home(ws))
+        host.codex_home(ws).mkdir(parents=True, exist_ok=True)
+        if exe is not None:
+            env["DOS_CODEX_BIN"] = str(exe)
+    return env
+
+
+def wire(ws: Workspace, host: Host, exe: Path | None = None, *, activated: bool = False, scope: str = "project",
+         extra: Sequence[str] = ()) -> str:
+    """``dos init --hooks HOST``: the product's own installer, nothing hand-written.
+
+    EXE lets it find ``codex`` (for the trust and review it does through ``codex app-server``).
+    """
+    args = ["init", "--hooks", host.name, *(["--scope", "user"] if scope == "user" else []), *extra]
+    return dos(ws.root, *args, activated=activated, env=host_user_env(ws, host, exe)).stdout
+
+
+# --------------------------------------------------------------------------- what Codex says about its hooks
+
+
+def codex_list_hooks(exe: Path, ws: Workspace, host: Codex, args: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Every hook Codex lists for WS (``hooks/list`` over ``codex app-server``), read-only.
+
+    Written by hand on purpose (not DOS's client): the test asks Codex itself what it will run.
+    """
+    env = {"HOME": str(ws.home), "PATH": user_path(exe.parent), "CODEX_HOME": str(host.codex_home(ws)),
+           "LANG": "C.UTF-8"}
+    proc = subprocess.Popen([str(exe), *args, "app-server"], cwd=ws.root, env=env, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    ids = iter(range(1, 1000))
+
+    def request(method: str, params: dict[str, Any]) -> Any:
+        rid = next(ids)
+        proc.stdin.write(json.dumps({"jsonrpc": "2.0", "id": rid, "method": method, "params": params}) + "\n")
+        proc.stdin.flush()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                raise AssertionError(f"codex app-server closed: {proc.stderr.read() if proc.stderr else ''}")
+            msg = json.loads(line)
+            if msg.get("id") == rid and ("result" in msg or "error" in msg):
+                if "error" in msg:
+                    raise AssertionError(f"codex app-server {method}: {msg['error']}")
+                return msg["result"]
+        raise AssertionError(f"codex app-server did not answer {method}")
+
+    try:
+        request("initialize", {"clientInfo": {"name": "dos-e2e", "version": "0"}})
+        proc.stdin.write(json.dumps({"jsonrpc": "2.0", "method": "initialized"}) + "\n")
+        proc.stdin.flush()
+        listed = request("hooks/list", {"cwds": [str(ws.root)]})
+        return [h for entry in listed["data"] for h in entry["hooks"]]
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+__all__ = ["DOS", "HOLDER", "HOSTS", "Host", "Run", "TIMINGS", "Workspace", "call", "codex_list_hooks", "dos",
+           "dynamic", "host_user_env", "make_workspace", "run_host", "say", "user_path", "wire"]

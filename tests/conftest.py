@@ -12,7 +12,7 @@ from typing import Callable, Mapping
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-pytest_plugins = ["tests.pgserver"]  # the throwaway PostgreSQL server fixtures
+pytest_plugins = ["tests.pgserver", "tests.screens.kit", "tests.web.kit"]  # PostgreSQL; fleet_ws and serve
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ its verdict's code. Store faults surface as one-line errors with their own exit 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -248,7 +247,11 @@ def run_halt(args: argparse.Namespace, ctx: Any) -> int:
     out = {"command": args.command or None, "handle": args.handle, "lane": event.lane,
            "loop_ts": event.data.get("loop_ts", ""), "recorded": True, "seq": event.seq}
     if suspends:
-        out.update(suspended=True, suspend_note=f"resume from {args.resume_sha or 'HEAD'} with the same lane")
+        from dos.service.intents import suspend
+
+        parked = suspend(ctx.service, args.run_id, reason=args.reason or f"halt:{args.owner or args.handle}",
+                         resume_sha=args.resume_sha, operator=args.owner or "halt")
+        out.update(suspended=parked.verdict == "SUSPENDED", suspend_note=parked.reason)
     elif args.resumable:
         out.update(suspended=False, suspend_note="--resumable needs --run-id (the run to suspend); recorded a "
                                                  "plain HALT only")
@@ -318,11 +321,24 @@ def configure_journal(parser: argparse.ArgumentParser) -> None:
     p.add_argument("n", nargs="?", type=int, default=20)
     sub.add_parser("replay", help="the leases the log folds to, as JSON")
     sub.add_parser("seq", help="the highest seq written")
-    sub.add_parser("compact", help="fold mutating events into one CHECKPOINT (replay unchanged)")
+    p = sub.add_parser("compact", help="fold mutating events into one CHECKPOINT (replay unchanged)")
+    p.add_argument("--verdicts", action="store_true", help="apply [retention] to the verdict journal instead: "
+                   "fold old rows into a signed-off checkpoint the chain verifies through")
+    p.add_argument("--keep-last", type=int, default=None, metavar="N", help="with --verdicts: keep the newest N rows")
+    p.add_argument("--max-age-days", type=float, default=None, metavar="D",
+                   help="with --verdicts: fold rows older than D days")
     p = sub.add_parser("export", help="the whole log as reference lane-journal JSONL")
     p.add_argument("--output", "-o", default="-", help="a file (default: stdout)")
+    p.add_argument("--verdicts", action="store_true",
+                   help="instead: the verdict journal as the reference's verdict-journal.jsonl records")
+    p.add_argument("--intent", default="", metavar="RID", help="instead: run RID's intent ledger as intent.jsonl")
     p = sub.add_parser("import", help="append a reference lane-journal.jsonl (all or nothing)")
     p.add_argument("file", help="the JSONL file, or - for stdin")
+    p.add_argument("--intent", action="store_true", help="the file is a run's intent.jsonl (a reference run dir's)")
+    p.add_argument("--run-id", default="", help="with --intent: the run it belongs to (default: its records')")
+    p = sub.add_parser("verify", help="check the verdict journal's hash chain; name the first broken link "
+                                      "(0 intact, 1 broken)")
+    p.add_argument("--json", action="store_true", help="the verdict as JSON")
 
 
 def run_journal(args: argparse.Namespace, ctx: Any) -> int:
@@ -336,17 +352,55 @@ def run_journal(args: argparse.Namespace, ctx: Any) -> int:
         print_json(leases.journal_replay(svc), pretty=True)
     elif args.action == "seq":
         print(svc.store.seq())
+    elif args.action == "compact" and args.verdicts:
+        from dos.service import journal
+
+        if any(v is not None and v < 0 for v in (args.keep_last, args.max_age_days)):
+            raise UsageError("--keep-last and --max-age-days must be 0 or more")
+        print_json(journal.compact(svc, keep_last=args.keep_last, max_age_days=args.max_age_days))
     elif args.action == "compact":
+        if args.keep_last is not None or args.max_age_days is not None:
+            raise UsageError("--keep-last and --max-age-days go with --verdicts")
         print_json(svc.store.compact())
+    elif args.action == "verify":
+        return _journal_verify(args, svc)
     elif args.action == "export":
-        lines = leases.journal_export(svc)
+        if args.verdicts:
+            from dos.service.journal import export_lines
+
+            lines = export_lines(svc)
+        elif args.intent:
+            from dos.service.intents import export_ledger
+
+            lines = export_ledger(svc, args.intent)
+        else:
+            lines = leases.journal_export(svc)
         if args.output == "-":
             sys.stdout.writelines(lines)
         else:
             leases.write_atomically(args.output, lines)
+    elif args.intent:
+        from dos.service.intents import import_ledger
+
+        hint = os.path.basename(os.path.dirname(os.path.abspath(args.file))) if args.file != "-" else ""
+        print_json(import_ledger(svc, _read_input(args.file), run_id=args.run_id, hint=hint))
     else:
         print_json(leases.journal_import(svc, _read_input(args.file)))
     return OK
+
+
+def _journal_verify(args: argparse.Namespace, svc: Any) -> int:
+    from dos.cli._output import print_verdict
+    from dos.service.journal import verify
+
+    check = verify(svc)
+    if args.json:
+        print_json(check.to_dict(), pretty=True)
+    else:
+        print_verdict(check.token, check.reason, good=check.token != "BROKEN")
+        for p in check.evidence["problems"][1:10]:
+            sys.stdout.write(f"  seq {p['seq']}: {p['problem']}\n")
+    return exit_code("journal verify", check.token)
 
 
 def _read_input(path: str) -> bytes:

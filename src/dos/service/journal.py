@@ -1,23 +1,631 @@
 """The verdict journal: every verdict a surface renders, recorded once, here.
 
-Every service function that reaches a verdict calls ``record``; surfaces never do. Until
-the journal's store tables land this records nothing (the call sites are in place).
+Every service function that reaches a verdict calls ``record``; surfaces never do. A
+decision that writes the store (a lease operation, a hook's deny) passes its transaction,
+so the verdict and the decision commit together; a verdict with no transaction of its own
+(``verify``) is written in a short transaction of its own, or, on a hook's allow path,
+appended to the spool that the next writer folds into the chain. ``DISPATCH_OBSERVE`` and
+``[observe] record`` decide what is recorded (``mode``). Cheap to import: the hooks use it.
 """
 
 from __future__ import annotations
 
+import os
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Iterator, Mapping
 
     from dos.service.context import Context
 
+OBSERVE_ENV = "DISPATCH_OBSERVE"
+KEY_ENV = "DOS_JOURNAL_KEY"
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+HOOK_SYSCALL = {"pre": "pretool", "post": "posttool", "stop": "stop"}
+RETAIN_EVERY = 512  # retention is applied when a write's seq is a multiple of this
+
+
+def env_mode(env: Mapping[str, str] | None = None) -> str:
+    """``always`` or ``off`` when DISPATCH_OBSERVE says so, else ''."""
+    value = (os.environ if env is None else env).get(OBSERVE_ENV, "").strip().lower()
+    if value in _TRUE:
+        return "always"
+    if value in _FALSE:
+        return "off"
+    return ""
+
+
+def mode(ctx: Context | None, env: Mapping[str, str] | None = None) -> str:
+    """What is journaled: ``auto`` (once a store exists), ``always`` (creating it) or ``off``."""
+    found = env_mode(env)
+    if found:
+        return found
+    try:
+        return str(ctx.config.observe.record) if ctx is not None else "auto"
+    except Exception:  # noqa: BLE001 - a broken dos.toml fails its verb elsewhere, not the journal
+        return "auto"
+
+
+# --------------------------------------------------------------------------- verdicts as rows
+
+
+def token_of(verdict: Any) -> str:
+    """VERDICT's token: the protocol's ``token``, else its JSON's ``verdict``, else the text itself."""
+    if isinstance(verdict, str):
+        return verdict
+    token = getattr(verdict, "token", None)
+    if isinstance(token, str) and token:
+        return token
+    to_dict = getattr(verdict, "to_dict", None)
+    if callable(to_dict):
+        value = to_dict().get("verdict")
+        if value is not None:
+            return str(getattr(value, "value", value))
+    return str(verdict)
+
+
+def _flat(prefix: str, value: Any, out: dict[str, Any], depth: int) -> None:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        out[prefix] = value
+    elif isinstance(value, dict):
+        if depth >= 2:
+            out[prefix + "#"] = len(value)
+            return
+        for k, v in value.items():
+            _flat(f"{prefix}.{k}", v, out, depth + 1)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = list(value)
+        if all(x is None or isinstance(x, (str, int, float, bool)) for x in items):
+            text = ", ".join("" if x is None else str(x) for x in items[:8])
+            out[prefix] = text + (f", … ({len(items)} in all)" if len(items) > 8 else "")
+        else:
+            out[prefix + "#"] = len(items)
+    else:
+        out[prefix] = str(getattr(value, "value", value))
+
+
+def detail_of(verdict: Any) -> dict[str, Any]:
+    """The scalar detail of VERDICT's JSON (its token and reason left out); nested evidence is flattened
+    to dotted keys instead of dropped."""
+    to_dict = getattr(verdict, "to_dict", None)
+    if not callable(to_dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in to_dict().items():
+        if key in ("verdict", "reason"):
+            continue
+        _flat(str(key), value, out, 0)
+    evidence = getattr(verdict, "evidence", None)
+    if isinstance(evidence, dict):
+        for key, value in evidence.items():
+            if str(key) not in out and value not in (None, "", [], (), {}):
+                _flat(f"evidence.{key}", value, out, 1)
+    return out
+
+
+def row_for(ts_ms: int, syscall: str, verdict: Any, *, run_id: str = "", session: str = "", lane: str = "",
+            subject: str = "", source: str = "kernel", detail: Mapping[str, Any] | None = None,
+            event_seq: int | None = None, event_hash: str = "") -> dict[str, Any]:
+    from dos.store.journal import make_row
+
+    found = detail_of(verdict)
+    found.update(detail or {})
+    return make_row(ts_ms, syscall, token_of(verdict), run_id=run_id, session=session, lane=lane,
+                    subject=subject, detail=found, source=source, event_seq=event_seq, event_hash=event_hash)
+
+
+class Outcome:
+    """A verdict for an operation whose result is not a verdict value (a lease released, not held)."""
+
+    __slots__ = ("token", "reason", "evidence")
+
+    def __init__(self, token: str, reason: str = "", evidence: Mapping[str, Any] | None = None) -> None:
+        self.token = token
+        self.reason = reason
+        self.evidence = dict(evidence or {})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"verdict": self.token, "reason": self.reason, **self.evidence}
+
+
+def event_fields(event: Any) -> tuple[int | None, str]:
+    """(seq, digest) of a lease-log event as stored: the link a journal row keeps to its decision's event."""
+    if event is None:
+        return None, ""
+    from dos.store.journal import event_hash
+    from dos.store.live import event_values
+
+    return int(event.seq), event_hash(event_values(event.ts_ms, event.op, lane=event.lane, lease_id=event.lease_id,
+                                                   holder=event.holder, host_id=event.host_id, reason=event.reason,
+                                                   data=event.data))
+
+
+def event_link(row: dict[str, Any] | None) -> Any:
+    """A store ``journal=`` callback that chains ROW (a hook's row) linked to the event it is recorded with."""
+    if row is None:
+        return None
+
+    def link(tx: Any, outcome: Any, event: Any) -> None:
+        from dos.store.journal import append
+
+        seq, digest = event_fields(event)
+        append(tx, [dict(row, ts_ms=tx.now_ms(), event_seq=seq, event_hash=digest)])
+
+    return link
+
+
+def lease_verdict(syscall: str, outcome: Any, lane: str = "") -> tuple[Any, dict[str, Any], str]:
+    """(verdict, extra detail, lane) of one lease operation's OUTCOME (an AcquireResult, a Lease or None)."""
+    if syscall == "acquire":
+        d = outcome.decision
+        lease = outcome.lease
+        extra = {"lease_id": lease.lease_id if lease else None, "fence": lease.fence if lease else None,
+                 "scavenged": len(outcome.scavenged)}
+        return d, extra, d.lane or lane
+    done = {"release": ("RELEASED", "released"), "heartbeat": ("BEATEN", "beaten"),
+            "adopt": ("ADOPTED", "adopted"), "scavenge": ("SCAVENGED", "scavenged")}[syscall]
+    if outcome is None:
+        token = "NOT_EXPIRED" if syscall == "scavenge" else "NOT_HELD"
+        why = {"release": "no lease of that holder to release", "heartbeat": "no live lease of that holder to beat",
+               "adopt": "no lease on that lane to adopt",
+               "scavenge": "no expired lease by that id (a live lease is never scavenged)"}[syscall]
+        return Outcome(token, why), {}, lane
+    extra = {"lease_id": outcome.lease_id, "fence": outcome.fence, "holder": outcome.holder}
+    return Outcome(done[0], f"{done[1]} lane '{outcome.lane}'"), extra, outcome.lane
+
+
+def lease_journal(ctx: Context | None, syscall: str, *, run_id: str = "", session: str = "", lane: str = "",
+                  holder: str = "", record_mode: str = "") -> Any:
+    """The store ``journal=`` callback that records lease operation SYSCALL inside its transaction."""
+    if (record_mode or mode(ctx)) == "off":
+        return None
+
+    def write(tx: Any, outcome: Any, event: Any) -> None:
+        if syscall == "heartbeat" and outcome is not None and event is None:
+            return  # a coalesced beat wrote nothing, and decided nothing new
+        from dos.store.journal import append
+
+        try:
+            verdict, extra, where = lease_verdict(syscall, outcome, lane)
+            seq, digest = event_fields(event)
+            rid = run_id or getattr(getattr(outcome, "lease", outcome), "run_id", "") or ""
+            row = row_for(tx.now_ms(), syscall, verdict, run_id=rid, session=session, lane=where,
+                          subject=holder, detail=extra, event_seq=seq, event_hash=digest)
+        except Exception:  # noqa: BLE001 - an outcome that cannot be described never fails the decision
+            return
+        append(tx, [row])
+
+    return write
+
+
+# --------------------------------------------------------------------------- recording
+
 
 def record(ctx: Context | None, syscall: str, verdict: Any, *, run_id: str = "", session: str = "",
-           lane: str = "", subject: str = "", source: str = "kernel", tx: Any = None) -> None:
-    """Journal VERDICT (a ``dos.kernel.verdict`` protocol value) for SYSCALL.
+           lane: str = "", subject: str = "", source: str = "kernel", tx: Any = None,
+           detail: Mapping[str, Any] | None = None, event_seq: int | None = None,
+           event_hash: str = "") -> int | None:
+    """Journal VERDICT (a ``dos.kernel.verdict`` protocol value) for SYSCALL; its seq, or None.
 
     TX: the store transaction that made the decision, when there is one, so the verdict
-    and the decision commit together. Never raises for a journal fault on a read path.
+    and the decision commit together (a store fault there fails the decision, as it must).
+    Without TX the record is best effort: it never raises for a journal fault on a read path.
+    DETAIL adds scalar fields; EVENT_SEQ/EVENT_HASH link the lease-log event of the decision.
     """
-    return None
+    if ctx is None:
+        return None
+    m = mode(ctx)
+    if m == "off":
+        return None
+    try:
+        ts = tx.now_ms() if tx is not None else 0
+        row = row_for(ts, syscall, verdict, run_id=run_id, session=session, lane=lane, subject=subject,
+                      source=source, detail=detail, event_seq=event_seq, event_hash=event_hash)
+    except Exception:  # noqa: BLE001 - a verdict that cannot be described is not worth failing a decision
+        return None
+    if tx is not None:
+        from dos.store.journal import append
+
+        return append(tx, [row])[0]
+    try:
+        return _write(ctx, row, m)
+    except Exception:  # noqa: BLE001 - read path: the verdict stands without its record
+        return None
+
+
+def _store_exists(store: Any) -> bool:
+    exists = getattr(store.engine, "exists", None)
+    return True if exists is None else bool(exists())
+
+
+def _lean_path(ctx: Context) -> str | None:
+    """The SQLite file a record may write without opening the full Store (which costs imports a
+    short verb would otherwise never pay), or None: PostgreSQL, a store already open, or none yet."""
+    if getattr(ctx, "_store", None) is not None:
+        return None
+    from dos.store import store_url
+
+    cfg = ctx.config.store
+    if store_url(cfg):
+        return None
+    if cfg.path:
+        given = os.path.expanduser(cfg.path)
+        path = given if os.path.isabs(given) else os.path.join(str(ctx.root), given)
+    else:
+        path = os.path.join(str(ctx.workspace.state_dir), "store.sqlite3")
+    return path if os.path.isfile(path) else None
+
+
+def _write_lean(ctx: Context, path: str, row: dict[str, Any]) -> int | None:
+    """Chain ROW (and the spool) in one ``BEGIN IMMEDIATE`` on the SQLite file itself."""
+    import time
+
+    import _sqlite3
+
+    from dos.store import journal as js
+    from dos.store.live import check_files, file_uri
+    from dos.store.schema import SCHEMA_VERSION
+    from dos.store.schema_journal import JOURNAL_VERSION
+
+    busy = int(ctx.busy_timeout_ms if ctx.busy_timeout_ms is not None else ctx.config.store.busy_timeout_ms)
+    check_files(path)
+    conn = _sqlite3.connect(file_uri(path, "mode=rw"), uri=True, timeout=busy / 1000, isolation_level=None)
+    done: list[str] = []
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {busy}")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if not JOURNAL_VERSION <= version <= SCHEMA_VERSION:
+            conn.close()
+            return _write(ctx, row, "always")  # the full store upgrades it (or refuses a newer one)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            now = int(ctx.clock()) if ctx.clock is not None else time.time_ns() // 1_000_000
+            tx = js.RawTx(conn, now)
+            row["ts_ms"] = now
+            _, done = js.drain_spool(tx, spool_path(ctx), now_ms=now)
+            seq = js.append(tx, [row])[0]
+            if seq % RETAIN_EVERY == 0:
+                _retain(ctx, tx)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.close()
+    js.unlink_all(done)
+    return seq
+
+
+def _write(ctx: Context, row: dict[str, Any], m: str) -> int | None:
+    from dos.store import journal as js
+
+    lean = _lean_path(ctx) if m != "off" else None
+    if lean is not None:
+        return _write_lean(ctx, lean, row)
+    store = ctx.store
+    if m == "auto" and not _store_exists(store):
+        return None
+    with store.engine.write() as tx:
+        row["ts_ms"] = tx.now_ms()
+        _, done = js.drain_spool(tx, spool_path(ctx), now_ms=row["ts_ms"])
+        seq = js.append(tx, [row])[0]
+        if seq % RETAIN_EVERY == 0:
+            _retain(ctx, tx)
+    js.unlink_all(done)
+    return seq
+
+
+def spool_path(ctx: Context) -> str:
+    from dos.store.journal import spool_path as path
+
+    return path(str(ctx.workspace.state_dir))
+
+
+def flush(ctx: Context) -> int:
+    """Fold the spool (hook allow decisions) into the chain; the rows added. Never creates a store."""
+    from dos.store import journal as js
+
+    path = spool_path(ctx)
+    if not js.spool_pending(path) or not _store_exists(ctx.store):
+        return 0
+    with ctx.store.engine.write() as tx:
+        added, done = js.drain_spool(tx, path, now_ms=tx.now_ms())
+    js.unlink_all(done)
+    return added
+
+
+# --------------------------------------------------------------------------- the hooks' lean path
+
+
+def hook_row(event: Any, verdict: Any, now_ms: int, env: Mapping[str, str]) -> dict[str, Any]:
+    """The journal row of one hook decision (pretool, posttool, stop), built without the full store."""
+    from dos.store.journal import make_row
+
+    paths = list(getattr(verdict, "paths", ()) or ())
+    subject = event.tool + (f" {paths[0]}" if paths else "") if event.tool else (
+        paths[0] if paths else getattr(verdict, "lane", ""))
+    detail = {"action": verdict.action, "host": event.host, "tool": event.tool}
+    if paths:
+        detail["paths"] = ", ".join(paths[:5]) + (f", … ({len(paths)} in all)" if len(paths) > 5 else "")
+    if getattr(verdict, "holder", ""):
+        detail["blocking_holder"] = verdict.holder
+    if getattr(verdict, "expires_ms", None) is not None:
+        detail["expires_ms"] = verdict.expires_ms
+    return make_row(now_ms, HOOK_SYSCALL.get(event.moment, event.moment), verdict.token,
+                    run_id=env.get("CID_RUN_ID", "") or env.get("DISPATCH_RUN_ID", ""), session=event.session,
+                    lane=getattr(verdict, "lane", ""), subject=subject, detail=detail, source="sensor")
+
+
+def hook_mode(settings: Any, env: Mapping[str, str]) -> tuple[str, str]:
+    """(record mode, hook_allows) for a hook, from the environment and the compiled settings."""
+    observe = getattr(settings, "observe", None) or {}
+    found = env_mode(env)
+    record_mode = found or str(observe.get("record", "auto"))
+    allows = str(observe.get("hook_allows", "writes"))
+    if found == "always" and allows == "writes":
+        allows = "all"
+    return record_mode, allows
+
+
+def hook_allow(settings: Any, event: Any, verdict: Any, env: Mapping[str, str], *, writes: bool) -> None:
+    """Spool one allowed hook call when ``[observe]`` asks for it (one appended line; never raises).
+
+    WRITES: the call writes something (what ``hook_allows = "writes"`` keeps).
+    """
+    try:
+        record_mode, allows = hook_mode(settings, env)
+        if record_mode == "off" or allows == "none" or (allows == "writes" and not writes):
+            return
+        if record_mode == "auto" and not getattr(settings, "store_url", "") and not os.path.exists(
+                settings.store_path):
+            return
+        import time
+
+        from dos.store.journal import spool_append, spool_path as path
+
+        row = hook_row(event, verdict, time.time_ns() // 1_000_000, env)
+        spool_append(path(os.path.join(settings.root, ".dos")), row, create_dir=record_mode == "always")
+    except Exception:  # noqa: BLE001 - an allow never fails over its record
+        return
+
+
+def hook_deny_row(settings: Any, event: Any, verdict: Any, now_ms: int, env: Mapping[str, str]) -> dict[str, Any] | None:
+    """The row a hook's deny or warning journals with its ENFORCE event, or None when journaling is off."""
+    try:
+        if hook_mode(settings, env)[0] == "off":
+            return None
+        return hook_row(event, verdict, now_ms, env)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def query(ctx: Context, *, since_seq: int = 0, limit: int | None = None, run_id: str = "", syscall: str = "",
+          lane: str = "", session: str = "", verdict: str = "", newest: bool = False) -> list[dict[str, Any]]:
+    """Journal records after SINCE_SEQ, oldest first, filtered; each the reference's record shape
+    (``ts``, ``seq``, ``syscall``, ``verdict``, ``run_id``, ``session``, ``lane``, ``subject``,
+    ``detail``, ``source``) plus ``ts_ms``. NEWEST with LIMIT: the last LIMIT matches."""
+    from dos.store import journal as js
+
+    store = ctx.store
+    with store.engine.read() as tx:
+        if not js.present(tx, store.engine.name):
+            return []
+        rows = js.select(tx, limit=limit, newest=newest, since_seq=since_seq, run_id=run_id, syscall=syscall,
+                         lane=lane, session=session, verdict=verdict)
+    return [to_record(r) for r in rows]
+
+
+def iter_records(ctx: Context, *, since_seq: int = 0, page: int = 5000, **filters: Any) -> Iterator[dict[str, Any]]:
+    """Every record after SINCE_SEQ matching FILTERS, read a page at a time."""
+    for row in iter_raw(ctx, since_seq=since_seq, page=page, **filters):
+        yield to_record(row)
+
+
+def iter_raw(ctx: Context, *, since_seq: int = 0, page: int = 5000, **filters: Any) -> Iterator[tuple[Any, ...]]:
+    """Rows as stored (``dos.store.journal.COLUMNS``), a page per read transaction."""
+    from dos.store import journal as js
+
+    store = ctx.store
+    since = since_seq
+    while True:
+        with store.engine.read() as tx:
+            if not js.present(tx, store.engine.name):
+                return
+            rows = js.select(tx, limit=page, since_seq=since, **filters)
+        yield from rows
+        if len(rows) < page:
+            return
+        since = int(rows[-1][0])
+
+
+def latest_seq(ctx: Context) -> int:
+    """The seq of the newest journal record (0 when there is none): what a live screen polls."""
+    from dos.store import journal as js
+
+    store = ctx.store
+    with store.engine.read() as tx:
+        if not js.present(tx, store.engine.name):
+            return 0
+        return js.last_seq(tx)
+
+
+_ISO: dict[int, str] = {}
+
+
+def iso(ms: int) -> str:
+    """MS as the reference's UTC stamp (``2026-01-01T00:00:00Z``)."""
+    sec = int(ms) // 1000
+    text = _ISO.get(sec)
+    if text is None:
+        import time
+
+        if len(_ISO) > 4096:
+            _ISO.clear()
+        text = _ISO[sec] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(sec))
+    return text
+
+
+def to_record(row: Any) -> dict[str, Any]:
+    """A stored row as a record: the reference's fields plus ``session``, ``ts_ms`` and the chain ``hash``."""
+    from dos.kernel.jsonc import JSONError, loads
+
+    try:
+        detail = loads(row[8]) if row[8] else {}
+    except JSONError:
+        detail = {"_unreadable": row[8][:200]}
+    return {"ts": iso(row[1]), "ts_ms": int(row[1]), "seq": int(row[0]), "syscall": row[2], "verdict": row[3],
+            "run_id": row[4], "session": row[5], "lane": row[6], "subject": row[7], "detail": detail,
+            "source": row[9], "hash": row[13]}
+
+
+REF_KEYS = ("schema_family", "schema_version", "ts", "seq", "syscall", "verdict", "run_id", "lane", "subject",
+            "detail", "source", "session")
+
+
+def ref_record(rec: Mapping[str, Any]) -> dict[str, Any]:
+    """A record in the reference's ``verdict-journal.jsonl`` shape (with ``session`` added)."""
+    out = {"schema_family": "verdict-journal", "schema_version": 1}
+    for key in REF_KEYS[2:]:
+        out[key] = rec.get(key, "" if key != "detail" else {})
+    return out
+
+
+def export_lines(ctx: Context) -> Iterator[str]:
+    """The whole journal as the reference's verdict-journal JSONL (sorted keys, one record a line)."""
+    from dos.kernel.jsonc import dumps
+
+    flush_quietly(ctx)
+    for rec in iter_records(ctx):
+        yield dumps({**ref_record(rec), "hash": rec["hash"]}, sort_keys=True) + "\n"
+
+
+def flush_quietly(ctx: Context) -> int:
+    """``flush`` for a reader: a store it cannot write (read-only, busy) is read as it is."""
+    from dos.errors import StoreError
+
+    try:
+        return flush(ctx)
+    except StoreError:
+        return 0
+
+
+# --------------------------------------------------------------------------- integrity and retention
+
+
+class JournalCheck:
+    """``dos journal verify``'s verdict: INTACT, BROKEN (naming the first broken link) or EMPTY."""
+
+    def __init__(self, token: str, reason: str, evidence: dict[str, Any]) -> None:
+        self.token = token
+        self.reason = reason
+        self.evidence = evidence
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"verdict": self.token, "reason": self.reason, **self.evidence}
+
+
+def journal_key(ctx: Context, env: Mapping[str, str] | None = None) -> bytes | None:
+    """The key that signs checkpoints off: ``$DOS_JOURNAL_KEY``, else ``[retention] checkpoint_key_file``."""
+    env = os.environ if env is None else env
+    text = env.get(KEY_ENV, "")
+    if text:
+        return text.encode("utf-8")
+    path = ctx.config.retention.checkpoint_key_file
+    if not path:
+        return None
+    full = os.path.join(str(ctx.root), os.path.expanduser(path))
+    try:
+        with open(full, "rb") as fh:
+            data = fh.read().strip()
+    except OSError as exc:
+        from dos.errors import ConfigError
+
+        raise ConfigError(f"[retention] checkpoint_key_file {path!r} cannot be read ({exc.strerror}); "
+                          f"fix the path or unset it") from None
+    return data or None
+
+
+def verify(ctx: Context) -> JournalCheck:
+    """Check the whole chain: every row's hash, every link, every checkpoint (and its signature)."""
+    from dos.store import journal as js
+
+    flush_quietly(ctx)
+    key = journal_key(ctx)
+    store = ctx.store
+    with store.engine.read() as tx:
+        if not js.present(tx, store.engine.name):
+            check = js.ChainCheck(key)
+        else:
+            check = js.verify(tx, key=key)
+    evidence = {"rows": check.rows, "checkpoints": check.checkpoints, "first_seq": check.first_seq,
+                "head_seq": check.last_seq, "head_hash": check.running if check.last_seq else "",
+                "broken": check.broken, "problems": check.problems, "signed_checkpoints": check.signed,
+                "unsigned_checkpoints": check.unsigned, "unchecked_signatures": check.unchecked,
+                "compacted_events": check.compacted_events, "store": store.engine.location}
+    if check.broken:
+        first = check.problems[0]
+        more = f" ({check.broken} problems in all)" if check.broken > 1 else ""
+        return JournalCheck("BROKEN", f"first broken link at seq {first['seq']}: {first['problem']}{more}",
+                            {**evidence, "first_broken_seq": first["seq"]})
+    if not check.rows and not check.checkpoints:
+        return JournalCheck("EMPTY", "the journal holds no verdicts yet", evidence)
+    span = f"seq {check.first_seq}..{check.last_seq}" if check.rows else f"through seq {check.last_seq}"
+    folded = f" after {check.checkpoints} checkpoint(s)" if check.checkpoints else ""
+    unchecked = (f"; {check.unchecked} checkpoint signature(s) not checked (no journal key here)"
+                 if check.unchecked else "")
+    return JournalCheck("INTACT", f"{check.rows} row(s), {span}{folded}, every link verifies{unchecked}", evidence)
+
+
+def _signer() -> str:
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001
+        user = "?"
+    return f"{user}@{socket.gethostname()}"
+
+
+def _retain(ctx: Context, tx: Any, *, keep_last: int | None = None, max_age_days: float | None = None,
+            explicit: bool = False) -> dict[str, Any]:
+    from dos.store import journal as js
+
+    ret = ctx.config.retention
+    if keep_last is None:
+        raw = ret.verdict_journal_keep_last
+        keep_last = None if raw in ("none", -1) else int(raw)
+    days = ret.verdict_journal_max_age_days if max_age_days is None else max_age_days
+    now = tx.now_ms()
+    before = now - int(days * 86_400_000) if days and days > 0 else None
+    through = js.cutoff(tx, keep_last=keep_last, before_ms=before)
+    if through is None:
+        return {"dropped": 0, "through_seq": None}
+    try:
+        return js.compact(tx, through_seq=through, now_ms=now, key=journal_key(ctx), signer=_signer())
+    except ValueError as exc:
+        if explicit:
+            from dos.errors import StoreError
+
+            raise StoreError(str(exc)) from None
+        return {"dropped": 0, "through_seq": None, "refused": str(exc)}
+
+
+def compact(ctx: Context, *, keep_last: int | None = None, max_age_days: float | None = None) -> dict[str, Any]:
+    """Apply retention now: fold rows past KEEP_LAST / older than MAX_AGE_DAYS (default ``[retention]``)
+    into a signed-off checkpoint; the chain still verifies through it."""
+    from dos.store import journal as js
+
+    store = ctx.store
+    if not _store_exists(store):
+        return {"dropped": 0, "through_seq": None}
+    flush_quietly(ctx)
+    with store.engine.write() as tx:
+        if not js.present(tx, store.engine.name):
+            return {"dropped": 0, "through_seq": None}
+        return _retain(ctx, tx, keep_last=keep_last, max_age_days=max_age_days, explicit=True)

@@ -89,6 +89,10 @@ def arbitrate(ctx: Context, req: LaneRequest, *, leases: str | None = None, forc
     now = store.now_ms()
     live = given_leases(leases, now) if leases is not None else store.live_leases()
     decision = decide(req, live, store.taxonomy, predicates=store.predicates, force=force)
+    from dos.service.journal import record
+
+    record(ctx, "arbitrate", decision, lane=decision.lane or req.lane, subject=req.holder,
+           detail={"dry_run": True, "given_leases": leases is not None})
     return Arbitration(decision, tuple(live), now, req.holder)
 
 
@@ -103,24 +107,37 @@ def acquire(ctx: Context, req: LaneRequest, *, holder: str, session: str = "", t
             pid: int | None = None, run_id: str = "", loop_ts: str = "", force: bool = False,
             leases: str | None = None) -> AcquireResult:
     """Arbitrate and, if admitted, grant REQ to HOLDER, in one transaction."""
+    from dos.service.journal import lease_journal
+
     store = ctx.store
     now = store.now_ms()
     extra = given_leases(leases, now) if leases is not None else ()
     return store.acquire(req, holder=holder, session=session, ttl_ms=ttl_ms, pid=pid, run_id=run_id,
-                         loop_ts=loop_ts or iso(now), force=force, extra_live=extra)
+                         loop_ts=loop_ts or iso(now), force=force, extra_live=extra,
+                         journal=lease_journal(ctx, "acquire", run_id=run_id, session=session, lane=req.lane,
+                                               holder=holder))
 
 
 def release(ctx: Context, *, holder: str | None, lane: str = "", lease_id: str = "") -> Lease | None:
-    return ctx.store.release(lease_id=lease_id or None, lane=lane or None, holder=holder)
+    from dos.service.journal import lease_journal
+
+    return ctx.store.release(lease_id=lease_id or None, lane=lane or None, holder=holder,
+                             journal=lease_journal(ctx, "release", lane=lane, holder=holder or ""))
 
 
 def heartbeat(ctx: Context, *, holder: str, lane: str = "", lease_id: str = "", coalesce_ms: int = 0) -> Lease | None:
-    return ctx.store.heartbeat(lease_id=lease_id or None, lane=lane or None, holder=holder, coalesce_ms=coalesce_ms)
+    from dos.service.journal import lease_journal
+
+    return ctx.store.heartbeat(lease_id=lease_id or None, lane=lane or None, holder=holder, coalesce_ms=coalesce_ms,
+                               journal=lease_journal(ctx, "heartbeat", lane=lane, holder=holder))
 
 
 def adopt(ctx: Context, *, lane: str, holder: str, lease_id: str = "", session: str = "",
           pid: int | None = None) -> Lease | None:
-    return ctx.store.adopt(lane=lane, new_holder=holder, lease_id=lease_id or None, session=session, pid=pid)
+    from dos.service.journal import lease_journal
+
+    return ctx.store.adopt(lane=lane, new_holder=holder, lease_id=lease_id or None, session=session, pid=pid,
+                           journal=lease_journal(ctx, "adopt", session=session, lane=lane, holder=holder))
 
 
 def spawn(ctx: Context, lane: str, *, holder: str = "", run_id: str = "", reason: str = "", loop_ts: str = "") -> Event:

@@ -30,6 +30,7 @@ class LiveView:
     def __init__(self, settings: Settings, env: Mapping[str, str]) -> None:
         self.settings = settings
         self.url = env.get("DOS_STORE_URL", "").strip() or settings.store_url
+        self.env = env
         self._conn: Any = None
         self.leases: list[Lease] = []
         self.now = _now_ms()
@@ -87,17 +88,21 @@ class LiveView:
                 "blocking_holder": verdict.holder, "expires_ms": verdict.expires_ms}
         fields = {"lane": _safe(verdict.lane), "lease_id": (verdict.blocking or ("",))[0],
                   "holder": _safe(event.session), "reason": _safe(verdict.reason), "data": data}
+        from dos.service.journal import hook_deny_row
+
+        row = hook_deny_row(self.settings, event, verdict, self.now, self.env)
         try:
             if self.url or not os.path.exists(self.settings.store_path):
                 from dos.kernel.lease import Op
+                from dos.service.journal import event_link
 
                 with full_store(self.settings) as store:
-                    store.record(Op.ENFORCE, **fields)
+                    store.record(Op.ENFORCE, **fields, journal=event_link(row))
                 return ""
             from dos.store.live import append_event, event_values
 
             append_event(self.settings.store_path, self.settings.busy_timeout_ms,
-                         event_values(self.now, "ENFORCE", host_id=procs.host_id(), **fields))
+                         event_values(self.now, "ENFORCE", host_id=procs.host_id(), **fields), row)
             return ""
         except Exception as exc:  # noqa: BLE001 - the verdict stands; the missing record is reported
             text = " ".join(str(exc).split())[:200] or type(exc).__name__

@@ -32,4 +32,8 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str]) -> Deci
     if verdict.action != "allow":
         note = LiveView(settings, env).record(event, verdict)
         notes += [note] if note else []
+    else:
+        from dos.service.journal import hook_allow
+
+        hook_allow(settings, event, verdict, env, writes=False)
     return Decision(verdict, notes)

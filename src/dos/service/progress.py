@@ -122,7 +122,12 @@ def liveness(ctx: Context, *, run_id: str, now: int | None = None, start_sha: st
     lease = find_lease(ctx, lease_id=lease_id, lane=lane, loop_ts=loop_ts, run_id=run_id)
     ev = evidence_for(ctx, run_id=run_id, now=now, start_sha=start_sha, lease=lease,
                       heartbeat_age=heartbeat_age, proc=proc, pid=pid, host=host)
-    return classify(ev, policy), lease, now
+    verdict = classify(ev, policy)
+    from dos.service.journal import record
+
+    record(ctx, "liveness", verdict, run_id=run_id, lane=lane or (lease.lane if lease else ""),
+           session=lease.session if lease else "", subject=loop_ts or lease_id)
+    return verdict, lease, now
 
 
 # --------------------------------------------------------------------------- the supervisor

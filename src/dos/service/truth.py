@@ -43,8 +43,20 @@ def state_path(root: Path, cfg: Config) -> Path:
 
 
 def verify(ctx: Context, plan: str, phase: str, *, ref: str | None = None,
-           timeout: float | None = None) -> ShipVerdict:
-    """Did PLAN PHASE ship in the workspace's history at REF (default HEAD)? Never raises for a non-repo."""
+           timeout: float | None = None, journal: bool = True) -> ShipVerdict:
+    """Did PLAN PHASE ship in the workspace's history at REF (default HEAD)? Never raises for a non-repo.
+
+    The verdict is journaled unless JOURNAL is false (a screen re-rendering the same rows).
+    """
+    verdict = _verify(ctx, plan, phase, ref=ref, timeout=timeout)
+    if journal:
+        from dos.service.journal import record
+
+        record(ctx, "verify", verdict, subject=f"{verdict.plan}::{verdict.phase}", detail={"ref": ref or "HEAD"})
+    return verdict
+
+
+def _verify(ctx: Context, plan: str, phase: str, *, ref: str | None, timeout: float | None) -> ShipVerdict:
     root, cfg = ctx.root, ctx.config
     plan, phase = plan.strip(), phase.strip()
     if not plan or not phase:
@@ -155,7 +167,9 @@ def commit_audit(ctx: Context, ref: str = "HEAD", *, docs_ok: bool = False,
     from dos.kernel.commit_audit import Sweep
     from dos.service.audit import safe_audit
 
+    from dos.service.journal import record
+
     verdicts = safe_audit(ctx.root, ref, docs_ok=docs_ok, timeout=timeout)
-    if ".." in ref:
-        return Sweep(tuple(verdicts))
-    return verdicts[0]
+    result = Sweep(tuple(verdicts)) if ".." in ref else verdicts[0]
+    record(ctx, "commit-audit", result, subject=ref)
+    return result

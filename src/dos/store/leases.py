@@ -50,6 +50,16 @@ class AcquireResult:
         return d
 
 
+Journal = Callable[[Tx, Any, Event | None], Any] | None  # records an operation's verdict inside its transaction
+
+
+def _journaled(journal: Journal, tx: Tx, outcome: Any, event: Event | None) -> Any:
+    """Hand OUTCOME (and the event that recorded it) to JOURNAL inside TX; return OUTCOME."""
+    if journal is not None:
+        journal(tx, outcome, event)
+    return outcome
+
+
 def new_lease_id() -> str:
     """A unique lease id: 32 hex digits of randomness."""
     return uuid.uuid4().hex
@@ -152,18 +162,23 @@ class Store:
                                                      host_id=host, reason=reason, data=payload))
         return Event(int(rows[0][0]), now, op, lane, lease_id, holder, host, reason, payload)
 
-    def _scavenge(self, tx: Tx, lease: Lease, reason: str) -> None:
-        self._append(tx, Op.SCAVENGE, lane=lease.lane, lease_id=lease.lease_id, holder=lease.holder,
-                     reason=reason, data={"prev_holder": lease.holder, "fence": lease.fence,
-                                          "loop_ts": lease.loop_ts})
+    def _scavenge(self, tx: Tx, lease: Lease, reason: str) -> Event:
+        event = self._append(tx, Op.SCAVENGE, lane=lease.lane, lease_id=lease.lease_id, holder=lease.holder,
+                             reason=reason, data={"prev_holder": lease.holder, "fence": lease.fence,
+                                                  "loop_ts": lease.loop_ts})
         tx.execute("DELETE FROM leases WHERE lease_id = ?", (lease.lease_id,))
+        return event
 
     # ------------------------------------------------------------------ lease operations
 
     def acquire(self, request: LaneRequest, *, holder: str, session: str = "", ttl_ms: int | None = None,
                 pid: int | None = None, run_id: str = "", loop_ts: str = "",
-                force: bool = False, extra_live: Sequence[Lease] = ()) -> AcquireResult:
-        """Arbitrate REQUEST against the live leases and record ACQUIRE (or REFUSE), in one transaction."""
+                force: bool = False, extra_live: Sequence[Lease] = (), journal: Journal = None) -> AcquireResult:
+        """Arbitrate REQUEST against the live leases and record ACQUIRE (or REFUSE), in one transaction.
+
+        JOURNAL(tx, result, event), when given, records the verdict in the same transaction (as
+        for every operation below).
+        """
         from dos.kernel.arbiter import arbitrate
 
         if not holder or not holder.strip():
@@ -179,10 +194,10 @@ class Store:
             decision = arbitrate(request, [*live, *extra_live], self.taxonomy, predicates=predicates,
                                  force=force)
             if not decision.granted:
-                self._append(tx, Op.REFUSE, lane=request.lane, holder=holder, reason=decision.reason,
-                             data={"session": session, "run_id": run_id, "loop_ts": loop_ts,
-                                   "blocking": list(decision.blocking)})
-                return AcquireResult(decision)
+                refused = self._append(tx, Op.REFUSE, lane=request.lane, holder=holder, reason=decision.reason,
+                                       data={"session": session, "run_id": run_id, "loop_ts": loop_ts,
+                                             "blocking": list(decision.blocking)})
+                return _journaled(journal, tx, AcquireResult(decision), refused)
             mode = decision.mode
             stale = {x.lease_id: x for x in conflicting(decision.tree, mode, expired, self.taxonomy)}
             stale.update({x.lease_id: x for x in expired
@@ -196,10 +211,11 @@ class Store:
                           host_id=self.host_id, pid=pid, pid_start=pid_start, run_id=run_id,
                           loop_ts=loop_ts)
             tx.execute(_LEASE_INSERT, lease_to_row(lease))
-            self._append(tx, Op.ACQUIRE, lane=lease.lane, lease_id=lease.lease_id, holder=holder,
-                         reason=decision.reason, data={"lease": lease.to_dict()})
+            granted = self._append(tx, Op.ACQUIRE, lane=lease.lane, lease_id=lease.lease_id, holder=holder,
+                                   reason=decision.reason, data={"lease": lease.to_dict()})
+            result = _journaled(journal, tx, AcquireResult(decision, lease, tuple(stale)), granted)
             self._publish(tx)
-            return AcquireResult(decision, lease, tuple(stale))
+            return result
 
     def _find(self, tx: Tx, *, lease_id: str | None, lane: str | None,
               holder: str | None) -> list[Lease]:
@@ -217,7 +233,7 @@ class Store:
         return found
 
     def release(self, *, lease_id: str | None = None, lane: str | None = None,
-                holder: str | None = None, reason: str = "explicit") -> Lease | None:
+                holder: str | None = None, reason: str = "explicit", journal: Journal = None) -> Lease | None:
         """Release the holder's own lease (the newest match); None if there is none to release."""
         if holder is not None and not holder.strip():
             raise UsageError("release needs a non-empty holder (--owner); an empty one would match anyone")
@@ -226,17 +242,18 @@ class Store:
         with self.engine.write() as tx:
             found = self._find(tx, lease_id=lease_id, lane=lane, holder=holder)
             if not found:
-                return None
+                return _journaled(journal, tx, None, None)
             lease = found[-1]
-            self._append(tx, Op.RELEASE, lane=lease.lane, lease_id=lease.lease_id, holder=lease.holder,
-                         reason=reason, data={"fence": lease.fence, "loop_ts": lease.loop_ts})
+            released = self._append(tx, Op.RELEASE, lane=lease.lane, lease_id=lease.lease_id, holder=lease.holder,
+                                    reason=reason, data={"fence": lease.fence, "loop_ts": lease.loop_ts})
             tx.execute("DELETE FROM leases WHERE lease_id = ?", (lease.lease_id,))
+            _journaled(journal, tx, lease, released)
             self._publish(tx, keep=(lease,))
         self._republish()
         return lease
 
     def heartbeat(self, *, lease_id: str | None = None, lane: str | None = None, holder: str,
-                  coalesce_ms: int = 0) -> Lease | None:
+                  coalesce_ms: int = 0, journal: Journal = None) -> Lease | None:
         """Beat the holder's own live lease; within COALESCE_MS of the last beat nothing is written."""
         if not holder or not holder.strip():
             raise UsageError("heartbeat needs the holder (--owner)")
@@ -245,50 +262,51 @@ class Store:
             found = [x for x in self._find(tx, lease_id=lease_id, lane=lane, holder=holder)
                      if is_live(x, now, holder_dead=self._holder_dead(x))]
             if not found:
-                return None
+                return _journaled(journal, tx, None, None)
             lease = found[-1]
             if coalesce_ms > 0 and now - lease.heartbeat_ms < coalesce_ms:
-                return lease
-            self._append(tx, Op.HEARTBEAT, lane=lease.lane, lease_id=lease.lease_id, holder=holder,
-                         data={"heartbeat_ms": now, "loop_ts": lease.loop_ts})
+                return _journaled(journal, tx, lease, None)
+            beat = self._append(tx, Op.HEARTBEAT, lane=lease.lane, lease_id=lease.lease_id, holder=holder,
+                                data={"heartbeat_ms": now, "loop_ts": lease.loop_ts})
             tx.execute("UPDATE leases SET heartbeat_ms = ? WHERE lease_id = ?", (now, lease.lease_id))
             self._publish(tx)
-            return lease.replace(heartbeat_ms=now)
+            return _journaled(journal, tx, lease.replace(heartbeat_ms=now), beat)
 
     def adopt(self, *, lane: str, new_holder: str, lease_id: str | None = None, session: str = "",
-              pid: int | None = None) -> Lease | None:
+              pid: int | None = None, journal: Journal = None) -> Lease | None:
         """Hand a lane's lease to NEW_HOLDER with a fresh beat and a new fence (the old one stops passing gates)."""
         if not new_holder or not new_holder.strip():
             raise UsageError("adopt needs the new holder (--owner)")
         with self.engine.write() as tx:
             found = self._find(tx, lease_id=lease_id, lane=lane, holder=None)
             if not found:
-                return None
+                return _journaled(journal, tx, None, None)
             lease = found[-1]
             now = tx.now_ms()
             data = {"holder": new_holder, "prev_holder": lease.holder, "session": session,
                     "host_id": self.host_id, "pid": pid,
                     "pid_start": procs.start_time(pid) if pid else None,
                     "fence": tx.next_fence(), "heartbeat_ms": now, "loop_ts": lease.loop_ts}
-            self._append(tx, Op.ADOPT, lane=lease.lane, lease_id=lease.lease_id, holder=new_holder,
-                         reason=f"adopt:{new_holder}", data=data)
+            taken = self._append(tx, Op.ADOPT, lane=lease.lane, lease_id=lease.lease_id, holder=new_holder,
+                                 reason=f"adopt:{new_holder}", data=data)
             new = adopted(lease, data, now)
             tx.execute("DELETE FROM leases WHERE lease_id = ?", (lease.lease_id,))
             tx.execute(_LEASE_INSERT, lease_to_row(new))
+            _journaled(journal, tx, new, taken)
             self._publish(tx, keep=(lease,))
         self._republish()
         return new
 
-    def scavenge(self, *, lease_id: str, reason: str = "scavenged") -> Lease | None:
+    def scavenge(self, *, lease_id: str, reason: str = "scavenged", journal: Journal = None) -> Lease | None:
         """Remove an EXPIRED lease (a live one is never scavenged); None if it is live or gone."""
         with self.engine.write() as tx:
             now = tx.now_ms()
             found = self._find(tx, lease_id=lease_id, lane=None, holder=None)
             if not found or is_live(found[0], now, holder_dead=self._holder_dead(found[0])):
-                return None
-            self._scavenge(tx, found[0], reason)
+                return _journaled(journal, tx, None, None)
+            gone = self._scavenge(tx, found[0], reason)
             self._publish(tx)
-            return found[0]
+            return _journaled(journal, tx, found[0], gone)
 
     def halt(self, handle: str, *, lane: str = "", holder: str = "", reason: str = "", run_id: str = "",
              command: str = "", loop_ts: str = "", extra: Mapping[str, Any] | None = None) -> Event:
@@ -314,13 +332,14 @@ class Store:
                            data={"run_id": run_id, "loop_ts": loop_ts, "pid": os.getpid()})
 
     def record(self, op: Op, *, lane: str = "", lease_id: str = "", holder: str = "", reason: str = "",
-               data: Mapping[str, Any] | None = None) -> Event:
+               data: Mapping[str, Any] | None = None, journal: Journal = None) -> Event:
         """Append one forensic event (ENFORCE, CLAIM, ATTEMPT, ...) in its own transaction."""
         if Op(op) in (Op.ACQUIRE, Op.RELEASE, Op.HEARTBEAT, Op.SCAVENGE, Op.ADOPT, Op.RECONCILE, Op.CHECKPOINT):
             raise UsageError(f"record() takes forensic ops only; {op} goes through its own operation")
         with self.engine.write() as tx:
             event = self._append(tx, Op(op), lane=lane, lease_id=lease_id, holder=holder, reason=reason,
                                  data=data)
+            _journaled(journal, tx, event, event)
             if event.op == Op.CLAIM:
                 self._publish(tx)
             return event

@@ -174,9 +174,11 @@ def read_live(conn: Any, now_ms: int) -> list[Lease]:
     return [lease_from_row(r) for r in conn.execute(LIVE_SELECT, (now_ms,)).fetchall()]
 
 
-def append_event(path: str, busy_ms: int, values: tuple[Any, ...]) -> int:
+def append_event(path: str, busy_ms: int, values: tuple[Any, ...], journal_row: dict[str, Any] | None = None) -> int:
     """Append one forensic event to the store at PATH in its own transaction; its seq.
 
+    JOURNAL_ROW (``dos.store.journal.make_row``): the verdict the event records, chained into
+    the verdict journal in the same transaction (linked to the event by its seq and digest).
     Raises the C sqlite module's errors; the caller decides what a failed record means.
     """
     import _sqlite3
@@ -189,6 +191,11 @@ def append_event(path: str, busy_ms: int, values: tuple[Any, ...]) -> int:
         conn.execute("BEGIN IMMEDIATE")
         try:
             seq = conn.execute(EVENT_INSERT, values).fetchone()[0]
+            if journal_row is not None and conn.execute("PRAGMA user_version").fetchone()[0] >= 2:
+                from dos.store import journal
+
+                journal.append_rows(journal.conn_execute(conn), [dict(
+                    journal_row, event_seq=int(seq), event_hash=journal.event_hash(values))])
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

@@ -30,8 +30,8 @@ JOURNAL_DDL: tuple[str, ...] = (
         event_hash TEXT NOT NULL DEFAULT '',
         prev TEXT NOT NULL,
         hash TEXT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS verdicts_run ON verdicts (run_id, seq)",
-    "CREATE INDEX IF NOT EXISTS verdicts_syscall ON verdicts (syscall, seq)",
+    "CREATE INDEX IF NOT EXISTS verdicts_run ON verdicts (run_id, verdict)",  # covers the rollup by run
+    "CREATE INDEX IF NOT EXISTS verdicts_syscall ON verdicts (syscall, verdict)",  # covers the default rollup
     """CREATE TABLE IF NOT EXISTS verdict_checkpoints (
         seq INTEGER PRIMARY KEY,
         first_seq INTEGER NOT NULL,

@@ -1,0 +1,590 @@
+"""The verdict journal's rows: the hash chain, the spool, checkpoints, cursors and the notify log.
+
+Each row's ``hash`` is SHA-256 over the previous row's hash and the row's own fields, so
+editing, removing or reordering a row breaks the chain at that row. Compaction folds the
+oldest rows into a checkpoint that keeps the chain's head, so what remains still verifies.
+The spool (``.dos/journal.spool``) takes the rows of callers that have no transaction of
+their own (a hook's allow decision): one appended line each, folded into the chain, exactly
+once, by the next writer. Cheap to import: the hook's deny path appends through here.
+"""
+
+from __future__ import annotations
+
+import os
+
+from dos.kernel.jsonc import JSONError, dumps, loads
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+
+try:  # the builtin module: hashlib's import loads OpenSSL (a few ms on the hook path)
+    from _sha256 import sha256 as _sha256
+except ImportError:  # pragma: no cover - other builds / 3.12+
+    try:
+        from _sha2 import sha256 as _sha256  # type: ignore[no-redef]
+    except ImportError:
+        from hashlib import sha256 as _sha256  # type: ignore[no-redef]
+
+GENESIS = "0" * 64
+COLUMNS = ("seq", "ts_ms", "syscall", "verdict", "run_id", "session", "lane", "subject", "detail", "source",
+           "event_seq", "event_hash", "prev", "hash")
+SELECT = f"SELECT {', '.join(COLUMNS)} FROM verdicts"
+INSERT = f"INSERT INTO verdicts ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
+CP_COLUMNS = ("seq", "first_seq", "ts_ms", "head", "dropped", "rollup", "signer", "sig", "prev", "hash")
+CP_SELECT = f"SELECT {', '.join(CP_COLUMNS)} FROM verdict_checkpoints"
+HOOK_SYSCALLS = ("pretool", "posttool", "stop")  # their linked event is an ENFORCE, which compaction keeps
+LIMITS = {"syscall": 64, "verdict": 64, "run_id": 160, "session": 160, "lane": 160, "subject": 512, "source": 32}
+MAX_DETAIL = 4096  # characters of detail JSON a row keeps
+SPOOL_NAME = "journal.spool"
+SPOOL_MAGIC = "#dos-journal-spool "
+ROTATE_BYTES = 4 * 1024 * 1024  # a consumed spool this large is moved aside, then removed
+MAX_SPOOL_LINE = 3800  # under PIPE_BUF with room: one write(2) of an O_APPEND file is never torn
+
+
+def sha256_hex(data: bytes) -> str:
+    return _sha256(data).hexdigest()
+
+
+def _clip(text: Any, n: int) -> str:
+    text = "" if text is None else str(text)
+    text = text.encode("utf-8", "replace").decode("utf-8")  # no lone surrogates in the store
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def encode_detail(detail: Mapping[str, Any] | None) -> str:
+    """DETAIL as stored: sorted compact JSON, at most MAX_DETAIL characters (largest values dropped first)."""
+    items = {str(k): v for k, v in (detail or {}).items()}
+    text = dumps(items, sort_keys=True, separators=(",", ":"))
+    while len(text) > MAX_DETAIL and items:
+        biggest = max(items, key=lambda k: len(dumps(items[k])))
+        del items[biggest]
+        items["_truncated"] = True
+        text = dumps(items, sort_keys=True, separators=(",", ":"))
+    return text
+
+
+def make_row(ts_ms: int, syscall: str, verdict: str, *, run_id: str = "", session: str = "", lane: str = "",
+             subject: str = "", detail: Mapping[str, Any] | None = None, source: str = "kernel",
+             event_seq: int | None = None, event_hash: str = "") -> dict[str, Any]:
+    """One journal row before it is chained: every text field clipped (agents' text is untrusted)."""
+    return {"ts_ms": int(ts_ms), "syscall": _clip(syscall, LIMITS["syscall"]),
+            "verdict": _clip(verdict, LIMITS["verdict"]), "run_id": _clip(run_id, LIMITS["run_id"]),
+            "session": _clip(session, LIMITS["session"]), "lane": _clip(lane, LIMITS["lane"]),
+            "subject": _clip(subject, LIMITS["subject"]), "detail": encode_detail(detail) if not isinstance(
+                detail, str) else detail, "source": _clip(source or "kernel", LIMITS["source"]),
+            "event_seq": event_seq, "event_hash": event_hash or ""}
+
+
+def row_hash(prev: str, content: Sequence[Any]) -> str:
+    """The chain hash of a row: SHA-256 of PREV and the canonical JSON of its fields ``seq`` .. ``event_hash``."""
+    body = dumps([None if v is None else (int(v) if isinstance(v, bool) else v) for v in content],
+                 separators=(",", ":"))
+    return sha256_hex(f"{prev}\n{body}".encode("ascii"))
+
+
+def event_hash(values: Sequence[Any]) -> str:
+    """The digest of a lease-log event as stored (``ts_ms, op, lane, lease_id, holder, host_id, reason, data``)."""
+    return sha256_hex(dumps([v if not isinstance(v, bool) else int(v) for v in values],
+                            separators=(",", ":")).encode("ascii"))
+
+
+EVENT_ROW = "SELECT seq, ts_ms, op, lane, lease_id, holder, host_id, reason, data FROM events"
+
+
+# --------------------------------------------------------------------------- appending
+
+
+def head(execute: Callable[..., list[tuple[Any, ...]]]) -> tuple[int, str]:
+    """(the last seq, its chain hash): the newest row, else the newest checkpoint, else (0, GENESIS)."""
+    rows = execute("SELECT seq, hash FROM verdicts ORDER BY seq DESC LIMIT 1")
+    cps = execute("SELECT seq, head FROM verdict_checkpoints ORDER BY seq DESC LIMIT 1")
+    best = (0, GENESIS)
+    for found in (rows, cps):
+        if found and int(found[0][0]) > best[0]:
+            best = (int(found[0][0]), str(found[0][1]))
+    return best
+
+
+def append_rows(execute: Callable[..., list[tuple[Any, ...]]], rows: Iterable[Mapping[str, Any]]) -> list[int]:
+    """Chain ROWS after the head and insert them; their seqs. Runs inside the caller's write transaction."""
+    seq, prev = head(execute)
+    out = []
+    for r in rows:
+        seq += 1
+        content = (seq, r["ts_ms"], r["syscall"], r["verdict"], r["run_id"], r["session"], r["lane"],
+                   r["subject"], r["detail"], r["source"], r["event_seq"], r["event_hash"])
+        digest = row_hash(prev, content)
+        execute(INSERT, (*content, prev, digest))
+        prev = digest
+        out.append(seq)
+    return out
+
+
+def append(tx: Any, rows: Iterable[Mapping[str, Any]]) -> list[int]:
+    """``append_rows`` on a store transaction."""
+    return append_rows(tx.execute, rows)
+
+
+class RawTx:
+    """A store transaction over a raw sqlite3 connection already inside BEGIN IMMEDIATE (the lean writers)."""
+
+    def __init__(self, conn: Any, now_ms: int) -> None:
+        self._conn = conn
+        self._now = int(now_ms)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._conn.execute(sql, params).fetchall()
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._conn.executemany(sql, rows)
+
+    def now_ms(self) -> int:
+        return self._now
+
+
+def conn_execute(conn: Any) -> Callable[..., list[tuple[Any, ...]]]:
+    """``execute(sql, params)`` returning all rows, over a raw sqlite3 connection (the hook's lean path)."""
+    return lambda sql, params=(): conn.execute(sql, params).fetchall()
+
+
+# --------------------------------------------------------------------------- the spool
+
+
+def spool_path(state_dir: str) -> str:
+    return os.path.join(state_dir, SPOOL_NAME)
+
+
+def spool_append(path: str, row: Mapping[str, Any], *, create_dir: bool = False) -> bool:
+    """Append ROW (``make_row`` fields) to the spool at PATH as one line; False if it could not be.
+
+    Never creates ``.dos/`` unless CREATE_DIR. A new spool is published with its header line
+    already in it (a hard link of a finished file), so every line after the header is a record.
+    """
+    rec = {k: row[k] for k in ("ts_ms", "syscall", "verdict", "run_id", "session", "lane", "subject",
+                               "detail", "source")}
+    line = dumps(rec, sort_keys=True, separators=(",", ":")) + "\n"
+    if len(line) > MAX_SPOOL_LINE:
+        rec["detail"] = dumps({"_truncated": True})
+        rec["subject"] = rec["subject"][:200]
+        line = dumps(rec, sort_keys=True, separators=(",", ":")) + "\n"
+    data = line.encode("ascii")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    except FileNotFoundError:
+        directory = os.path.dirname(path)
+        if not os.path.isdir(directory):
+            if not create_dir:
+                return False
+            try:
+                os.makedirs(directory, exist_ok=True)
+            except OSError:
+                return False
+        if not _publish_spool(path):
+            return False
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        except OSError:
+            return False
+    except OSError:
+        return False
+    try:
+        os.write(fd, data)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _publish_spool(path: str) -> bool:
+    import time
+
+    tmp = f"{path}.{os.getpid()}.{time.monotonic_ns()}.tmp"
+    try:
+        with open(tmp, "w", encoding="ascii") as fh:
+            fh.write(SPOOL_MAGIC + os.urandom(16).hex() + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        except OSError:
+            if not os.path.exists(path):
+                os.replace(tmp, path)
+        return True
+    except OSError:
+        return False
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def _spool_files(path: str) -> list[str]:
+    directory, base = os.path.split(path)
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    old = sorted(n for n in names if n.startswith(base + ".") and n.endswith(".old"))
+    return [os.path.join(directory, n) for n in old] + ([path] if base in names else [])
+
+
+def spool_pending(path: str) -> bool:
+    """Is there a spool that may hold rows not yet folded in? (one stat: what readers ask first)."""
+    return bool(_spool_files(path))
+
+
+def drain_spool(tx: Any, path: str, *, now_ms: int, keep_s: float = 60.0) -> tuple[int, list[str]]:
+    """Fold the spool's complete lines into the chain inside TX, exactly once.
+
+    The offset read so far is kept per spool (by the random id in its header) in ``meta``,
+    written in the same transaction as the rows, so a crash re-reads nothing twice. Returns
+    (rows added, files to unlink once TX has committed: moved-aside spools fully read).
+    """
+    import time
+
+    files = _spool_files(path)
+    if not files:
+        return 0, []
+    got = tx.execute("SELECT value FROM meta WHERE key = 'journal_spool'")
+    try:
+        state = loads(got[0][0]) if got else {}
+    except JSONError:
+        state = {}
+    state = state if isinstance(state, dict) else {}
+    new_state: dict[str, int] = {}
+    rows: list[dict[str, Any]] = []
+    corrupt = 0
+    done: list[str] = []
+    for name in files:
+        try:
+            with open(name, "rb") as fh:
+                header = fh.readline()
+                if not header.startswith(SPOOL_MAGIC.encode()) or not header.endswith(b"\n"):
+                    continue  # being published, or not ours
+                ident = header[len(SPOOL_MAGIC):].strip().decode("ascii", "replace")
+                off = int(state.get(ident, len(header)))
+                fh.seek(off)
+                chunk = fh.read()
+                st = os.fstat(fh.fileno())
+        except (OSError, ValueError):
+            continue
+        end = chunk.rfind(b"\n") + 1
+        for raw in chunk[:end].splitlines():
+            row = _spool_row(raw)
+            if row is None:
+                corrupt += 1
+                cut = raw.rfind(b'{"detail":')  # a torn write, then a whole record appended after it
+                row = _spool_row(raw[cut:]) if cut > 0 else None
+            if row is not None:
+                rows.append(row)
+        new_state[ident] = off + end
+        if name != path and off + end >= st.st_size and time.time() - st.st_mtime > keep_s:
+            done.append(name)
+        if name == path and off + end > ROTATE_BYTES:
+            try:
+                os.rename(path, f"{path}.{ident}.old")
+            except OSError:
+                pass
+    if corrupt:
+        rows.append(make_row(now_ms, "journal", "SPOOL_CORRUPT", subject=path, source="kernel",
+                             detail={"lines": corrupt}))
+    rows.sort(key=lambda r: r["ts_ms"])
+    if rows:
+        append(tx, rows)
+    if new_state != state:
+        tx.execute("INSERT INTO meta (key, value) VALUES ('journal_spool', ?) "
+                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (dumps(new_state, sort_keys=True),))
+    return len(rows), done
+
+
+def _spool_row(raw: bytes) -> dict[str, Any] | None:
+    try:
+        rec = loads(raw.decode("utf-8"))
+        if not isinstance(rec, dict) or not isinstance(rec.get("ts_ms"), int):
+            return None
+        detail = rec.get("detail", "{}")
+        if not isinstance(detail, str) or not isinstance(loads(detail), dict):
+            return None
+        return make_row(rec["ts_ms"], str(rec.get("syscall", "")), str(rec.get("verdict", "")),
+                        run_id=str(rec.get("run_id", "")), session=str(rec.get("session", "")),
+                        lane=str(rec.get("lane", "")), subject=str(rec.get("subject", "")), detail=detail,
+                        source=str(rec.get("source", "sensor")))
+    except (JSONError, UnicodeDecodeError, ValueError, TypeError):
+        return None
+
+
+def unlink_all(names: Sequence[str]) -> None:
+    for name in names:
+        try:
+            os.unlink(name)
+        except OSError:
+            pass
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def present(tx: Any, engine_name: str) -> bool:
+    """Does the store TX reads have the journal's tables? (a store not yet upgraded reads as empty)."""
+    if engine_name == "postgres":
+        return bool(tx.execute("SELECT to_regclass('verdicts') IS NOT NULL")[0][0])
+    return bool(tx.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'verdicts'")[0][0])
+
+
+def where(*, since_seq: int = 0, run_id: str = "", syscall: str = "", lane: str = "", session: str = "",
+          verdict: str = "", source: str = "", until_seq: int | None = None,
+          since_ms: int | None = None) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) of a filtered read ('' when nothing is filtered)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if since_seq:
+        clauses.append("seq > ?")
+        params.append(int(since_seq))
+    if since_ms is not None:
+        clauses.append("ts_ms >= ?")
+        params.append(int(since_ms))
+    for column, value in (("run_id", run_id), ("syscall", syscall), ("lane", lane), ("session", session),
+                          ("verdict", verdict), ("source", source)):
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if until_seq is not None:
+        clauses.append("seq <= ?")
+        params.append(int(until_seq))
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def select(tx: Any, *, limit: int | None = None, newest: bool = False, **filters: Any) -> list[tuple[Any, ...]]:
+    """Rows matching FILTERS in seq order; with NEWEST and LIMIT, the last LIMIT of them."""
+    clause, params = where(**filters)
+    sql = SELECT + clause + (" ORDER BY seq DESC" if newest else " ORDER BY seq")
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    rows = tx.execute(sql, params)
+    return list(reversed(rows)) if newest else rows
+
+
+def iter_rows(tx: Any, *, page: int = 5000, **filters: Any) -> Iterator[tuple[Any, ...]]:
+    """Rows matching FILTERS in seq order, read PAGE at a time."""
+    since = int(filters.pop("since_seq", 0))
+    while True:
+        rows = select(tx, limit=page, since_seq=since, **filters)
+        yield from rows
+        if len(rows) < page:
+            return
+        since = int(rows[-1][0])
+
+
+def last_seq(tx: Any) -> int:
+    return head(tx.execute)[0]
+
+
+def checkpoints(tx: Any) -> list[tuple[Any, ...]]:
+    return tx.execute(CP_SELECT + " ORDER BY seq")
+
+
+# --------------------------------------------------------------------------- verifying
+
+
+def checkpoint_content(cp: Sequence[Any]) -> list[Any]:
+    """What a checkpoint's hash and signature cover: every field but ``sig``, ``prev`` and ``hash``."""
+    return [cp[0], cp[1], cp[2], cp[3], cp[4], cp[5], cp[6]]
+
+
+def checkpoint_hash(prev: str, cp: Sequence[Any]) -> str:
+    return row_hash(prev, checkpoint_content(cp))
+
+
+def sign(key: bytes, prev: str, cp: Sequence[Any]) -> str:
+    import hmac
+
+    body = dumps([prev, *checkpoint_content(cp)], separators=(",", ":")).encode("ascii")
+    return hmac.new(key, body, "sha256").hexdigest()
+
+
+class ChainCheck:
+    """A fold over the chain: feed checkpoints then rows in seq order; ``problems`` names each break."""
+
+    def __init__(self, key: bytes | None = None, max_problems: int = 50) -> None:
+        self.key = key
+        self.max_problems = max_problems
+        self.problems: list[dict[str, Any]] = []
+        self.broken = 0
+        self.running = GENESIS
+        self.cp_hash = GENESIS
+        self.last_seq = 0
+        self.rows = 0
+        self.checkpoints = 0
+        self.signed = 0
+        self.unsigned = 0
+        self.unchecked = 0
+        self.first_seq: int | None = None
+        self.compacted_events = 0
+
+    def _problem(self, seq: int, what: str, kind: str) -> None:
+        self.broken += 1
+        if len(self.problems) < self.max_problems:
+            self.problems.append({"seq": seq, "kind": kind, "problem": what})
+
+    def checkpoint(self, cp: Sequence[Any]) -> None:
+        seq = int(cp[0])
+        self.checkpoints += 1
+        if cp[8] != self.cp_hash:
+            self._problem(seq, f"checkpoint at seq {seq} does not follow the checkpoint before it "
+                               f"(a checkpoint was removed or edited)", "checkpoint-link")
+        if checkpoint_hash(cp[8], cp) != cp[9]:
+            self._problem(seq, f"checkpoint at seq {seq} does not match its own hash (it was edited)",
+                          "checkpoint-edited")
+        if cp[7]:
+            if self.key is None:
+                self.unchecked += 1
+            elif sign(self.key, cp[8], cp) != cp[7]:
+                self._problem(seq, f"checkpoint at seq {seq} is not signed with this journal key "
+                                   f"(forged, or signed with another key)", "checkpoint-signature")
+            else:
+                self.signed += 1
+        else:
+            self.unsigned += 1
+        self.cp_hash = cp[9]
+        self.running = cp[3]
+        self.last_seq = seq
+
+    def row(self, row: Sequence[Any], event: Sequence[Any] | None | bool = False) -> None:
+        """One row; EVENT is its linked event row (None: gone, False: not looked up)."""
+        seq = int(row[0])
+        self.rows += 1
+        if self.first_seq is None:
+            self.first_seq = seq
+        content = row[:12]
+        if seq <= self.last_seq:
+            self._problem(seq, f"seq {seq} comes after seq {self.last_seq}: rows are out of order or "
+                               f"duplicated", "order")
+        if row_hash(row[12], content) != row[13]:
+            self._problem(seq, f"seq {seq} does not match its own hash: the row was edited", "edited")
+        elif row[12] != self.running:
+            before = f"seq {self.last_seq}" if self.last_seq else "the start of the journal"
+            self._problem(seq, f"seq {seq} does not follow {before}: a row between them was removed, "
+                               f"or {before} was edited", "link")
+        if row[10] is not None and event is not False:
+            if event is None:
+                if row[2] in HOOK_SYSCALLS:
+                    self._problem(seq, f"seq {seq}: its ENFORCE event #{row[10]} was deleted from the lease log",
+                                  "event-deleted")
+                else:
+                    self.compacted_events += 1
+            elif event_hash(event[1:]) != row[11]:
+                self._problem(seq, f"seq {seq}: its lease-log event #{row[10]} was edited", "event-edited")
+        self.running = row[13]
+        self.last_seq = seq
+
+
+def linked_events(tx: Any, rows: Sequence[Sequence[Any]]) -> dict[int, tuple[Any, ...]]:
+    """The lease-log events ROWS link to, by seq."""
+    wanted = sorted({int(r[10]) for r in rows if r[10] is not None})
+    out: dict[int, tuple[Any, ...]] = {}
+    for i in range(0, len(wanted), 500):
+        part = wanted[i:i + 500]
+        marks = ", ".join("?" for _ in part)
+        for ev in tx.execute(f"{EVENT_ROW} WHERE seq IN ({marks})", part):
+            out[int(ev[0])] = tuple(ev)
+    return out
+
+
+def verify(tx: Any, *, key: bytes | None = None, until_seq: int | None = None, page: int = 5000) -> ChainCheck:
+    """Walk every checkpoint and row (through UNTIL_SEQ) and check each link, hash and linked event."""
+    check = ChainCheck(key)
+    for cp in checkpoints(tx):
+        check.checkpoint(cp)
+    since = 0
+    while True:
+        rows = select(tx, limit=page, since_seq=since, until_seq=until_seq)
+        events = linked_events(tx, rows)
+        for r in rows:
+            check.row(r, events.get(int(r[10])) if r[10] is not None else False)
+        if len(rows) < page:
+            return check
+        since = int(rows[-1][0])
+
+
+# --------------------------------------------------------------------------- compaction
+
+
+def compact(tx: Any, *, through_seq: int, now_ms: int, key: bytes | None = None, signer: str = "") -> dict[str, Any]:
+    """Fold every row up to THROUGH_SEQ into one checkpoint that keeps the chain's head there.
+
+    Refuses (ValueError) when the rows to fold do not verify: a checkpoint must never launder
+    a broken chain. Returns what was folded.
+    """
+    rows = tx.execute("SELECT min(seq), max(seq), count(*) FROM verdicts WHERE seq <= ?", (int(through_seq),))
+    first, last, count = rows[0]
+    if not count:
+        return {"dropped": 0, "through_seq": None}
+    check = verify(tx, key=key, until_seq=int(last))
+    if check.broken:
+        first_problem = check.problems[0]["problem"] if check.problems else "the chain does not verify"
+        raise ValueError(f"the journal does not verify ({first_problem}); run `dos journal verify` "
+                         f"and restore the store before compacting")
+    head_hash = tx.execute("SELECT hash FROM verdicts WHERE seq = ?", (int(last),))[0][0]
+    rollup: dict[str, dict[str, int]] = {}
+    for syscall, verdict, n in tx.execute("SELECT syscall, verdict, count(*) FROM verdicts WHERE seq <= ? "
+                                          "GROUP BY syscall, verdict", (int(last),)):
+        rollup.setdefault(syscall, {})[verdict] = int(n)
+    prev_cp = tx.execute("SELECT hash FROM verdict_checkpoints ORDER BY seq DESC LIMIT 1")
+    prev = prev_cp[0][0] if prev_cp else GENESIS
+    cp = [int(last), int(first), int(now_ms), head_hash, int(count), dumps(rollup, sort_keys=True,
+                                                                           separators=(",", ":")), signer]
+    sig = sign(key, prev, cp) if key else ""
+    digest = checkpoint_hash(prev, cp)
+    tx.execute("DELETE FROM verdicts WHERE seq <= ?", (int(last),))
+    tx.execute("INSERT INTO verdict_checkpoints (seq, first_seq, ts_ms, head, dropped, rollup, signer, sig, prev, "
+               "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (*cp, sig, prev, digest))
+    return {"dropped": int(count), "first_seq": int(first), "through_seq": int(last), "head": head_hash,
+            "signed": bool(sig)}
+
+
+def cutoff(tx: Any, *, keep_last: int | None, before_ms: int | None) -> int | None:
+    """The highest seq retention folds away: rows beyond the newest KEEP_LAST, or older than BEFORE_MS."""
+    found: list[int] = []
+    if keep_last is not None:
+        rows = tx.execute("SELECT seq FROM verdicts ORDER BY seq DESC LIMIT 1 OFFSET ?", (int(keep_last),))
+        if rows:
+            found.append(int(rows[0][0]))
+    if before_ms is not None:
+        rows = tx.execute("SELECT max(seq) FROM verdicts WHERE ts_ms < ?", (int(before_ms),))
+        if rows and rows[0][0] is not None:
+            found.append(int(rows[0][0]))
+    return max(found) if found else None
+
+
+# --------------------------------------------------------------------------- cursors and the notify log
+
+
+def get_cursor(tx: Any, name: str) -> int | None:
+    rows = tx.execute("SELECT seq FROM export_cursors WHERE name = ?", (name,))
+    return int(rows[0][0]) if rows else None
+
+
+def set_cursor(tx: Any, name: str, seq: int, now_ms: int) -> None:
+    tx.execute("INSERT INTO export_cursors (name, seq, updated_ms) VALUES (?, ?, ?) ON CONFLICT (name) "
+               "DO UPDATE SET seq = excluded.seq, updated_ms = excluded.updated_ms", (name, int(seq), int(now_ms)))
+
+
+def cursors(tx: Any) -> list[tuple[str, int, int]]:
+    return [(str(n), int(s), int(u)) for n, s, u in
+            tx.execute("SELECT name, seq, updated_ms FROM export_cursors ORDER BY name")]
+
+
+def last_sent(tx: Any, key: str) -> tuple[str, int, str, str] | None:
+    """(digest, sent_ms, notifier, ref) of the last delivery under KEY, or None."""
+    rows = tx.execute("SELECT digest, sent_ms, notifier, ref FROM notify_log WHERE key = ?", (key,))
+    return (str(rows[0][0]), int(rows[0][1]), str(rows[0][2]), str(rows[0][3])) if rows else None
+
+
+def mark_sent(tx: Any, key: str, digest: str, now_ms: int, notifier: str, ref: str) -> None:
+    tx.execute("INSERT INTO notify_log (key, digest, sent_ms, notifier, ref) VALUES (?, ?, ?, ?, ?) "
+               "ON CONFLICT (key) DO UPDATE SET digest = excluded.digest, sent_ms = excluded.sent_ms, "
+               "notifier = excluded.notifier, ref = excluded.ref", (key, digest, int(now_ms), notifier, ref))

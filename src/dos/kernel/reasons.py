@@ -29,29 +29,33 @@ class ReasonSpec:
                 "see_also": list(self.see_also or DEFAULT_SEE_ALSO), "summary": self.summary}
 
 
-def _b(token: str, category: str, summary: str, fix: str) -> tuple[str, ReasonSpec]:
-    return token, ReasonSpec(token, category, True, fix, (), summary)
+def _b(token: str, category: str, summary: str, fix: str, *see: str) -> tuple[str, ReasonSpec]:
+    return token, ReasonSpec(token, category, True, fix, see, summary)
 
 
 BUILTIN_REASONS: Mapping[str, ReasonSpec] = MappingProxyType(dict([
     _b("LANE_DRAINED", "TRUE_DRAIN", "the lane has no offerable work left",
-       "plan more phases for this lane, or retire it"),
+       "plan more phases for this lane, or retire it", "dos plan", "dos gate", "dos man wedge"),
     _b("LANE_BLOCKED_ON_SOAK_GATED_PHASES", "OPERATOR_GATE", "every remaining phase waits on an open soak",
-       "close or extend the soak window"),
+       "close or extend the soak window", "dos pickable", "dos man wedge"),
     _b("LANE_LEASE_HELD_BY_LIVE_DISPATCH_LOOP", "OPERATOR_GATE", "another live loop holds the lane",
-       "wait for its lease to end, or halt that worker"),
+       "wait for its lease to end, or halt that worker", "dos lease-lane live", "dos halt", "dos man wedge"),
     _b("LANE_ALL_BLOCKED_OR_STALE_STAMP", "OPERATOR_GATE", "remaining phases are blocked or mis-stamped",
-       "fix the plan doc stamps, then unblock"),
+       "fix the plan doc stamps, then unblock", "dos plan", "dos gate", "dos man wedge"),
     _b("LANE_BLOCKED_ON_OPERATOR_DECISION", "OPERATOR_GATE", "the next phase needs a human decision",
-       "make the decision and record it in the plan"),
+       "make the decision and record it in the plan", "dos pickable", "dos man wedge"),
     _b("LANE_ALL_INFLIGHT_OR_DEFERRED", "STALE_CLAIM", "every phase is claimed in flight or deferred",
-       "reap stale claims ('dos liveness'), then retry"),
+       "reap stale claims ('dos liveness'), then retry", "dos liveness", "dos lease-lane live",
+       "dos man wedge"),
     _b("LANE_ALL_SHIPPED_INFLIGHT_OR_STALE_STAMP", "STALE_CLAIM",
-       "phases are shipped, in flight, or stamped without a ship", "run 'dos plan' and fix over-claims"),
-    _b("SELF_MODIFY", "MISROUTE", "the write targets DOS's own policy files", "route the change to an operator"),
+       "phases are shipped, in flight, or stamped without a ship", "run 'dos plan' and fix over-claims",
+       "dos plan", "dos verify", "dos man wedge"),
+    _b("SELF_MODIFY", "MISROUTE", "the write targets DOS's own policy files", "route the change to an operator",
+       "dos man lane", "dos arbitrate", "dos man wedge"),
     _b("SCHEMA_UNREADABLE", "MISROUTE", "a record's schema version is newer than this reader",
-       "upgrade dos"),
-    _b("UNKNOWN_LANE", "MISROUTE", "the lane is not declared in dos.toml", "declare it under [lanes]"),
+       "upgrade dos", "dos doctor", "dos man wedge"),
+    _b("UNKNOWN_LANE", "MISROUTE", "the lane is not declared in dos.toml", "declare it under [lanes], or pick a "
+       "lane 'dos man lane' lists", "dos man lane", "dos arbitrate", "dos man wedge"),
 ]))
 
 MORPHOLOGY: tuple[tuple[str, str], ...] = (

@@ -28,10 +28,12 @@ LAYERS: dict[str, set[str]] = {
     "procs": set(BOTTOM),
     "plugins": {"kernel", *BOTTOM},
     "store": {"kernel", "config", "procs", *BOTTOM},
-    "service": {"store", "kernel", "config", "git", "procs", "plugins", *BOTTOM},
+    "exporters": {"kernel", *BOTTOM},  # transports for `dos export` (plugins: dos.exporters)
+    "notifiers": {"kernel", *BOTTOM},  # transports for `dos notify` (plugins: dos.notifiers)
+    "service": {"store", "kernel", "config", "git", "procs", "plugins", "exporters", "notifiers", *BOTTOM},
     # the surfaces: they parse, call the service and render; they never reach the store or git directly
     "leases": {"service", "store", "kernel", "config", *BOTTOM},
-    "cli": {"service", "kernel", "config", "plugins", "procs", "hooks", "mcp", *BOTTOM},
+    "cli": {"service", "kernel", "config", "plugins", "procs", "hooks", "mcp", "tui", "web", *BOTTOM},
     "hooks": {"service", "kernel", "config", *BOTTOM},
     "mcp": {"service", "kernel", "config", *BOTTOM},
     "tui": {"service", "kernel", "config", *BOTTOM},

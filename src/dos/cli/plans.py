@@ -179,13 +179,20 @@ def run_reconcile(args: argparse.Namespace, ctx) -> int:
 
 def configure_plan(p: argparse.ArgumentParser) -> None:
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--once", action="store_true", help="print the table once (the default)")
+    mode.add_argument("--once", action="store_true", help="print the table once (what a pipe gets)")
     mode.add_argument("--json", action="store_true", help="print the board as JSON")
     p.add_argument("--check", action="store_true", help="exit 1 when a phase is over-claimed (for CI)")
+    from dos.cli.screens import add_live_flags
+
+    add_live_flags(p)  # on a terminal: the live board (dos.cli.screens)
 
 
 def run_plan(args: argparse.Namespace, ctx) -> int:
-    from dos.service.plans import board
+    from dos.cli.screens import live_plan, wants_live_plan
+    from dos.service.decisions import plan_board as board  # a screen: verify's verdicts are not journaled
+
+    if wants_live_plan(args):
+        return live_plan(args, ctx)
 
     b = board(ctx.service)
     rows, summary = b["phases"], b["summary"]

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dos.kernel.liveness import Liveness
-from dos.kernel.supervise import (Disposition, LaneLiveness, Outcome, SupervisePolicy, WatchedRun,
+from dos.kernel.supervise import (LaneLiveness, Outcome, SupervisePolicy, WatchedRun,
                                   admissible_count, supervise, watch_plan)
 from dos.kernel.tree import trees_collide
 

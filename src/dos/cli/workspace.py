@@ -16,7 +16,6 @@ NOISE_DIRS = frozenset({
     "site-packages", ".dos", "htmlcov", ".eggs",
 })
 MAX_INFERRED_LANES = 12
-HOSTS = ("claude-code", "codex", "cursor", "gemini", "antigravity")
 
 
 # --------------------------------------------------------------------------- init
@@ -60,57 +59,197 @@ def _key(name: str) -> str:
     return name if bare else '"' + name.replace('"', '\\"') + '"'
 
 
+def _hook_hosts() -> list[str]:
+    """The hosts ``--hooks`` accepts: every host the wiring registry knows."""
+    from dos.service.wiring_base import ALIASES, SPECS
+
+    return sorted({*SPECS, *ALIASES})
+
+
 def configure_init(p: argparse.ArgumentParser) -> None:
+    from dos.service.posture import POSTURES
+
     p.add_argument("dir", nargs="?", default=None, metavar="DIR", help="workspace to initialise (default: .)")
     p.add_argument("--force", action="store_true",
-                   help="rewrite an existing dos.toml; with --hooks: replace DOS's hook entries with the canonical ones")
-    p.add_argument("--hooks", metavar="HOST", choices=(*HOSTS, "auto"),
+                   help="rewrite an existing dos.toml; with --hooks: replace DOS's hook entries with the canonical "
+                        "ones; with --skills: replace (or with --remove delete) skill copies edited since")
+    p.add_argument("--posture", choices=POSTURES,
+                   help="set [hooks] posture (observe: record only; warn: tell, block nothing; block: deny foreign "
+                        "writes; gate: block plus the stop gate) and set the workspace up: hooks, MCP and the core "
+                        "skills for every host found, unless --no-hooks, --no-mcp or --no-skills")
+    p.add_argument("--hooks", metavar="HOST", choices=(*_hook_hosts(), "auto"),
                    help="wire DOS hooks into HOST's own config (auto: every host found)")
     p.add_argument("--with-hooks", action="store_true", help="the same as --hooks claude-code")
     p.add_argument("--scope", choices=("project", "user"), default="project",
                    help="with --hooks: the workspace's files (project) or this user's (user: every workspace "
                         "with a dos.toml)")
-    p.add_argument("--mcp", metavar="HOST", help="register the DOS MCP server with HOST")
-    p.add_argument("--remove", action="store_true", help="with --hooks or --mcp: undo the wiring")
-    p.add_argument("--dry-run", action="store_true", help="with --hooks: show the merge, write nothing")
+    p.add_argument("--mcp", metavar="HOST", help="register the DOS MCP server with HOST (auto: every host found "
+                                                  "whose MCP file is in the workspace)")
+    p.add_argument("--skills", action="store_true",
+                   help="install the core playbooks in each host's own format (the hosts of --hooks, else every "
+                        "host found, else Claude Code and AGENTS.md)")
+    p.add_argument("--skill", action="append", default=[], metavar="NAME",
+                   help="install the named playbook (repeatable); implies --skills")
+    p.add_argument("--all", action="store_true", help="install the whole skill pack; implies --skills")
+    p.add_argument("--no-hooks", action="store_true", help="with --posture: wire no hooks")
+    p.add_argument("--no-mcp", action="store_true", help="with --posture: register no MCP server")
+    p.add_argument("--no-skills", action="store_true", help="with --posture: install no skills")
+    p.add_argument("--remove", action="store_true",
+                   help="with --hooks, --mcp or --skills: undo exactly what DOS wrote (skills: from every format)")
+    p.add_argument("--dry-run", action="store_true", help="with --hooks or --skills: show the change, write nothing")
     p.add_argument("--example", metavar="NAME", help="accepted for compatibility: examples are not bundled")
+
+
+def _init_root(args: argparse.Namespace, ctx) -> Path:
+    if args.dir is not None:
+        base = Path(ctx.workspace_arg) if ctx.workspace_arg else Path.cwd()
+        return (base / args.dir).resolve()
+    if ctx.workspace_arg:
+        return Path(ctx.workspace_arg).resolve()
+    return Path.cwd().resolve()
+
+
+def _check_init_flags(args: argparse.Namespace, hooks: str | None, want_skills: bool) -> None:
+    """Every flag combination ``dos init`` refuses, before anything is written."""
+    asked = [f for f, on in (("--no-hooks", args.no_hooks), ("--no-mcp", args.no_mcp),
+                             ("--no-skills", args.no_skills)) if on]
+    if args.no_hooks and hooks:
+        raise UsageError("dos init: --no-hooks contradicts --hooks/--with-hooks; drop one of them")
+    if args.no_mcp and args.mcp:
+        raise UsageError("dos init: --no-mcp contradicts --mcp; drop one of them")
+    if args.no_skills and want_skills:
+        raise UsageError("dos init: --no-skills contradicts --skills/--skill/--all; drop one of them")
+    if asked and args.posture is None and not (hooks or args.mcp or want_skills):
+        raise UsageError(f"dos init: {asked[0]} goes with --posture (which sets everything up), "
+                         "e.g. dos init --posture block " + " ".join(asked))
+    if args.posture is not None and args.remove:
+        raise UsageError("dos init: --remove undoes --hooks, --mcp or --skills; to change the posture, run "
+                         "dos init --posture POSTURE again")
+    if want_skills and args.scope == "user":
+        raise UsageError("dos init: skills are installed in the workspace, not per user; drop --scope user "
+                         "(or install them separately: dos init --skills)")
 
 
 def run_init(args: argparse.Namespace, ctx) -> int:
     from dos.exitcodes import OK, REFUSED
 
-    if args.dir is not None:
-        base = Path(ctx.workspace_arg) if ctx.workspace_arg else Path.cwd()
-        root = (base / args.dir).resolve()
-    elif ctx.workspace_arg:
-        root = Path(ctx.workspace_arg).resolve()
-    else:
-        root = Path.cwd().resolve()
+    root = _init_root(args, ctx)
+    setup = args.posture is not None
     hooks = args.hooks or ("claude-code" if args.with_hooks else None)
-    if args.dry_run and not (hooks or args.mcp):
+    want_skills = bool(args.skills or args.skill or args.all)
+    _check_init_flags(args, hooks, want_skills)
+    implicit_hooks = setup and not hooks and not args.no_hooks
+    if implicit_hooks:
+        hooks = "auto"
+    mcp = args.mcp or ("auto" if setup and not args.no_mcp else None)
+    want_skills = want_skills or (setup and not args.no_skills)
+    if args.dry_run and not (hooks or args.mcp or want_skills):
         sys.stderr.write("dos init --dry-run previews the --hooks merge; pass --hooks <host> "
                          "(e.g. dos init --hooks claude-code --dry-run)\n")
         return REFUSED
-    if args.remove and not (hooks or args.mcp):
-        raise UsageError("dos init: --remove goes with --hooks HOST or --mcp HOST")
+    if args.remove and not (hooks or args.mcp or want_skills):
+        raise UsageError("dos init: --remove goes with --hooks HOST, --mcp HOST or --skills")
     if args.example:
         sys.stderr.write(f"dos init: --example {args.example}: examples are not bundled with DOS; the lanes are "
                          "inferred from the top-level directories instead\n")
-    wiring = bool(hooks or args.mcp)
-    if not (wiring and args.scope == "user"):
-        root.mkdir(parents=True, exist_ok=True)
-    if not wiring:
-        _write_config(root, force=args.force, quiet_if_present=False)
-    if hooks:
-        from dos.hooks import install
+    chosen = None
+    if want_skills:
+        from dos.service import skills as skill_pack
 
+        chosen = skill_pack.select(args.skill, everything=args.all or (args.remove and not args.skill))
+    wiring = bool(hooks or mcp)
+    if not (wiring and args.scope == "user") or want_skills:
+        root.mkdir(parents=True, exist_ok=True)
+    from dos.hooks import install
+
+    found = install.detect_hosts(root) if (hooks == "auto" or mcp == "auto" or want_skills) else []
+    if hooks == "auto" and not found and not implicit_hooks:  # refused before anything is written
+        raise UsageError(f"dos init: no agent host found in {root} or on PATH; name one: dos init --hooks HOST")
+    if setup and args.dry_run:
+        print(f"would set [hooks] posture = \"{args.posture}\" in {root / 'dos.toml'}")
+    elif setup:
+        _set_posture(root, args.posture, force=args.force)
+    elif (not wiring or want_skills) and not args.remove and not args.dry_run:
+        _write_config(root, force=args.force, quiet_if_present=wiring or want_skills)
+    if implicit_hooks and not found:
+        print("hooks: no agent host found here (.claude, .codex, .cursor, .gemini, .agents, ...) or on PATH; "
+              "wire one with: dos init --hooks HOST")
+    elif hooks:
         install.run_installer(root, hooks, remove=args.remove, dry_run=args.dry_run, scope=args.scope,
                               force=args.force)
-    if args.mcp:
-        from dos.mcp import install as mcp_install
+    if mcp and not args.dry_run:
+        _register_mcp(root, mcp, found, remove=args.remove)
+    if chosen is not None:
+        from dos.service.wiring_base import resolve_host
 
-        mcp_install.run_installer(root, args.mcp, remove=args.remove)
+        hosts = [resolve_host(hooks)] if hooks and hooks != "auto" else found
+        _install_skills(root, chosen, hosts, remove=args.remove, dry_run=args.dry_run, force=args.force)
+    if setup and not args.dry_run:
+        from dos.service.posture import MEANING
+
+        print(f"posture {args.posture}: {MEANING[args.posture]} ([hooks] posture in dos.toml; docs/postures.md)")
     return OK
+
+
+def _register_mcp(root: Path, mcp: str, found: list[str], *, remove: bool) -> None:
+    """``--mcp HOST``, or for auto every host found whose MCP file lives in the workspace."""
+    from dos.mcp import install as mcp_install
+
+    if mcp != "auto":
+        mcp_install.run_installer(root, mcp, remove=remove)
+        return
+    hosts = [h for h in found if h in mcp_install.HOSTS and root in mcp_install.config_path(root, h).parents]
+    if not hosts:
+        print("mcp: no host found here whose MCP server list lives in the workspace; register one with: "
+              "dos init --mcp HOST")
+    for host in hosts:
+        mcp_install.run_installer(root, host, remove=remove)
+
+
+def _install_skills(root: Path, chosen: list, hosts: list[str], *, remove: bool, dry_run: bool,
+                    force: bool) -> None:
+    from dos.service import skills as skill_pack
+
+    if remove:
+        formats = list(skill_pack.FORMATS)  # undo everywhere DOS may have written, whatever is installed now
+        changes = skill_pack.plan_remove(root, chosen, formats, force=force)
+    else:
+        formats = skill_pack.formats_for(hosts) if hosts else list(skill_pack.FALLBACK_FORMATS)
+        formats += [f for f in skill_pack.installed(root) if f not in formats]  # keep earlier installs in step
+        changes = skill_pack.plan_install(root, chosen, formats, force=force)
+    if dry_run:
+        for line in skill_pack.preview(changes, root):
+            print(line)
+        return
+    skill_pack.apply(changes, root)
+    for line in skill_pack.summary([c for c in changes if c.what != "absent"], root):
+        print(line)
+    if not remove and not hosts:
+        print("  (no agent host found here or on PATH, so the skills went where Claude Code and AGENTS.md readers "
+              "look; name a host to choose: dos init --hooks HOST --skills)")
+
+
+def _set_posture(root: Path, posture: str, *, force: bool) -> None:
+    """Write ``[hooks] posture`` into ROOT's dos.toml (a fresh one when there is none, or with FORCE),
+    keeping every other line, comment and key of an existing file."""
+    from dos.config import CONFIG_NAME, parse_config
+    from dos.service.wiring_files import dump_toml, parse_toml, read_text, toml_set, write_atomic
+
+    path = root / CONFIG_NAME
+    before = None if force else read_text(path)
+    if before is None:
+        lanes = infer_lanes(root)
+        text = render_dos_toml(lanes) + f'\n[hooks]\nposture = "{posture}"\n'
+    else:
+        doc = parse_toml(before, path)
+        if not toml_set(doc, ("hooks", "posture"), posture, path):
+            print(f"{path}: [hooks] posture is already \"{posture}\"")
+            return
+        text = dump_toml(doc, path)
+    parse_config(text, path)  # what we write must load (an existing file's own error names the file and key)
+    write_atomic(path, text)
+    print(f"wrote {path}: [hooks] posture = \"{posture}\"" if before is not None else
+          f"wrote {path}: lanes from the top-level directories, [hooks] posture = \"{posture}\"")
 
 
 def _write_config(root: Path, *, force: bool, quiet_if_present: bool) -> None:

@@ -233,6 +233,10 @@ class HooksConfig:
     unknown_footprint: Literal["allow", "warn", "deny"] = opt(
         "warn", "a call whose writes DOS cannot tell, while other sessions hold lanes")
     stop_block_cap: int = opt(3, "refuse a stop at most this many times in a row", check=non_negative)
+    posture: Literal["observe", "warn", "block", "gate"] = opt(
+        "gate", "what the hooks do with a deny they decide: observe (record it only), warn (tell the agent, "
+                "block nothing), block (deny foreign writes), gate (block, and refuse an unverified stop); "
+                "faults fail closed in every posture (docs/postures.md)")
     allowed_outside: tuple[str, ...] = opt([], "absolute directories outside the workspace agents may write")
     stall_ignore: tuple[str, ...] = opt([], "tools the stall reader never flags")
 
@@ -248,6 +252,49 @@ class RetentionConfig:
     verdicts_keep_last: int | str = opt(500, "verdict records kept", check=unbounded_or_count)
     audits_keep_last: int | str = opt(200, "audit records kept", check=unbounded_or_count, unused=REFERENCE_ONLY)
     projections_compact: bool = opt(True, "compact projections too", unused=REFERENCE_ONLY)
+    verdict_journal_keep_last: int | str = opt("none", "verdict-journal rows kept; older ones fold into a "
+                                                       "checkpoint the chain still verifies through",
+                                               check=unbounded_or_count)
+    verdict_journal_max_age_days: float = opt(90.0, "fold verdict-journal rows older than this into a "
+                                                     "checkpoint (0: keep every row)", check=non_negative)
+    checkpoint_key_file: str = opt("", "a file holding the key that signs journal checkpoints off "
+                                       "(env DOS_JOURNAL_KEY wins; none: checkpoints are chained, unsigned)")
+
+
+def port_number(value: int) -> str:
+    return "" if 0 < value < 65536 else "must be a port number (1-65535)"
+
+
+@dataclass(frozen=True)
+class ObserveConfig:
+    """``[observe]``: what the verdict journal records, and where exports and notifications go.
+
+    Environment variables win over these keys (``DISPATCH_OBSERVE``, ``DOS_EXPORT_FILE``,
+    ``DOS_STATSD_HOST``/``PORT``, ``DOS_OTLP_ENDPOINT``, ``DOS_WEBHOOK_URL``); secrets are
+    never read from dos.toml.
+    """
+
+    record: Literal["auto", "always", "off"] = opt(
+        "auto", "auto: journal every verdict once a store exists (decisions in their own transaction); "
+                "always: create the store for it too; off: journal nothing. DISPATCH_OBSERVE=1 means always, =0 off")
+    hook_allows: Literal["writes", "all", "none"] = opt(
+        "writes", "which allowed hook calls are journaled, one appended line each: writes (pretool calls that "
+                  "write), all (every pretool, posttool and stop), none; denials and warnings always are")
+    export_file: str = opt("", "the `file` exporter's path (relative to the root)")
+    statsd_host: str = opt("127.0.0.1", "the `statsd` exporter's host")
+    statsd_port: int = opt(8125, "the `statsd` exporter's UDP port", check=port_number)
+    otlp_endpoint: str = opt("", "the `otlp` exporter's OTLP/HTTP collector (default http://localhost:4318)")
+    prometheus_file: str = opt(".dos/metrics/dos.prom", "the textfile the `prometheus` exporter writes "
+                                                        "(relative to the root)")
+    export_batch: int = opt(1000, "events per exporter call; the cursor advances after each", check=positive)
+    webhook_url: str = opt("", "the `webhook` notifier's URL")
+    slack_channel: str = opt("", "the channel (a name or an id) `notify --notifier slack` posts to")
+    notify_dedup_s: float = opt(3600.0, "a notification delivered with the same key and content within this "
+                                        "many seconds is not sent again (0: always send)", check=non_negative)
+    notify_retries: int = opt(3, "attempts after the first for a send that failed transiently",
+                              check=non_negative)
+    notify_backoff_s: float = opt(1.0, "the first retry's delay in seconds; each later one doubles",
+                                  check=non_negative)
 
 
 @dataclass(frozen=True)
@@ -355,6 +402,7 @@ class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     hooks: HooksConfig = field(default_factory=HooksConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    observe: ObserveConfig = field(default_factory=ObserveConfig)
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     ci: Mapping[str, Any] = field(default_factory=lambda: types.MappingProxyType({}))
     marker: MarkerConfig = field(default_factory=MarkerConfig)
@@ -373,7 +421,8 @@ TABLES: dict[str, tuple[type, str]] = {
     "reasons": (ReasonConfig, "map"), "enumerate": (EnumerateConfig, "table"),
     "overlap": (OverlapConfig, "table"), "supervise": (SuperviseConfig, "table"),
     "cooldown": (CooldownConfig, "table"), "store": (StoreConfig, "table"), "hooks": (HooksConfig, "table"),
-    "retention": (RetentionConfig, "table"), "verify": (VerifyConfig, "table"), "ci": (dict, "free"),
+    "retention": (RetentionConfig, "table"), "observe": (ObserveConfig, "table"),
+    "verify": (VerifyConfig, "table"), "ci": (dict, "free"),
     "marker": (MarkerConfig, "table"), "lifecycle": (LifecycleConfig, "table"),
     "data_class": (DataClassConfig, "table"), "concurrency_class": (ConcurrencyClass, "array"),
     "intervention": (InterventionConfig, "map"), "tool_stream": (ToolStreamConfig, "table"),

@@ -30,7 +30,10 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str]) -> Deci
     notes = [note for note in [write_json(settings.root, path, {"d": digest, "n": run, "tool": event.tool})] if note]
     verdict = stall_verdict(event.tool, run, ignore=tuple(settings.stall_ignore))
     if verdict.action != "allow":
-        note = LiveView(settings, env).record(event, verdict)
+        from dos.service.posture import apply
+
+        verdict, kept = apply(settings.posture, event.moment, verdict)  # observe: recorded, not told
+        note = LiveView(settings, env).record(event, kept)
         notes += [note] if note else []
     else:
         from dos.service.journal import hook_allow

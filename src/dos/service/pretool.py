@@ -11,6 +11,7 @@ import os
 
 from dos.kernel.enforce import ALLOW, EnforcePolicy, Verdict, pretool_verdict
 from dos.service.events import Decision, identity
+from dos.service.journal import hook_allow
 from dos.service.live import LiveView, full_store
 
 TYPE_CHECKING = False
@@ -27,6 +28,7 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str]) -> Deci
 
     raw = footprint(event.tool, event.tool_input)
     if raw == ():
+        hook_allow(settings, event, ALLOW, env, writes=False)
         return Decision(ALLOW)
     root = settings.root
     paths = outside = None
@@ -73,6 +75,7 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str]) -> Deci
         verdict = _auto_acquire(settings, verdict, event, env)
     if verdict.action == "allow":
         view.close()
+        hook_allow(settings, event, verdict, env, writes=True)
         return Decision(verdict)
     return _recorded(event, settings, env, verdict, view=view)
 
@@ -85,18 +88,26 @@ def _protected(root: str) -> tuple[str, ...]:
 
 def _recorded(event: HookEvent, settings: Settings, env: Mapping[str, str], verdict: Verdict, *,
               view: LiveView | None = None) -> Decision:
+    from dos.service.posture import apply
+
+    shown, kept = apply(settings.posture, event.moment, verdict)  # [hooks] posture; faults are never softened
     view = view or LiveView(settings, env)
-    note = view.record(event, verdict)
-    return Decision(verdict, [note] if note else [])
+    note = view.record(event, kept)
+    return Decision(shown, [note] if note else [])
 
 
 def _auto_acquire(settings: Settings, verdict: Verdict, event: HookEvent, env: Mapping[str, str]) -> Verdict:
     from dos.kernel.lanes import LaneRequest
 
+    from dos.service.journal import hook_mode, lease_journal
+
     holder = env.get("DOS_HOLDER", "").strip() or event.session or "hook"
+    journal = lease_journal(None, "acquire", session=event.session, lane=verdict.acquire, holder=holder,
+                            run_id=env.get("CID_RUN_ID", "") or env.get("DISPATCH_RUN_ID", ""),
+                            record_mode=hook_mode(settings, env)[0])
     with full_store(settings) as store:
         result = store.acquire(LaneRequest(lane=verdict.acquire, holder=holder), holder=holder,
-                               session=event.session)
+                               session=event.session, journal=journal)
     if result.lease is not None:
         return verdict
     return Verdict("deny", "AUTO_ACQUIRE_REFUSED", paths=verdict.paths, lane=verdict.acquire, reason=(

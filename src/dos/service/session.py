@@ -28,9 +28,11 @@ def _until(expires_ms: int, now_ms: int) -> str:
 
 def decide(event: HookEvent, settings: Settings, env: Mapping[str, str]) -> Decision:
     """The context lines: lanes held by others (holder, until when), lanes free, the command that takes one."""
-    from dos.kernel.enforce import holder_label
+    from dos.kernel.enforce import ALLOW, holder_label
     from dos.service.live import LiveView
 
+    if settings.posture == "observe":  # record only: agents are told nothing
+        return Decision(ALLOW)
     view = LiveView(settings, env)
     try:
         view.read()

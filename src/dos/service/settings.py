@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from typing import Any, Mapping, Sequence
 
 CACHE_REL = os.path.join(".dos", "cache", "hooks-settings.json")
-VERSION = 4
+VERSION = 6
 FIELDS = ("on_error", "auto_acquire", "unknown_footprint", "stop_block_cap", "allowed_outside", "stall_ignore",
-          "store_url", "store_path", "busy_timeout_ms", "lease_ttl_ms", "lanes", "marker")
+          "store_url", "store_path", "busy_timeout_ms", "lease_ttl_ms", "lanes", "marker", "observe", "posture")
 
 
 class Settings:
@@ -74,6 +74,8 @@ def compile_settings(root: str, cfg: Any = None) -> dict[str, Any]:
                   "trees": {k: list(v) for k, v in lanes.trees.items()}},
         "marker": {"max_streak": cfg.marker.max_streak, "arm_on_env": list(cfg.marker.arm_on_env),
                    "respect_stop_hook_active": cfg.marker.respect_stop_hook_active},
+        "observe": {"record": cfg.observe.record, "hook_allows": cfg.observe.hook_allows},
+        "posture": h.posture,  # what pretool and stop do with a deny they decide (dos.service.posture)
     }
 
 

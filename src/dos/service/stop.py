@@ -74,12 +74,19 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str],
         stored = claim_of(settings, event.session, env)
         if stored is not None:
             found.append(stored)
-    if not found:
-        return Decision(ALLOW)
+    from dos.service.ledger_gate import open_steps
+
+    declared, ledger = open_steps(settings, event.session, env)  # a declared step that does not stand refuses
+    found = [c for c in found if c[1] not in declared]  # the ledger judges a claimed step, not `dos verify`
+    if not found and ledger is None:
+        from dos.service.journal import hook_allow
+
+        hook_allow(settings, event, ALLOW, env, writes=False)
+        return Decision(ALLOW, None, {"checked": 0, "results": []})
     count_path = stream_path(settings.root, event.session or "_", "stop.json")
     kept_blocks = read_json(count_path).get("blocks", 0)
     blocks = kept_blocks if event.stop_hook_active and isinstance(kept_blocks, int) else 0
-    claim, shipped, detail = found[0], True, ""
+    claim, shipped, detail = (found[0] if found else None), True, ""
     cache_path = stream_path(settings.root, event.session or "_", "shipped.json")
     key = _evidence_key(settings.root)
     cached = read_json(cache_path)
@@ -100,11 +107,26 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str],
         write_json(settings.root, cache_path, {"key": key, "claims": sorted(proven)})
     verdict = stop_verdict(claim, shipped, detail, stop_hook_active=event.stop_hook_active, blocks=blocks,
                            cap=settings.stop_block_cap)
+    if ledger is not None and verdict.action == "allow" and verdict.token != "CAP_REACHED":
+        from dos.kernel.resume import open_steps_verdict
+
+        verdict = open_steps_verdict(*ledger, stop_hook_active=event.stop_hook_active, blocks=blocks,
+                                     cap=settings.stop_block_cap)
+        results.append({"run_id": ledger[0], "residual": list(ledger[1]), "source": "intent ledger"})
+    from dos.service.posture import apply
+
+    verdict, recorded = apply(settings.posture, "stop", verdict)  # [hooks] posture: only gate refuses a stop
     kept = blocks + 1 if verdict.action == "deny" else (blocks if verdict.token == "CAP_REACHED" else 0)
     notes = [n for n in [write_json(settings.root, count_path, {"blocks": kept})] if n]
-    if verdict.action != "allow" or verdict.token == "CAP_REACHED":
-        note = LiveView(settings, env).record(event, verdict)
+    if verdict.action == "warn":  # a host has no channel to tell an agent at a stop without refusing it
+        notes.append("dos-hook: " + verdict.reason)
+    if recorded.action != "allow" or recorded.token == "CAP_REACHED":
+        note = LiveView(settings, env).record(event, recorded)
         notes += [note] if note else []
+    else:  # a claimed phase that verifies: a decision worth its line in the journal
+        from dos.service.journal import hook_allow
+
+        hook_allow(settings, event, verdict, env, writes=True)
     if verdict.token == "CAP_REACHED":
         notes.append("dos-hook: " + verdict.reason.removeprefix("DOS: "))
     return Decision(verdict, notes, {"checked": len(results), "results": results})
@@ -159,7 +181,7 @@ def _shipped(root: str, plan: str, phase: str) -> tuple[bool, str, bool]:
     from dos.service.truth import verify
 
     with Context(Workspace(Path(root), "--workspace")) as ctx:
-        verdict = verify(ctx, plan, phase)
+        verdict = verify(ctx, plan, phase, journal=False)  # the stop decision is journaled, with this in it
     durable = verdict.shipped and verdict.source == "registry" or verdict.rung == "direct"
     if verdict.shipped or verdict.source in ("", "none"):
         return bool(verdict.shipped), "", bool(verdict.shipped and durable)
@@ -169,6 +191,9 @@ def _shipped(root: str, plan: str, phase: str) -> tuple[bool, str, bool]:
 def record_claim(ctx: Any, session: str, plan: str, phase: str) -> Any:
     """``dos claim``: record the phase SESSION says it is shipping (its stop hook waits for verify)."""
     from dos.kernel.lease import Op
+    from dos.service.intents import claim_for_session
 
-    return ctx.store.record(Op.CLAIM, lane=phase, holder=session, reason=f"claims {plan} {phase}",
-                            data={"session": session, "plan": plan, "phase": phase})
+    event = ctx.store.record(Op.CLAIM, lane=phase, holder=session, reason=f"claims {plan} {phase}",
+                             data={"session": session, "plan": plan, "phase": phase})
+    claim_for_session(ctx, session, phase)  # a step of the session's declared runs: claimed at HEAD, checked
+    return event

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from dos.errors import ConfigError
+from dos.errors import ConfigError, UsageError
 from dos.hooks.install import SPECS, install_one, installed_command, run_installer, wired_hosts
-from dos.service.wiring import absolute_command, codex_key, dos_entries, portable_command
+from dos.service.wiring import (absolute_command, codex_key, command_for_scope, config_file, dos_entries, dos_verb,
+                                portable_command)
 
 USER_CC = {"permissions": {"allow": ["Bash(ls:*)"]}, "model": "opus",
            "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "./guard.sh"}]}],
@@ -40,23 +41,105 @@ def write(root: Path, rel: str, text: str) -> Path:
     return p
 
 
+USER_LIST = """# my own hooks
+[[hooks]]
+event = "PreToolUse"
+type = "before_tool"
+command = "./mine.sh"  # my own gate
+"""
+
+
+def _original(spec) -> str | None:
+    """What the user's file held before DOS: its own hooks in the host's own shape (a plugin file is DOS's alone)."""
+    return {"toml": USER_CODEX, "toml-list": USER_LIST, "plugin": None}.get(spec.shape, json.dumps(USER_CC, indent=2) + "\n")
+
+
 @pytest.mark.parametrize("host", sorted(SPECS))
 def test_install_is_idempotent_and_remove_restores_the_user_file(tmp_path: Path, host: str) -> None:
+    """Every shape (groups, flat, toml, toml-list, plugin, scripts) is written, read back, rewritten to the same
+    bytes and undone exactly; a host that reads only the user's file is wired there."""
     spec = SPECS[host]
-    original = USER_CODEX if spec.shape == "toml" else json.dumps(USER_CC, indent=2) + "\n"
-    path = write(tmp_path, spec.path, original)
-    install_one(tmp_path, spec)
+    scope = "user" if spec.user_only else "project"
+    env = {**os.environ, "HOME": str(tmp_path / "home")}
+    for var in (spec.user[0],) if spec.user else ():
+        env.pop(var, None)
+    path = config_file(tmp_path, host, scope, env)
+    original = _original(spec)
+    if original is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(original)
+    install_one(tmp_path, spec, scope=scope, env=env)
     once = path.read_text()
-    install_one(tmp_path, spec)
+    install_one(tmp_path, spec, scope=scope, env=env)
     assert path.read_text() == once, "a second run changes nothing"
-    assert wired_hosts(tmp_path) == {host: [e for e, _ in spec.events]}
-    install_one(tmp_path, spec, remove=True)
-    after = path.read_text()
-    if spec.shape == "toml":
-        assert after == original
+    assert wired_hosts(tmp_path, scope, env) == {host: list(dict.fromkeys(e for e, _ in spec.events))}
+    for event, verb in spec.events:
+        cmd = installed_command(tmp_path, host, event, scope, env)
+        assert cmd is not None and dos_verb(cmd) == verb, (event, cmd)
+        if spec.script:
+            script = Path(cmd.strip("'"))
+            assert os.access(script, os.X_OK) and command_for_scope(host, verb, scope) in script.read_text()
+    install_one(tmp_path, spec, scope=scope, remove=True, env=env)
+    assert wired_hosts(tmp_path, scope, env) == {}
+    if original is None:
+        assert not path.exists(), "the plugin file DOS wrote is deleted"
+    elif spec.shape in ("toml", "toml-list"):
+        assert path.read_text() == original
     else:
-        assert json.loads(after) == USER_CC
-    assert wired_hosts(tmp_path) == {}
+        assert json.loads(path.read_text()) == USER_CC
+    if spec.script:
+        assert not (path.parent / "hooks").exists(), "the scripts DOS wrote go with their entries"
+
+
+@pytest.mark.parametrize("host", sorted(h for h, s in SPECS.items() if s.shape in ("flat", "toml-list", "plugin")))
+def test_a_file_dos_creates_is_exactly_what_the_host_reads(tmp_path: Path, host: str) -> None:
+    """The handler carries the host's own field names (Copilot ``bash`` and ``command``, Vibe ``type``)."""
+    spec = SPECS[host]
+    scope = "user" if spec.user_only else "project"
+    env = {**os.environ, "HOME": str(tmp_path / "home")}
+    for var in (spec.user[0],) if spec.user else ():
+        env.pop(var, None)
+    install_one(tmp_path, spec, scope=scope, env=env)
+    path = config_file(tmp_path, host, scope, env)
+    pre = spec.pretool_event
+    want = command_for_scope(host, "pretool", scope)
+    if spec.shape == "plugin":
+        text = path.read_text()
+        assert "export const DosPlugin" in text and 'throw new Error' in text
+        assert json.dumps(want) in text, "the command is one JSON string in the COMMANDS line"
+        return
+    if spec.shape == "toml-list":
+        tables = tomllib.loads(path.read_text())["hooks"]
+        assert {"command": want, spec.event_key: pre, **dict(spec.extra)} in tables
+        return
+    data = json.loads(path.read_text())
+    entry = data["hooks"][pre][0]
+    assert entry == {spec.key: want, **{m: want for m in spec.mirror}, **dict(spec.extra)}
+    for key, value in spec.created:
+        assert data[key] == value
+
+
+def test_a_host_that_reads_only_the_user_file_is_said_plainly_in_project_scope(tmp_path: Path) -> None:
+    """``dos init --hooks kimi`` in a project writes nothing, fails, and names the command that works."""
+    with pytest.raises(UsageError, match="Kimi Code reads hooks only from the user's own file") as got:
+        run_installer_text(tmp_path, "kimi")
+    assert "dos init --hooks kimi --scope user" in str(got.value)
+    assert os.listdir(tmp_path) == []
+    with pytest.raises(UsageError, match="--scope user"):
+        install_one(tmp_path, SPECS["kimi"])
+
+
+def test_aliases_wire_the_host_they_name(tmp_path: Path) -> None:
+    run_installer_text(tmp_path, "copilot-cli")
+    run_installer_text(tmp_path, "cursor-cli")
+    assert sorted(wired_hosts(tmp_path)) == ["copilot", "cursor"]
+
+
+def test_a_plugin_file_dos_did_not_write_is_left_alone(tmp_path: Path) -> None:
+    path = write(tmp_path, ".opencode/plugins/dos.js", "export const Mine = async () => ({})\n")
+    with pytest.raises(ConfigError, match="not the plugin DOS writes"):
+        install_one(tmp_path, SPECS["opencode"])
+    assert path.read_text() == "export const Mine = async () => ({})\n"
 
 
 def test_json_merge_keeps_user_entries_and_appends_ours_after_them(tmp_path: Path) -> None:
@@ -167,7 +250,8 @@ def test_dry_run_writes_nothing(tmp_path: Path, capsys) -> None:
 
 def test_installed_command_is_read_back_per_event(tmp_path: Path) -> None:
     for host in SPECS:
-        install_one(tmp_path, SPECS[host])
+        if not SPECS[host].user_only:
+            install_one(tmp_path, SPECS[host])
     assert installed_command(tmp_path, "codex", "Stop") == portable_command("codex", "stop")
     assert installed_command(tmp_path, "cursor", "beforeShellExecution") == portable_command("cursor", "pretool")
     assert installed_command(tmp_path, "gemini", "AfterAgent") == portable_command("gemini", "stop")
@@ -192,23 +276,40 @@ def _trust_codex_offline(root: Path) -> None:
     (home / "config.toml").write_text(f'[projects."{root}"]\ntrust_level = "trusted"\n\n{state}')
 
 
+PROJECT_HOSTS = sorted(h for h, s in SPECS.items() if not s.user_only)
+
+
 def test_init_hooks_auto_doctor_and_selftest_through_the_cli(repo, run_dos, tmp_path) -> None:
     """The real CLI wires every detected host, doctor lists them, and each installed command denies."""
-    for d in (".claude", ".codex", ".cursor", ".gemini", ".agents"):
-        (repo.path / d).mkdir()
+    for host in PROJECT_HOSTS:
+        (repo.path / SPECS[host].marker[0]).mkdir(parents=True, exist_ok=True)
     env = {"PATH": _shim(tmp_path), "GEMINI_CLI_TRUST_WORKSPACE": "true"}
-    assert run_dos("init", "--hooks", "auto", cwd=repo.path, env=env).returncode == 0
+    first = run_dos("init", "--hooks", "auto", cwd=repo.path, env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
     again = run_dos("init", "--hooks", "auto", cwd=repo.path, env=env)
-    assert again.stdout.count("already wired") == 5
+    assert again.stdout.count("already wired") == len(PROJECT_HOSTS), again.stdout
     doctor = json.loads(run_dos("doctor", "--json", cwd=repo.path).stdout)
-    assert sorted(doctor["hooks_wired"]) == sorted(SPECS)
+    assert sorted(doctor["hooks_wired"]) == PROJECT_HOSTS
     _trust_codex_offline(repo.path)
     st = run_dos("hook", "selftest", cwd=repo.path, env=env)
     assert st.returncode == 0, st.stdout + st.stderr
-    assert st.stdout.count("OK") == 5
+    assert st.stdout.count("OK") == len(PROJECT_HOSTS), st.stdout
     removed = run_dos("init", "--hooks", "auto", "--remove", cwd=repo.path, env=env)
     assert removed.returncode == 0
     assert json.loads(run_dos("doctor", "--json", cwd=repo.path).stdout)["hooks_wired"] == {}
+
+
+def test_init_hooks_auto_says_which_host_it_cannot_wire_here_and_wires_the_rest(repo, run_dos, tmp_path) -> None:
+    """Kimi Code on PATH and a .claude directory: auto wires Claude Code and says Kimi needs --scope user."""
+    (repo.path / ".claude").mkdir()
+    shim = tmp_path / "bin"
+    write(tmp_path, "bin/kimi", "#!/bin/sh\nexit 0\n").chmod(0o755)
+    env = {"PATH": f"{shim}{os.pathsep}{_shim(tmp_path)}"}
+    got = run_dos("init", "--hooks", "auto", cwd=repo.path, env=env)
+    assert got.returncode == 0, got.stderr
+    assert "kimi: not wired:" in got.stdout and "dos init --hooks kimi --scope user" in got.stdout
+    assert "claude-code: wired" in got.stdout
+    assert sorted(json.loads(run_dos("doctor", "--json", cwd=repo.path).stdout)["hooks_wired"]) == ["claude-code"]
 
 
 def test_selftest_fails_when_the_installed_command_does_not_deny(repo, run_dos) -> None:

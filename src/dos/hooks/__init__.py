@@ -3,9 +3,16 @@
 Kept import-free so ``python -m dos.hooks`` loads only what a decision needs.
 """
 
-HOSTS = ("claude-code", "codex", "cursor", "gemini", "antigravity")
+# Every host ``--dialect`` and ``dos init --hooks`` accept; the first five were the first wired.
 _MODULES = {"claude-code": "claude_code", "codex": "codex", "cursor": "cursor", "gemini": "gemini",
-            "antigravity": "antigravity"}
+            "antigravity": "antigravity",
+            "qwen": "qwen", "factory": "factory", "codebuddy": "codebuddy", "continue": "continue_cli",
+            "devin": "devin", "qoder": "qoder", "augment": "augment", "openhands": "openhands", "goose": "goose",
+            "grok": "grok", "kimi": "kimi", "copilot": "copilot", "crush": "crush", "tabnine": "tabnine",
+            "vibe": "vibe", "windsurf": "windsurf", "opencode": "opencode",
+            # aliases: the same file and dialect as the host they name
+            "cursor-cli": "cursor", "copilot-cli": "copilot"}
+HOSTS = tuple(_MODULES)
 
 
 def dialect(host: str):

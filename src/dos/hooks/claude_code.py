@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dos.hooks.event import NOTHING, POST, PRE, Rendered, cc_like_parse, context_envelope, dumps
+from dos.hooks.event import POST, PRE, Rendered, cc_like_parse, cc_render
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,21 +21,7 @@ def parse(payload: Mapping[str, Any], verb: str) -> HookEvent | None:
 
 
 def render(verdict: Verdict, event: HookEvent) -> Rendered:
-    return render_cc(verdict, event)
+    return cc_render(verdict, event)
 
 
-def render_cc(verdict: Verdict, event: HookEvent) -> Rendered:
-    """The Claude Code envelope, which Codex reads too."""
-    if event.moment == "start":
-        return context_envelope(verdict)
-    if verdict.action == "allow":
-        return NOTHING
-    if event.moment == "stop":
-        if verdict.action == "deny":
-            return dumps({"decision": "block", "reason": verdict.reason}), 2, verdict.reason + "\n"
-        return NOTHING
-    name = "PreToolUse" if event.moment == PRE else "PostToolUse"
-    if verdict.action == "deny" and event.moment == PRE:
-        out = {"hookEventName": name, "permissionDecision": "deny", "permissionDecisionReason": verdict.reason}
-        return dumps({"hookSpecificOutput": out}), 2, verdict.reason + "\n"
-    return dumps({"hookSpecificOutput": {"hookEventName": name, "additionalContext": verdict.reason}}), 0, ""
+render_cc = cc_render  # the name Codex and the hosts that copy Claude Code import

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 from pathlib import Path
 from typing import Any, Mapping
@@ -26,6 +27,8 @@ from dos.hooks import HOSTS
 from dos.service.wiring import (FENCE_CLOSE, FENCE_OPEN, HOST_MARKERS, SPECS, HostSpec,  # noqa: F401
                                absolute_command, command_for_scope, config_file, dos_entries, installed_command,
                                is_dos_command, is_portable, remove_fenced, toml_events, wired_hosts)
+from dos.service.wiring_base import (ALIASES, PLUGIN_COMMANDS, is_script, plugin_commands, resolve_host,
+                                     script_path, spec_entries)
 from dos.service.wiring_files import JsonFile, dump_json, fail, keep_tail, write_atomic
 
 def command_for(host: str, verb: str, program: str | None = None, scope: str = "project") -> str:
@@ -43,15 +46,22 @@ def commands(spec: HostSpec, scope: str, program: str | None = None) -> dict[str
 
 
 def _entry(spec: HostSpec, cmd: str) -> dict[str, Any]:
-    return {"command": cmd} if spec.shape == "flat" else {"hooks": [{"type": "command", "command": cmd}]}
+    """One DOS handler as SPEC's host writes it (its command field, mirrors and fixed fields)."""
+    if spec.shape == "flat":
+        return {spec.key: cmd, **{m: cmd for m in spec.mirror}, **dict(spec.extra)}
+    return {"hooks": [{"type": "command", "command": cmd, **dict(spec.extra)}]}
 
 
-def _event_is_dos(items: Any, shape: str) -> bool:
+def _is_dos_handler(item: Any, key: str) -> bool:
+    return isinstance(item, dict) and is_dos_command(item.get(key))
+
+
+def _event_is_dos(items: Any, shape: str, key: str = "command") -> bool:
     if not isinstance(items, list):
         return False
     if shape == "flat":
-        return any(isinstance(e, dict) and is_dos_command(e.get("command")) for e in items)
-    return any(isinstance(h, dict) and is_dos_command(h.get("command"))
+        return any(_is_dos_handler(e, key) for e in items)
+    return any(_is_dos_handler(h, key)
                for g in items if isinstance(g, dict) and isinstance(g.get("hooks"), list) for h in g["hooks"])
 
 
@@ -65,8 +75,8 @@ def merge_json(data: dict[str, Any], spec: HostSpec, cmds: Mapping[str, str] | s
         cmds = {e: f"{cmds} {verb} --dialect {spec.host}" for e, verb in spec.events}
     where = path or spec.path
     out = json.loads(json.dumps(data))
-    if spec.shape == "flat" and not out:
-        out["version"] = 1  # only in a file we create, so --remove can undo it exactly
+    if not out:
+        out.update(spec.created)  # only in a file we create, so --remove can undo it exactly
     hooks = out.setdefault("hooks", {})
     if not isinstance(hooks, dict):
         raise fail(where, "'hooks' must be an object", "fix it, then rerun dos init --hooks")
@@ -75,7 +85,7 @@ def merge_json(data: dict[str, Any], spec: HostSpec, cmds: Mapping[str, str] | s
         items = hooks.setdefault(event, [])
         if not isinstance(items, list):
             raise fail(where, f"hooks.{event} must be a list", "fix it, then rerun dos init --hooks")
-        if _event_is_dos(items, spec.shape):
+        if _event_is_dos(items, spec.shape, spec.key):
             continue
         items.append(_entry(spec, cmds[event]))
         added.append(event)
@@ -96,7 +106,7 @@ def strip_json(data: dict[str, Any], spec: HostSpec) -> tuple[dict[str, Any], in
         kept = []
         for item in items:
             if spec.shape == "flat":
-                if isinstance(item, dict) and is_dos_command(item.get("command")):
+                if _is_dos_handler(item, spec.key):
                     removed += 1
                     continue
             elif isinstance(item, dict) and isinstance(item.get("hooks"), list):
@@ -112,7 +122,7 @@ def strip_json(data: dict[str, Any], spec: HostSpec) -> tuple[dict[str, Any], in
             del hooks[event]
     if not hooks:
         del out["hooks"]
-        if spec.shape == "flat" and out == {"version": 1}:
+        if spec.created and out == dict(spec.created):
             out = {}
     return out, removed
 
@@ -200,33 +210,170 @@ def strip_toml(doc: Any) -> int:
     return removed
 
 
+# --------------------------------------------------------------------------- [[hooks]] tables (Kimi Code, Mistral Vibe)
+
+
+def _hook_tables(doc: Any, path: Path) -> Any:
+    """DOC's ``hooks`` array of tables (None when it has none); anything else is refused."""
+    from tomlkit.items import AoT, Array
+
+    hooks = doc.get("hooks")
+    if hooks is None or isinstance(hooks, (AoT, Array)):
+        return hooks
+    raise fail(path, "'hooks' must be an array of tables ([[hooks]])", "fix it, then rerun dos init --hooks")
+
+
+def add_toml_list(doc: Any, spec: HostSpec, cmds: Mapping[str, str], path: Path) -> list[str]:
+    """Append a ``[[hooks]]`` table for every event of SPEC that runs no DOS hook yet."""
+    import tomlkit
+    from tomlkit.items import AoT
+
+    hooks = _hook_tables(doc, path)
+    have = {str(t.get(spec.event_key)) for t in (hooks or []) if hasattr(t, "get") and is_dos_command(t.get("command"))}
+    added = []
+    for event, _verb in spec.events:
+        if event in have:
+            continue
+        if hooks is None:
+            doc["hooks"] = tomlkit.aot()
+            hooks = doc["hooks"]
+        table = tomlkit.table() if isinstance(hooks, AoT) else tomlkit.inline_table()
+        table.update({spec.event_key: event, "command": cmds[event], **dict(spec.extra)})
+        hooks.append(table)
+        added.append(event)
+    return added
+
+
+def strip_toml_list(doc: Any, path: Path) -> int:
+    """Remove every ``[[hooks]]`` table that runs a DOS command (and ``hooks`` when none is left)."""
+    hooks = _hook_tables(doc, path)
+    if hooks is None:
+        return 0
+    removed = 0
+    for i in range(len(hooks) - 1, -1, -1):
+        if hasattr(hooks[i], "get") and is_dos_command(hooks[i].get("command")):
+            del hooks[i]
+            removed += 1
+    if not len(hooks):
+        del doc["hooks"]
+    return removed
+
+
+def _plan_toml_list(path: Path, spec: HostSpec, cmds: Mapping[str, str], *, remove: bool, force: bool
+                    ) -> tuple[bool, list[str], str | None, str, bool]:
+    from dos.service.wiring_files import dump_toml, parse_toml, read_text
+
+    before = read_text(path)
+    doc = parse_toml(before or "", path)
+    stripped = strip_toml_list(doc, path) if remove or force else 0
+    events = [] if remove else add_toml_list(doc, spec, cmds, path)
+    after = keep_tail(dump_toml(doc, path), before)
+    changed = after != (before or "") and bool(events or stripped)
+    return changed, events, before, after, False
+
+
+# --------------------------------------------------------------------------- plugin files (OpenCode)
+
+PLUGIN_HEAD = """// DOS for OpenCode: every tool call is put to DOS first, and a call DOS denies is refused.
+// Written by `dos init --hooks opencode`; `dos init --hooks opencode --remove` deletes this file.
+import { spawnSync } from "node:child_process";
+"""
+PLUGIN_BODY = """
+function ask(event, input, args, extra, directory) {
+  const payload = JSON.stringify({ hook_event_name: event, tool: input.tool, sessionID: input.sessionID,
+                                   callID: input.callID, args: args ?? {}, directory, ...extra });
+  const run = spawnSync("/bin/sh", ["-c", COMMANDS[event]], { input: payload, cwd: directory, encoding: "utf8" });
+  let answer = {};
+  try { answer = JSON.parse((run.stdout || "").trim() || "{}"); } catch { answer = {}; }
+  if (answer && answer.decision === "deny") return answer.reason || "DOS refused this call";
+  if (event === "tool.execute.before" && (run.error || run.status !== 0)) {
+    return ((run.stderr || "").trim() || `the DOS hook could not run (${run.error ? run.error.message : "exit " + run.status}`) + ")";
+  }
+  return "";
+}
+
+export const DosPlugin = async ({ directory }) => {
+  const hooks = {};
+  if (COMMANDS["tool.execute.before"]) {
+    hooks["tool.execute.before"] = async (input, output) => {
+      const why = ask("tool.execute.before", input, output.args, {}, directory);
+      if (why) throw new Error(why);
+    };
+  }
+  if (COMMANDS["tool.execute.after"]) {
+    hooks["tool.execute.after"] = async (input, output) => {
+      ask("tool.execute.after", input, input.args, { output: output && output.output }, directory);
+    };
+  }
+  return hooks;
+};
+"""
+
+
+def plugin_text(cmds: Mapping[str, str]) -> str:
+    """The whole plugin file for CMDS (event -> command); its one ``COMMANDS`` line is what DOS reads back."""
+    return PLUGIN_HEAD + "\n" + PLUGIN_COMMANDS + json.dumps(dict(cmds), ensure_ascii=True) + ";\n" + PLUGIN_BODY
+
+
+def _plan_plugin(path: Path, spec: HostSpec, cmds: Mapping[str, str], *, remove: bool, force: bool
+                 ) -> tuple[bool, list[str], str | None, str, bool]:
+    from dos.service.wiring_files import read_text
+
+    before = read_text(path)
+    found = plugin_commands(before) if before is not None else None
+    if before is not None and found is None and before.strip():
+        raise fail(path, "is not the plugin DOS writes", "move it aside (DOS owns this file name), then rerun")
+    if remove:
+        return before is not None, [], before, "", False
+    after = plugin_text(cmds)
+    events = [e for e, _v in spec.events if not (found or {}).get(e)]
+    changed = after != before and bool(events or force)
+    return changed, events, before, after, False
+
+
 # --------------------------------------------------------------------------- entry points
 
 
-def detect_hosts(root: Path) -> list[str]:
+def detect_hosts(root: Path, env: Mapping[str, str] | None = None) -> list[str]:
     """Hosts with a config directory in ROOT or a command on PATH."""
-    return [h for h, (d, exe) in HOST_MARKERS.items() if (root / d).is_dir() or shutil.which(exe)]
+    path = (os.environ if env is None else env).get("PATH")
+    return [h for h, (d, exe) in HOST_MARKERS.items()
+            if (d and (root / d).is_dir()) or (exe and shutil.which(exe, path=path))]
+
+
+def no_file(spec: HostSpec, scope: str) -> str:
+    """Why SPEC's host cannot be wired in SCOPE, and what to run instead."""
+    if scope == "project":
+        return (f"{spec.host}: not wired: {spec.name} reads hooks only from the user's own file, not a project's; "
+                f"wire it with: dos init --hooks {spec.host} --scope user")
+    return f"{spec.host}: not wired: DOS knows no user-scope hooks file for {spec.name}; use --scope project"
 
 
 def run_installer(root: Path, host: str, *, remove: bool = False, dry_run: bool = False, scope: str = "project",
                   force: bool = False, env: Mapping[str, str] | None = None) -> None:
-    """Wire (or with REMOVE unwire) HOST's hooks for ROOT in SCOPE; ``auto`` means every host detected."""
+    """Wire (or with REMOVE unwire) HOST's hooks for ROOT in SCOPE; ``auto`` means every host detected.
+
+    A host the project scope cannot hold (Kimi Code reads only the user's file) is skipped with one
+    line saying so and what to run, so ``auto`` (which the CLI expands into the hosts it detects)
+    still wires every other host; naming such a host explicitly is a usage error (exit 2).
+    """
     env = dict(os.environ if env is None else env)
     root = Path(root).resolve()
     if host == "auto":
-        hosts = [h for h in detect_hosts(root) if scope == "project" or config_file(root, h, scope, env)]
+        hosts = detect_hosts(root, env)
         if not hosts:
-            raise UsageError(f"no agent host found in {root} ({', '.join(d for d, _ in HOST_MARKERS.values())}) "
+            raise UsageError(f"no agent host found in {root} ({', '.join(d for d, _ in HOST_MARKERS.values() if d)}) "
                              "or on PATH; name one: dos init --hooks claude-code")
-    elif host in SPECS:
-        hosts = [host]
+    elif host in SPECS or host in ALIASES:
+        hosts = [resolve_host(host)]
     else:
         raise UsageError(f"unknown host {host!r} (known: {', '.join(HOSTS)}, auto)")
-    if scope == "user":
-        missing = [h for h in hosts if config_file(root, h, "user", env) is None]
-        if missing and host != "auto":
-            raise UsageError(f"{missing[0]} has no user-scope hooks file DOS knows; use --scope project")
     for h in hosts:
+        if config_file(root, h, scope, env) is None:
+            if host != "auto":  # asked for by name: nothing wired is a failure, not a note
+                raise UsageError(no_file(SPECS[h], scope).split(": not wired: ", 1)[-1])
+            print(no_file(SPECS[h], scope))  # auto: said plainly, and the other hosts are still wired
+            continue
         print(install_one(root, SPECS[h], scope=scope, remove=remove, dry_run=dry_run, force=force, env=env))
 
 
@@ -238,11 +385,16 @@ def install_one(root: Path, spec: HostSpec, program: str | None = None, *, remov
     root = Path(root)
     path = config_file(root, spec.host, scope, env)
     if path is None:
-        raise UsageError(f"{spec.host} has no user-scope hooks file DOS knows; use --scope project")
+        raise UsageError(no_file(spec, scope).split(": ", 2)[-1])
     cmds = commands(spec, scope, program)
+    scripts = {}
+    if spec.script:  # the file names a script per verb; the script runs the command
+        scripts = {script_path(path, verb): cmds[event] for event, verb in spec.events}
+        cmds = {event: shlex.quote(str(script_path(path, verb))) for event, verb in spec.events}
     legacy = [root / rel for rel in spec.legacy] if scope == "project" else []
     lines: list[str] = []
-    plan = (_plan_toml if spec.shape == "toml" else _plan_json)(path, spec, cmds, remove=remove, force=force)
+    planner = {"toml": _plan_toml, "toml-list": _plan_toml_list, "plugin": _plan_plugin}.get(spec.shape, _plan_json)
+    plan = planner(path, spec, cmds, remove=remove, force=force)
     changed, events, before, after, commented = plan
     legacy_plans = []
     for old in legacy:
@@ -252,7 +404,7 @@ def install_one(root: Path, spec: HostSpec, program: str | None = None, *, remov
                 legacy_plans.append((old, lp))
         elif old.is_file() and not remove:
             try:
-                if dos_entries(old, spec.shape):
+                if spec_entries(old, spec):
                     lines.append(f"  note: {old} also runs DOS hooks (an older install); "
                                  f"dos init --hooks {spec.host} --force moves them to {path.name}")
             except ConfigError:
@@ -263,7 +415,8 @@ def install_one(root: Path, spec: HostSpec, program: str | None = None, *, remov
         lines.insert(0, f"  note: {', '.join(stale)} run(s) an older DOS command; repair it with "
                         f"dos init --hooks {spec.host}{' --scope user' if scope == 'user' else ''} --force")
     tail = "\n".join(lines)
-    if not changed and not legacy_plans:
+    scripts_changed = _scripts_differ(scripts, remove)
+    if not changed and not legacy_plans and not scripts_changed:
         what = "no DOS hooks in" if remove else "already wired:"
         out = f"{spec.host}: {what} {path} (nothing changed)"
         if not remove and not dry_run:
@@ -279,6 +432,7 @@ def install_one(root: Path, spec: HostSpec, program: str | None = None, *, remov
             _commit(old, lp[2], lp[3], True)
     if changed:
         _commit(path, before, after, commented)
+    _write_scripts(scripts, remove)
     for old, lp in legacy_plans:
         _commit(old, lp[2], lp[3])
     if remove:
@@ -345,9 +499,38 @@ def _commit(path: Path, before: str | None, after: str, commented: bool = False)
     write_atomic(path, after)
 
 
+def _scripts_differ(scripts: Mapping[Path, str], remove: bool) -> bool:
+    from dos.service.wiring_files import read_text
+
+    if remove:
+        return any(p.exists() for p in scripts)
+    return any(read_text(p) != script_text(cmd) for p, cmd in scripts.items())
+
+
+def script_text(cmd: str) -> str:
+    return f"#!/bin/sh\n# written by dos init --hooks; removed by dos init --hooks ... --remove\n{cmd}\n"
+
+
+def _write_scripts(scripts: Mapping[Path, str], remove: bool) -> None:
+    """The script files a host that runs only scripts needs (executable), or with REMOVE their removal."""
+    from dos.service.wiring_files import write_atomic as write
+
+    for p, cmd in scripts.items():
+        if remove:
+            if p.exists() and is_script(str(p)):
+                p.unlink()
+            continue
+        write(p, script_text(cmd))
+        p.chmod(p.stat().st_mode | 0o111)
+    folders = {p.parent for p in scripts}
+    for d in folders:
+        if remove and d.is_dir() and not any(d.iterdir()):
+            d.rmdir()
+
+
 def _stale(path: Path, spec: HostSpec, cmds: Mapping[str, str]) -> list[str]:
     try:
-        return [e.event for e in dos_entries(path, spec.shape) if e.command != cmds.get(e.event, e.command)]
+        return [e.event for e in spec_entries(path, spec) if e.command != cmds.get(e.event, e.command)]
     except ConfigError:
         return []
 

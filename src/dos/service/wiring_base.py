@@ -36,48 +36,153 @@ NOT_ON_PATH = "DOS: dos-hook is not on PATH"
 
 @dataclass(frozen=True)
 class HostSpec:
-    """Where HOST keeps its hooks and which of its events run which DOS hook."""
+    """Where HOST keeps its hooks and which of its events run which DOS hook.
+
+    SHAPE is how its file holds hooks: "groups" (Claude Code's ``hooks.Event[{matcher, hooks: [..]}]``),
+    "flat" (``hooks.event[{command}]``: Cursor, Crush, Windsurf, Copilot), "toml" (Codex's groups in
+    TOML), "toml-list" (``[[hooks]]`` tables naming their event: Kimi Code, Mistral Vibe) or
+    "plugin" (a JavaScript file DOS owns that the host loads: OpenCode).
+    """
 
     host: str
-    path: str  # the project file, relative to the workspace root
+    path: str  # the project file, relative to the workspace root ("" when the host reads only the user's)
     events: tuple[tuple[str, str], ...]  # (host event, dos verb)
-    shape: str  # "groups" (Claude Code style), "flat" (Cursor) or "toml" (Codex)
+    shape: str
     note: str = ""
     portable: bool = True  # the project file is usually committed: write the portable command
     legacy: tuple[str, ...] = ()  # project files older versions wrote (read, repaired and unwired)
     comments: bool = False  # the host reads its JSON with comments allowed
+    label: str = ""  # the host's own name
+    user: tuple[str, str, str] = ()  # the user file: (variable naming its directory, file under it, file under HOME)
+    marker: tuple[str, ...] = ()  # (directory in a workspace, executable on PATH, ...) that mark the host
+    env: tuple[str, ...] = ()  # the variables the host sets for its hook commands (to the project directory)
+    deny_exit: int = 2  # the exit code DOS's pretool deny leaves with
+    key: str = "command"  # the handler field holding the command (Copilot: "bash")
+    mirror: tuple[str, ...] = ()  # more handler fields that get the same command (Copilot's "command" for VS Code)
+    extra: tuple[tuple[str, Any], ...] = ()  # fixed fields every DOS handler gets
+    created: tuple[tuple[str, Any], ...] = ()  # top-level fields of a file DOS creates (removed with it)
+    event_key: str = "event"  # toml-list: the field naming a hook's event
+    script: bool = False  # the host runs only a script file: DOS writes one per verb and points at it
+    dialect: str = ""  # the dialect the commands name (default: the host)
 
     @property
     def pretool_event(self) -> str:
         return next(e for e, verb in self.events if verb == "pretool")
 
+    @property
+    def user_only(self) -> bool:
+        return not self.path
+
+    @property
+    def name(self) -> str:
+        return self.label or self.host
+
+
+_CC = (("PreToolUse", "pretool"), ("PostToolUse", "posttool"), ("Stop", "stop"), ("SubagentStop", "stop"),
+       ("SessionStart", "session-start"))
+_CC_BASIC = (("PreToolUse", "pretool"), ("PostToolUse", "posttool"), ("Stop", "stop"),
+             ("SessionStart", "session-start"))
+_TRUSTED = "loads a project's hooks only in a folder the user trusted"
 
 SPECS: dict[str, HostSpec] = {s.host: s for s in (
     HostSpec("claude-code", ".claude/settings.local.json",
              (("PreToolUse", "pretool"), ("PostToolUse", "posttool"), ("Stop", "stop"), ("SubagentStop", "stop"),
               ("TaskCompleted", "stop"), ("SessionStart", "session-start")), "groups",
-             portable=False, legacy=(".claude/settings.json",)),
+             portable=False, legacy=(".claude/settings.json",), label="Claude Code", marker=(".claude", "claude"),
+             env=("CLAUDE_PROJECT_DIR",)),
     HostSpec("codex", ".codex/config.toml",
              (("PreToolUse", "pretool"), ("PostToolUse", "posttool"), ("Stop", "stop"),
               ("SessionStart", "session-start")), "toml",
-             "Codex runs PreToolUse only for Bash, apply_patch and MCP tools."),
+             "Codex runs PreToolUse only for Bash, apply_patch and MCP tools.", label="Codex",
+             marker=(".codex", "codex")),
     HostSpec("cursor", ".cursor/hooks.json",  # no after-hook: Cursor carries no message back from one
              (("preToolUse", "pretool"), ("beforeShellExecution", "pretool"), ("stop", "stop")), "flat",
-             "Cursor fails open on a hook error; add \"failClosed\": true to an entry to change that."),
+             "Cursor fails open on a hook error; add \"failClosed\": true to an entry to change that.",
+             label="Cursor", marker=(".cursor", "cursor-agent"), env=("CURSOR_PROJECT_DIR", "CLAUDE_PROJECT_DIR"),
+             created=(("version", 1),)),
     HostSpec("gemini", ".gemini/settings.json",
              (("BeforeTool", "pretool"), ("AfterTool", "posttool"), ("AfterAgent", "stop"),
-              ("SessionStart", "session-start")), "groups", comments=True),
+              ("SessionStart", "session-start")), "groups", comments=True, label="Gemini CLI",
+             marker=(".gemini", "gemini"), env=("GEMINI_PROJECT_DIR", "GEMINI_CWD", "CLAUDE_PROJECT_DIR"),
+             deny_exit=0),
     HostSpec("antigravity", ".agents/hooks.json",
              (("PreToolUse", "pretool"), ("PostToolUse", "posttool"), ("Stop", "stop")), "groups",
-             "Antigravity may let a user approve a denied call; the deny is still recorded."),
+             "Antigravity may let a user approve a denied call; the deny is still recorded.", label="Antigravity",
+             marker=(".agents", "antigravity"), deny_exit=0),
+    # ---- hosts that copy Claude Code's hook schema (payload, groups, exit 2 / permissionDecision)
+    HostSpec("qwen", ".qwen/settings.json", _CC, "groups", f"Qwen Code {_TRUSTED}.", comments=True,
+             label="Qwen Code", user=("", "", ".qwen/settings.json"), marker=(".qwen", "qwen"),
+             env=("QWEN_PROJECT_DIR", "CLAUDE_PROJECT_DIR", "GEMINI_PROJECT_DIR")),
+    HostSpec("factory", ".factory/hooks.json", _CC, "groups",
+             "Droid snapshots hooks at start-up and asks to review edited ones in /hooks.", label="Factory Droid",
+             user=("", "", ".factory/hooks.json"), marker=(".factory", "droid"), env=("FACTORY_PROJECT_DIR",)),
+    HostSpec("codebuddy", ".codebuddy/settings.json", _CC, "groups",
+             "CodeBuddy applies an edited hooks file only once it is reviewed in its /hooks panel.",
+             label="CodeBuddy Code", user=("", "", ".codebuddy/settings.json"), marker=(".codebuddy", "codebuddy"),
+             env=("CODEBUDDY_PROJECT_DIR", "CLAUDE_PROJECT_DIR")),
+    HostSpec("continue", ".continue/settings.json", _CC_BASIC, "groups",
+             "Continue also runs the hooks in .claude/settings*.json; wire one of the two, not both.",
+             label="Continue CLI", user=("CONTINUE_GLOBAL_DIR", "settings.json", ".continue/settings.json"),
+             marker=(".continue", "cn"), env=("CONTINUE_PROJECT_DIR", "CLAUDE_PROJECT_DIR")),
+    HostSpec("devin", ".devin/config.json", _CC_BASIC, "groups",
+             "Devin also runs the hooks in .claude/settings*.json; wire one of the two, not both.",
+             label="Devin CLI", user=("", "", ".config/devin/config.json"), marker=(".devin", "devin"),
+             env=("DEVIN_PROJECT_DIR",)),
+    HostSpec("qoder", ".qoder/settings.json", _CC, "groups", label="Qoder CLI",
+             user=("", "", ".qoder/settings.json"), marker=(".qoder", "qodercli")),
+    HostSpec("augment", ".augment/settings.json", _CC_BASIC, "groups",
+             "Auggie runs only script files, so DOS writes one per hook beside the settings.", label="Augment Auggie",
+             user=("", "", ".augment/settings.json"), marker=(".augment", "auggie"), script=True),
+    HostSpec("openhands", ".openhands/hooks.json", _CC_BASIC, "groups", label="OpenHands",
+             user=("", "", ".openhands/hooks.json"), marker=(".openhands", "openhands")),
+    HostSpec("goose", ".agents/plugins/dos/hooks/hooks.json",
+             (("PreToolUse", "pretool"), ("Stop", "stop")), "groups",
+             "Goose loads hooks from plugins; DOS's is the plugin 'dos'.", label="Goose",
+             user=("", "", ".agents/plugins/dos/hooks/hooks.json"), marker=(".goose", "goose")),
+    HostSpec("grok", ".grok/hooks/dos.json", (("PreToolUse", "pretool"), ("PostToolUse", "posttool")), "groups",
+             "Grok runs a project's hooks only once the folder is trusted (/hooks-trust or --trust); it also runs "
+             "the hooks in .claude/settings.json and .cursor/hooks.json, so wire one of them, not several.",
+             label="Grok CLI", user=("", "", ".grok/hooks/dos.json"), marker=(".grok", "grok")),
+    HostSpec("kimi", "", (("PreToolUse", "pretool"), ("Stop", "stop")), "toml-list",
+             "Kimi Code reads hooks only from the user's config.toml.", label="Kimi Code",
+             user=("KIMI_CODE_HOME", "config.toml", ".kimi-code/config.toml"), marker=("", "kimi"),
+             extra=(("timeout", 30),)),
+    # ---- their own envelopes
+    HostSpec("copilot", ".github/hooks/dos.json", _CC, "flat",
+             "One file for both GitHub Copilot CLI and VS Code's Copilot agent (both read .github/hooks/).",
+             label="GitHub Copilot", user=("COPILOT_HOME", "hooks/dos.json", ".copilot/hooks/dos.json"),
+             marker=(".github/hooks", "copilot"), deny_exit=0, key="bash", mirror=("command",),
+             extra=(("type", "command"), ("timeoutSec", 30)), created=(("version", 1),)),
+    HostSpec("crush", ".crush.json", (("PreToolUse", "pretool"),), "flat",
+             "Crush has no post-tool, stop or session-start hook.", label="Crush",
+             user=("XDG_CONFIG_HOME", "crush/crush.json", ".config/crush/crush.json"), marker=(".crush", "crush"),
+             env=("CRUSH_PROJECT_DIR",), deny_exit=0, extra=(("timeout", 30),)),
+    HostSpec("tabnine", ".tabnine/agent/settings.json",
+             (("BeforeTool", "pretool"), ("AfterTool", "posttool"), ("AfterAgent", "stop"),
+              ("SessionStart", "session-start")), "groups", comments=True, label="Tabnine CLI",
+             user=("", "", ".tabnine/agent/settings.json"), marker=(".tabnine", "tabnine"),
+             env=("TABNINE_PROJECT_DIR",), deny_exit=0),
+    HostSpec("vibe", ".vibe/hooks.toml",
+             (("before_tool", "pretool"), ("after_tool", "posttool"), ("post_agent_turn", "stop")), "toml-list",
+             "Mistral Vibe runs hooks only with enable_experimental_hooks = true (or VIBE_ENABLE_EXPERIMENTAL_HOOKS),"
+             " and a project's only in a trusted folder.", label="Mistral Vibe",
+             user=("VIBE_HOME", "hooks.toml", ".vibe/hooks.toml"), marker=(".vibe", "vibe"), deny_exit=0,
+             event_key="type"),
+    HostSpec("windsurf", ".windsurf/hooks.json", (("pre_write_code", "pretool"), ("pre_run_command", "pretool")),
+             "flat", "Windsurf has no stop or session-start hook; its post hooks cannot answer.", label="Windsurf",
+             user=("", "", ".codeium/windsurf/hooks.json"), marker=(".windsurf", "windsurf"),
+             extra=(("show_output", True),)),
+    HostSpec("opencode", ".opencode/plugins/dos.js",
+             (("tool.execute.before", "pretool"), ("tool.execute.after", "posttool")), "plugin",
+             "OpenCode has no stop gate; its plugin can only refuse tool calls.", label="OpenCode",
+             user=("XDG_CONFIG_HOME", "opencode/plugins/dos.js", ".config/opencode/plugins/dos.js"),
+             marker=(".opencode", "opencode"), deny_exit=0),
 )}
-HOST_MARKERS = {"claude-code": (".claude", "claude"), "codex": (".codex", "codex"),
-                "cursor": (".cursor", "cursor-agent"), "gemini": (".gemini", "gemini"),
-                "antigravity": (".agents", "antigravity")}
+# Names that reach another host's wiring: the same file, the same dialect.
+ALIASES = {"cursor-cli": "cursor", "copilot-cli": "copilot"}
+HOST_MARKERS = {h: (s.marker + ("", ""))[:2] for h, s in SPECS.items()}
 # The variables each host sets for its hook commands (the probe sets them the same way).
-HOST_ENV = {"claude-code": ("CLAUDE_PROJECT_DIR",), "codex": (),
-            "gemini": ("GEMINI_PROJECT_DIR", "GEMINI_CWD", "CLAUDE_PROJECT_DIR"),
-            "cursor": ("CURSOR_PROJECT_DIR", "CLAUDE_PROJECT_DIR"), "antigravity": ()}
+HOST_ENV = {h: s.env for h, s in SPECS.items()}
 
 
 # --------------------------------------------------------------------------- files
@@ -111,14 +216,27 @@ def user_file(host: str, env: Mapping[str, str] | None = None) -> Path | None:
         return gemini_dir(env) / "settings.json"
     if host == "cursor":
         return home(env) / ".cursor" / "hooks.json"
-    return None
+    spec = SPECS.get(host)
+    if spec is None or not spec.user:
+        return None
+    var, under_var, under_home = spec.user
+    if var and env.get(var):
+        return Path(env[var]) / under_var
+    return home(env) / under_home
 
 
 def config_file(root: Path, host: str, scope: str = "project", env: Mapping[str, str] | None = None) -> Path | None:
-    """The file DOS writes HOST's hooks into for SCOPE."""
+    """The file DOS writes HOST's hooks into for SCOPE (None: the host reads no such file)."""
     if scope == "user":
         return user_file(host, env)
+    if SPECS[host].user_only:
+        return None
     return Path(root) / SPECS[host].path
+
+
+def resolve_host(host: str) -> str:
+    """HOST, or the host whose wiring an alias (``cursor-cli``, ``copilot-cli``) shares."""
+    return ALIASES.get(host, host)
 
 
 def read_files(root: Path, host: str, scope: str, env: Mapping[str, str] | None = None) -> list[Path]:
@@ -165,7 +283,22 @@ def is_dos_command(cmd: Any) -> bool:
         return False
     first = words[0].strip("'\"").rsplit("/", 1)[-1]
     return (first == "dos-hook" or text.startswith("dos hook ") or text.startswith("command -v dos-hook ")
-            or RUNNER in text or "-m dos.hooks " in text + " ")
+            or RUNNER in text or "-m dos.hooks " in text + " " or is_script(text))
+
+
+SCRIPT_PREFIX = "dos-hook-"  # the scripts DOS writes for hosts that run only script files: dos-hook-VERB.sh
+VERBS = ("pretool", "posttool", "stop", "session-start", "marker")
+
+
+def is_script(cmd: str) -> bool:
+    """True for the path of a script DOS wrote (``.../dos-hook-pretool.sh``)."""
+    name = cmd.strip().strip("'\"").rsplit("/", 1)[-1]
+    return name.startswith(SCRIPT_PREFIX) and name.endswith(".sh") and name[len(SCRIPT_PREFIX):-3] in VERBS
+
+
+def script_path(config: Path, verb: str) -> Path:
+    """Where DOS writes VERB's script for a host whose hooks file is CONFIG: a ``hooks/`` folder beside it."""
+    return Path(config).parent / "hooks" / f"{SCRIPT_PREFIX}{verb}.sh"
 
 
 def is_portable(cmd: str) -> bool:
@@ -174,13 +307,15 @@ def is_portable(cmd: str) -> bool:
 
 def dos_verb(cmd: str) -> str:
     """The hook verb a DOS command runs ('' when none is named)."""
+    if is_script(cmd):
+        return cmd.strip().strip("'\"").rsplit("/", 1)[-1][len(SCRIPT_PREFIX):-3]
     head = cmd.split(";", 1)[0] if is_portable(cmd) else cmd
     try:
         words = shlex.split(head)
     except ValueError:
         words = head.split()
     for w in words:
-        if w in ("pretool", "posttool", "stop", "session-start", "marker"):
+        if w in VERBS:
             return w
     return ""
 
@@ -198,7 +333,7 @@ class Entry:
     command: str
 
 
-def _groups_entries(hooks: Any, shape: str) -> list[Entry]:
+def _groups_entries(hooks: Any, shape: str, key: str = "command") -> list[Entry]:
     out: list[Entry] = []
     if not isinstance(hooks, Mapping):
         return out
@@ -207,47 +342,95 @@ def _groups_entries(hooks: Any, shape: str) -> list[Entry]:
             continue
         for g, item in enumerate(items):
             if shape == "flat":
-                if isinstance(item, Mapping) and isinstance(item.get("command"), str):
-                    out.append(Entry(str(event), g, 0, item["command"]))
+                if isinstance(item, Mapping) and isinstance(item.get(key), str):
+                    out.append(Entry(str(event), g, 0, item[key]))
                 continue
             inner = item.get("hooks") if isinstance(item, Mapping) else None
             for h, handler in enumerate(inner if isinstance(inner, list) else []):
-                if isinstance(handler, Mapping) and isinstance(handler.get("command"), str):
-                    out.append(Entry(str(event), g, h, handler["command"]))
+                if isinstance(handler, Mapping) and isinstance(handler.get(key), str):
+                    out.append(Entry(str(event), g, h, handler[key]))
     return out
 
 
-def read_entries(path: Path, shape: str) -> list[Entry]:
+def _list_entries(hooks: Any, event_key: str) -> list[Entry]:
+    """``[[hooks]]`` tables that each name their event (Kimi Code ``event``, Mistral Vibe ``type``)."""
+    if not isinstance(hooks, list):
+        return []
+    return [Entry(str(h.get(event_key)), i, 0, h["command"]) for i, h in enumerate(hooks)
+            if isinstance(h, Mapping) and isinstance(h.get("command"), str) and isinstance(h.get(event_key), str)]
+
+
+PLUGIN_COMMANDS = "const COMMANDS = "  # the one line of a DOS plugin file that names its commands (JSON)
+
+
+def plugin_commands(text: str) -> dict[str, str] | None:
+    """event -> command from a plugin file DOS wrote; None when TEXT is not one."""
+    import json
+
+    for line in text.splitlines():
+        if line.startswith(PLUGIN_COMMANDS):
+            try:
+                found = json.loads(line[len(PLUGIN_COMMANDS):].rstrip().rstrip(";"))
+            except ValueError:
+                return None
+            if isinstance(found, dict) and all(isinstance(v, str) for v in found.values()):
+                return found
+            return None
+    return None
+
+
+def _load_toml(path: Path) -> dict[str, Any] | None:
+    import tomllib
+
+    from dos.service.wiring_files import fail, read_text
+
+    text = read_text(path)
+    if text is None:
+        return None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise fail(path, f"is not valid TOML ({' '.join(str(exc).split())})") from None
+
+
+def read_entries(path: Path, shape: str, spec: HostSpec | None = None) -> list[Entry]:
     """Every command hook in PATH (an unreadable or broken file raises ConfigError)."""
-    from dos.service.wiring_files import JsonFile, fail, read_text
+    from dos.service.wiring_files import JsonFile, read_text
 
+    key = spec.key if spec is not None else "command"
     if shape == "toml":
-        import tomllib
-
-        text = read_text(path)
-        if text is None:
+        data = _load_toml(path)
+        if data is None:
             return []
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise fail(path, f"is not valid TOML ({' '.join(str(exc).split())})") from None
         hooks = data.get("hooks")
         if isinstance(hooks, Mapping):
             hooks = {k: v for k, v in hooks.items() if k != "state"}
         return _groups_entries(hooks, "groups")
+    if shape == "toml-list":
+        data = _load_toml(path)
+        return [] if data is None else _list_entries(data.get("hooks"), spec.event_key if spec else "event")
+    if shape == "plugin":
+        text = read_text(path)
+        found = plugin_commands(text) if text else None
+        return [Entry(e, i, 0, c) for i, (e, c) in enumerate((found or {}).items())]
     data = JsonFile(path, comments=True).data
-    return _groups_entries(data.get("hooks"), shape)
+    return _groups_entries(data.get("hooks"), shape, key)
 
 
-def dos_entries(path: Path, shape: str) -> list[Entry]:
-    return [e for e in read_entries(path, shape) if is_dos_command(e.command)]
+def dos_entries(path: Path, shape: str, spec: HostSpec | None = None) -> list[Entry]:
+    return [e for e in read_entries(path, shape, spec) if is_dos_command(e.command)]
 
 
-def _events_in(path: Path, shape: str) -> list[str]:
+def spec_entries(path: Path, spec: HostSpec) -> list[Entry]:
+    """The DOS hooks in PATH, read as SPEC's host keeps them."""
+    return dos_entries(path, spec.shape, spec)
+
+
+def _events_in(path: Path, spec: HostSpec) -> list[str]:
     try:
         if not path.is_file():
             return []
-        return list(dict.fromkeys(e.event for e in dos_entries(path, shape)))
+        return list(dict.fromkeys(e.event for e in spec_entries(path, spec)))
     except Exception:  # noqa: BLE001 - a broken file wires nothing (health says why)
         return []
 
@@ -258,7 +441,7 @@ def wired_hosts(root: Path, scope: str = "project", env: Mapping[str, str] | Non
     for host, spec in SPECS.items():
         events: list[str] = []
         for path in read_files(root, host, scope, env):
-            events += [e for e in _events_in(path, spec.shape) if e not in events]
+            events += [e for e in _events_in(path, spec) if e not in events]
         if events:
             out[host] = events
     return out
@@ -267,11 +450,11 @@ def wired_hosts(root: Path, scope: str = "project", env: Mapping[str, str] | Non
 def installed_command(root: Path, host: str, event: str, scope: str = "project",
                       env: Mapping[str, str] | None = None) -> str | None:
     """The DOS command HOST runs for EVENT under ROOT (or in the user file), as written in its config."""
-    spec = SPECS[host]
-    for path in read_files(root, host, scope, env):
+    spec = SPECS[resolve_host(host)]
+    for path in read_files(root, spec.host, scope, env):
         if not path.is_file():
             continue
-        found = next((e.command for e in dos_entries(path, spec.shape) if e.event == event), None)
+        found = next((e.command for e in spec_entries(path, spec) if e.event == event), None)
         if found is not None:
             return found
     return None

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from dos.service.wiring_base import (HOST_ENV, NOT_ON_PATH, SCOPES, SPECS, config_file, dos_entries, is_dos_command,
-                               is_portable)
+from dos.service.wiring_base import (HOST_ENV, NOT_ON_PATH, SCOPES, SPECS, config_file, is_dos_command, is_portable,
+                                     spec_entries)
 
-DENY_EXIT = {"claude-code": 2, "codex": 2, "cursor": 2, "gemini": 0, "antigravity": 0}
+DENY_EXIT = {h: s.deny_exit for h, s in SPECS.items()}
 MIN_PATH = "/usr/bin:/bin"
 PROBE = "selftest/probe.txt"
 TIMEOUT = 60.0
@@ -66,48 +66,101 @@ class Check:
 # --------------------------------------------------------------------------- payloads
 
 
+# The write each host's pretool hook is probed with: (tool name, its arguments for TARGET).
+PROBE_WRITE = {
+    "claude-code": ("Write", lambda t: {"file_path": t, "content": "x"}),
+    "codex": ("apply_patch", lambda t: {"command": f"*** Begin Patch\n*** Add File: {t}\n+x\n*** End Patch\n"}),
+    "gemini": ("write_file", lambda t: {"file_path": t, "content": "x"}),
+    "tabnine": ("write_file", lambda t: {"file_path": t, "content": "x"}),
+    "qwen": ("write_file", lambda t: {"file_path": t, "content": "x"}),
+    "factory": ("Create", lambda t: {"file_path": t, "content": "x"}),
+    "continue": ("Write", lambda t: {"filepath": t, "content": "x"}),
+    "devin": ("write", lambda t: {"file_path": t, "content": "x"}),
+    "augment": ("save-file", lambda t: {"path": t, "file_content": "x"}),
+    "openhands": ("file_editor", lambda t: {"command": "create", "path": t, "file_text": "x"}),
+    "goose": ("developer__text_editor", lambda t: {"command": "write", "path": t, "file_text": "x"}),
+    "grok": ("bash", lambda t: {"command": f"echo x > {shlex.quote(t)}"}),
+    "kimi": ("Write", lambda t: {"path": t, "content": "x"}),
+    "copilot": ("create", lambda t: {"path": t, "file_text": "x"}),
+    "crush": ("write", lambda t: {"file_path": t, "content": "x"}),
+    "vibe": ("write_file", lambda t: {"path": t, "content": "x"}),
+}
+# How each host's envelope says "deny" (beside its exit code).
+DENY_SHAPE = {"claude-code": "cc", "codex": "cc", "qwen": "cc", "factory": "cc", "codebuddy": "cc", "continue": "cc",
+              "qoder": "cc", "augment": "cc", "kimi": "cc", "grok": "cc", "cursor": "permission", "copilot": "top",
+              "devin": "block", "goose": "block"}
+
+
 def payload(host: str, ws: str, verb: str, cwd: str | None = None) -> dict[str, Any]:
     """What HOST sends VERB's event, as session dos-selftest-A writing into PROBE (pretool)."""
     cwd = cwd or ws
     target = os.path.join(ws, PROBE)
+    names = {e: v for e, v in SPECS[host].events}
+    event = next((e for e, v in names.items() if v == verb), "")
     if host == "cursor":
         base = {"conversation_id": "dos-selftest-A", "workspace_roots": [ws], "cwd": cwd}
         if verb == "stop":
             return {**base, "hook_event_name": "stop", "status": "completed", "loop_count": 0}
         return {**base, "hook_event_name": "preToolUse", "tool_name": "Write",
                 "tool_input": {"file_path": target, "content": "x"}}
-    base = {"session_id": "dos-selftest-A", "cwd": cwd, "transcript_path": ""}
-    names = {e: v for e, v in SPECS[host].events}
-    event = next((e for e, v in names.items() if v == verb), "")
-    if verb == "stop":
-        return {**base, "hook_event_name": event, "stop_hook_active": False, "last_assistant_message": "done"}
-    if verb == "session-start":
-        return {**base, "hook_event_name": event, "source": "startup"}
-    if host == "gemini":
-        tool = {"tool_name": "write_file", "tool_input": {"file_path": target, "content": "x"}}
-    elif host == "codex":
-        tool = {"tool_name": "apply_patch",
-                "tool_input": {"command": f"*** Begin Patch\n*** Add File: {target}\n+x\n*** End Patch\n"}}
+    if host == "windsurf":
+        return {"agent_action_name": "pre_write_code", "trajectory_id": "dos-selftest-A", "execution_id": "e1",
+                "tool_info": {"file_path": target, "edits": [{"old_string": "", "new_string": "x"}]}}
+    if host == "opencode":
+        base = {"hook_event_name": event, "sessionID": "dos-selftest-A", "directory": cwd, "callID": "c1"}
+        if verb == "posttool":
+            return {**base, "tool": "read", "args": {"filePath": os.path.join(ws, "dos.toml")}, "output": "ok"}
+        return {**base, "tool": "write", "args": {"filePath": target, "content": "x"}}
+    if host == "crush":
+        return {"event": event, "session_id": "dos-selftest-A", "cwd": cwd, "tool_name": "write",
+                "tool_input": {"file_path": target, "content": "x"}}
+    if host == "goose":
+        base = {"event": event, "session_id": "dos-selftest-A", "working_dir": cwd}
+        if verb == "stop":
+            return {**base, "last_assistant_message": "done"}
+        tool, args = PROBE_WRITE[host]
+        return {**base, "tool_name": tool, "tool_input": args(target), "tool_call_id": "t1"}
+    if host == "openhands":
+        base = {"event_type": event, "session_id": "dos-selftest-A", "working_dir": cwd}
+    elif host == "augment":
+        base = {"conversation_id": "dos-selftest-A", "workspace_roots": [ws], "cwd": cwd}
     else:
-        tool = {"tool_name": "Write", "tool_input": {"file_path": target, "content": "x"}}
+        base = {"session_id": "dos-selftest-A", "cwd": cwd, "transcript_path": ""}
+    if host not in ("openhands",):
+        base["hook_event_name"] = event
+    if verb == "stop":
+        return {**base, "stop_hook_active": False, "last_assistant_message": "done"}
+    if verb == "session-start":
+        return {**base, "source": "startup"}
+    tool, args = PROBE_WRITE.get(host, PROBE_WRITE["claude-code"])
     if verb == "posttool":
         # a read: nothing to judge, nothing recorded
-        tool = {"tool_name": "read_file" if host == "gemini" else "Read",
-                "tool_input": {"file_path": os.path.join(ws, "dos.toml")}, "tool_response": "ok"}
-    return {**base, "hook_event_name": event, **tool}
+        reader = {"gemini": "read_file", "tabnine": "read_file", "qwen": "read_file", "vibe": "read_file",
+                  "copilot": "view", "opencode": "read"}.get(host, "Read")
+        return {**base, "tool_name": reader, "tool_input": {"file_path": os.path.join(ws, "dos.toml")},
+                "tool_response": "ok"}
+    return {**base, "tool_name": tool, "tool_input": args(target)}
 
 
-def is_deny(host: str, stdout: str) -> bool:
+def is_deny(host: str, stdout: str, stderr: str = "") -> bool:
+    """Whether STDOUT (and STDERR, for hosts that read only the exit code) is HOST's deny."""
+    if host == "windsurf":
+        return not stdout.strip() and bool(stderr.strip())  # exit 2 and the reason on stderr
     try:
         out = json.loads(stdout)
     except ValueError:
         return False
     if not isinstance(out, dict):
         return False
-    if host in ("claude-code", "codex"):
+    shape = DENY_SHAPE.get(host, "decision")
+    if shape == "cc":
         return (out.get("hookSpecificOutput") or {}).get("permissionDecision") == "deny"
-    if host == "cursor":
+    if shape == "permission":
         return out.get("permission") == "deny"
+    if shape == "top":
+        return out.get("permissionDecision") == "deny"
+    if shape == "block":
+        return out.get("decision") == "block"
     return out.get("decision") == "deny"
 
 
@@ -145,7 +198,7 @@ def host_env(host: str, ws: str, cwd: str, env: Mapping[str, str] | None = None)
         if env.get(name):
             out[name] = env[name]
     for name in HOST_ENV.get(host, ()):
-        out[name] = ws if host in ("claude-code", "cursor") else cwd
+        out[name] = cwd if host == "gemini" else ws
     return out
 
 
@@ -253,7 +306,7 @@ def check_file(root: Path, host: str, scope: str, coll: Collision, env: Mapping[
         if not p.is_file():
             continue
         try:
-            found = dos_entries(p, spec.shape)
+            found = spec_entries(p, spec)
         except DosError as exc:
             return Check(host, scope, str(p)).fail(str(exc), "fix the file by hand, then run dos hook selftest again")
         if found and not entries:
@@ -285,7 +338,7 @@ def check_file(root: Path, host: str, scope: str, coll: Collision, env: Mapping[
                           f"{_last(proc.stderr) or 'no output'}); the host would "
                           f"{'refuse every tool call' if blocks else 'let every write through'}",
                           cannot_start_fix(host, scope, c.command))
-        if not (is_deny(host, proc.stdout) and proc.returncode == want):
+        if not (is_deny(host, proc.stdout, proc.stderr) and proc.returncode == want):
             why = _last(proc.stderr) or proc.stdout.strip()[:200] or "no output"
             where = "" if cwd == ws else " from a subdirectory"
             return c.fail(f"`{short(c.command)}` did not deny a write into a held lane{where} (exit "

@@ -29,3 +29,9 @@ def test_shadowed_and_overlapping_are_told_apart() -> None:
     got = {(a, b): s for a, b, s in overlapping_lanes({"a": ["src/**"], "b": ["src/x/**"], "c": ["doc*"],
                                                        "d": ["docs/**", "lib/**"]})}
     assert got == {("a", "b"): ("b", "a"), ("c", "d"): None}
+
+
+def test_equal_regions_overlap_and_only_a_strict_subset_is_shadowed() -> None:
+    assert overlapping_lanes({"a": ["src/**"], "b": ["src/**"]}) == [("a", "b", None)]
+    assert overlapping_lanes({"a": ["src/**"], "b": ["src/api/**"]}) == [("a", "b", ("b", "a"))]
+    assert overlapping_lanes({"a": ["src/api/**"], "b": ["src/**"]}) == [("a", "b", ("a", "b"))]

@@ -158,7 +158,7 @@ def enumerate_units(text: str, series: str = "", meta_shipped: Iterable[str] = (
         if unit.upper() in meta:
             units.append(Unit(unit, source, True, "meta-shipped", evidence))
             continue
-        hit = next((t for t in (_own_text(t, unit, ids) for t in entry["texts"]) if _is_shipped(t)), None)
+        hit = next((t for t in (_own_text(t, unit, ids, tok) for t in entry["texts"]) if _is_shipped(t)), None)
         if hit is not None:
             units.append(Unit(unit, source, True, "stamp", hit.strip().splitlines()[0][:120]))
         else:
@@ -180,11 +180,20 @@ def _bullet_text(lines: list[str], i: int) -> str:
     return "\n".join(lines[i:end])
 
 
-def _own_text(text: str, unit: str, ids: set[str]) -> str:
-    """TEXT without lines that name another unit (a sibling's stamp never ships this one)."""
+def _own_text(text: str, unit: str, ids: set[str], tok: re.Pattern[str] | None = None) -> str:
+    """TEXT without lines that name another unit, declared or not (another id's stamp never ships this one).
+
+    TOK, the series' id pattern, finds ids the doc mentions without declaring them (``AUTH3 (shipped)``
+    under ``## AUTH2``); the heading line itself is always kept.
+    """
     others = [o for o in ids if o != unit]
-    if not others:
-        return text
-    rx = re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(re.escape(o) for o in others) + r")(?![A-Za-z0-9])", re.I)
-    kept = [ln for n, ln in enumerate(text.splitlines()) if n == 0 or not rx.search(ln)]
+    rx = (re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(re.escape(o) for o in others) + r")(?![A-Za-z0-9])", re.I)
+          if others else None)
+
+    def names_another(line: str) -> bool:
+        if rx is not None and rx.search(line):
+            return True
+        return tok is not None and any(m.group(0).upper() != unit.upper() for m in tok.finditer(line))
+
+    kept = [ln for n, ln in enumerate(text.splitlines()) if n == 0 or not names_another(ln)]
     return "\n".join(kept)

@@ -136,11 +136,10 @@ def overlapping_lanes(trees: Mapping[str, Sequence[str]]) -> list[tuple[str, str
                 meet(lane, other)
     out = []
     for x, y in sorted(pairs, key=lambda p: (order[p[0]], order[p[1]])):
-        shadow = None
-        if all(any(_inside(q, p) for p in regs[x]) for q in regs[y]):
-            shadow = (y, x)
-        elif all(any(_inside(q, p) for p in regs[y]) for q in regs[x]):
-            shadow = (x, y)
+        y_in_x = all(any(_inside(q, p) for p in regs[x]) for q in regs[y])
+        x_in_y = all(any(_inside(q, p) for p in regs[y]) for q in regs[x])
+        # Shadowed means strictly inside: two lanes with the same region simply overlap.
+        shadow = (y, x) if y_in_x and not x_in_y else (x, y) if x_in_y and not y_in_x else None
         out.append((x, y, shadow))
     return out
 

@@ -102,8 +102,20 @@ def _env() -> dict[str, Any]:
     import platform
     import sys
 
-    return {"kernel_version": __version__, "python": platform.python_version(),
-            "platform": f"{sys.platform}-{platform.machine()}", "tools": []}
+    import hashlib
+    import json
+
+    env: dict[str, Any] = {"kernel_version": __version__, "kernel_sha": None, "python": platform.python_version(),
+                           "platform": f"{sys.platform}-{platform.machine()}", "tools": []}
+    # The digest names this exact environment (what a verdict was computed under): 12 base-32 characters
+    # of the SHA-256 of its canonical JSON. kernel_sha stays null: an installed package has no commit.
+    raw = int.from_bytes(hashlib.sha256(json.dumps(env, sort_keys=True).encode()).digest()[:8], "big")
+    env["digest"] = "".join(_CROCKFORD[(raw >> (5 * i)) & 31] for i in reversed(range(12)))
+    env["schema"] = {"family": "env-print", "version": 1}
+    return env
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def _home() -> str:

@@ -388,6 +388,26 @@ class PrecursorConfig:
 
 
 @dataclass(frozen=True)
+class JudgeConfig:
+    """``[judge]``: the default judge and the `llm` judge's endpoint (docs/evals.md); the key is read from env."""
+
+    default: str = opt("abstain", "the judge `judge wedge` and `judge-eval` ask when --judge is not given")
+    provider: Literal["openai", "anthropic"] = opt("openai", "the `llm` judge's API: an OpenAI-compatible "
+                                                             "chat completions endpoint or Anthropic messages")
+    endpoint: str = opt("", "the full URL the `llm` judge posts to (empty: the llm judge abstains)")
+    model: str = opt("", "the model name sent with each request")
+    api_key_env: str = opt("", "the environment variable holding the API key (never the key itself)")
+    timeout_s: float = opt(20.0, "seconds a judge may take before its answer counts as ABSTAIN",
+                           check=finite_seconds)
+    max_tokens: int = opt(16, "the answer's token budget per request", check=positive)
+    max_cost_usd: float = opt(1.0, "the most one command may spend on requests; past it the judge abstains",
+                              check=non_negative)
+    usd_per_mtok_in: float = opt(0.0, "the price of a million prompt tokens", check=non_negative)
+    usd_per_mtok_out: float = opt(0.0, "the price of a million answer tokens", check=non_negative)
+    cache: bool = opt(True, "keep each answer under .dos/judge-cache/ by its input digest and reuse it")
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole workspace configuration. ``source`` is the file read, or None for defaults."""
 
@@ -412,6 +432,7 @@ class Config:
     intervention: Mapping[str, InterventionConfig] = field(default_factory=lambda: types.MappingProxyType({}))
     tool_stream: ToolStreamConfig = field(default_factory=ToolStreamConfig)
     precursor: PrecursorConfig = field(default_factory=PrecursorConfig)
+    judge: JudgeConfig = field(default_factory=JudgeConfig)
     source: Any = None  # the Path read, or None for the built-in defaults
 
 
@@ -427,5 +448,6 @@ TABLES: dict[str, tuple[type, str]] = {
     "data_class": (DataClassConfig, "table"), "concurrency_class": (ConcurrencyClass, "array"),
     "intervention": (InterventionConfig, "map"), "tool_stream": (ToolStreamConfig, "table"),
     "precursor": (PrecursorConfig, "table"),
+    "judge": (JudgeConfig, "table"),
 }
 TOP_LEVEL_KEYS = ("workspace",)  # written by the reference's `init`; accepted and ignored

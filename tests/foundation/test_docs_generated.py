@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import sys
 
-from dos.config import schema
 from dos.cli.reference import cli_markdown, config_markdown
+from dos.config import schema
+from dos.kernel import table as tables
 from tests.conftest import dos_env
 
 
@@ -22,7 +22,7 @@ def test_every_key_is_documented_with_a_meaning() -> None:
     for name, (cls, how) in schema.TABLES.items():
         if how == "free":
             continue
-        for f in dataclasses.fields(cls):
+        for f in tables.fields(cls):
             assert f.metadata.get("doc"), f"[{name}] {f.name} has no meaning"
             assert f"`{f.metadata.get('key', f.name)}`" in text
 

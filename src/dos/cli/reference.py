@@ -7,11 +7,12 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import typing
 from pathlib import Path
 from typing import Any
+
+from dos.kernel import table as tables
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"
 
@@ -26,18 +27,18 @@ def _type_name(tp: Any) -> str:
         return f"list of {_type_name(args[0])}"
     if origin in (dict, typing.Mapping, __import__("collections.abc").abc.Mapping):
         return f"table of {_type_name(args[1])}"
-    if dataclasses.is_dataclass(tp):
+    if tables.is_table(tp):
         return f"table ({tp.__name__})"
     if args:
         return " or ".join(_type_name(a) for a in args if a is not type(None))
     return getattr(tp, "__name__", str(tp))
 
 
-def _default(f: dataclasses.Field) -> str:
-    if f.default is not dataclasses.MISSING:
+def _default(f: tables.Field) -> str:
+    if f.default is not tables.MISSING:
         value = f.default
-    elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-        value = f.default_factory()  # type: ignore[misc]
+    elif f.default_factory is not tables.MISSING:
+        value = f.default_factory()
     else:
         return "required"
     if isinstance(value, tuple):
@@ -71,7 +72,7 @@ def config_markdown() -> str:
         lines += [(cls.__doc__ or "").strip().splitlines()[0], ""]
         hints = typing.get_type_hints(cls)
         lines += ["| key | type | default | meaning |", "|---|---|---|---|"]
-        for f in dataclasses.fields(cls):
+        for f in tables.fields(cls):
             meaning = f.metadata.get("doc", "")
             if f.metadata.get("unused"):
                 meaning += " *(compatibility: not acted on)*"

@@ -8,8 +8,6 @@ the table and the key (with a suggestion when one is close). A table is never dr
 from __future__ import annotations
 
 import collections.abc
-import dataclasses
-import difflib
 import math
 import types
 import typing
@@ -17,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dos.config import schema
+from dos.kernel import table as tables
 from dos.config.schema import Config, LanesConfig, ReasonsConfig
 from dos.errors import ConfigError
 
@@ -24,6 +23,8 @@ CONFIG_NAME = "dos.toml"
 
 
 def _suggest(name: str, known: typing.Iterable[str]) -> str:
+    import difflib  # only for an unknown key's "did you mean"
+
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -33,7 +34,7 @@ def _tname(raw: Any) -> str:
             list: "a list", dict: "a table"}.get(type(raw), type(raw).__name__)
 
 
-def toml_key(f: dataclasses.Field) -> str:
+def toml_key(f: tables.Field) -> str:
     """The key a field is spelled as in dos.toml (``from_`` is ``from``)."""
     return f.metadata.get("key", f.name)
 
@@ -51,7 +52,7 @@ class Loader:
         if not isinstance(raw, dict):
             self.fail(where, f"must be a table, got {_tname(raw)}")
         hints = typing.get_type_hints(cls)
-        fields = {toml_key(f): f for f in dataclasses.fields(cls)}
+        fields = {toml_key(f): f for f in tables.fields(cls)}
         values: dict[str, Any] = {}
         for key, value in raw.items():
             f = fields.get(key)
@@ -64,7 +65,7 @@ class Loader:
             if problem:
                 self.fail(label, f"{problem}, got {value!r}")
         missing = [toml_key(f) for f in fields.values() if f.name not in values
-                   and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+                   and f.default is tables.MISSING and f.default_factory is tables.MISSING]
         if missing:
             self.fail(where, f"missing required key '{missing[0]}'")
         return cls(**values)
@@ -122,7 +123,7 @@ class Loader:
                 if "\0" in k:
                     self.fail(where, "has a key with a NUL byte")
             return types.MappingProxyType({k: self.value(vtype, v, f"{where}.{k}") for k, v in raw.items()})
-        if dataclasses.is_dataclass(tp):
+        if tables.is_table(tp):
             return self.table(tp, raw, where)
         raise AssertionError(f"config schema uses an unsupported type {tp!r}")  # pragma: no cover
 
@@ -227,7 +228,7 @@ def _load_lanes(ld: Loader, raw: Any) -> LanesConfig:
     raw.setdefault("trees", {})
     lanes = ld.table(LanesConfig, raw, "[lanes]")
     if "autopick" not in raw:
-        lanes = dataclasses.replace(lanes, autopick=lanes.concurrent)
+        lanes = tables.replace(lanes, autopick=lanes.concurrent)
     return lanes
 
 
@@ -280,7 +281,7 @@ def unused_keys(cfg: Config) -> list[str]:
         given = raw.get(name)
         if how != "table" or not isinstance(given, dict):
             continue
-        for f in dataclasses.fields(cls):
+        for f in tables.fields(cls):
             if f.metadata.get("unused") and toml_key(f) in given:
                 out.append(f"[{name}] {toml_key(f)}")
     for name in ("lifecycle", "data_class", "concurrency_class", "intervention", "precursor"):

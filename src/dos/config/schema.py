@@ -1,4 +1,4 @@
-"""Every ``dos.toml`` table and key: its type, default, meaning and bounds, as frozen dataclasses.
+"""Every ``dos.toml`` table and key: its type, default, meaning and bounds, as frozen tables (``dos.config.table``).
 
 The loader validates each key from its annotation and ``meta`` (a check, and whether DOS
 acts on it); ``docs/config.md`` is generated from these declarations. Keys of the
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import types
-from dataclasses import dataclass, field
+from dos.kernel.table import field, table
 from typing import Any, Callable, Literal, Mapping
 
 TEN_YEARS_S = 10 * 365 * 24 * 3600
@@ -66,7 +66,7 @@ Category = Literal["TRUE_DRAIN", "OPERATOR_GATE", "STALE_CLAIM", "MISROUTE", "UN
 REFERENCE_ONLY = "accepted for compatibility with dos-kernel; DOS does not act on it"
 
 
-@dataclass(frozen=True)
+@table
 class LanesConfig:
     """``[lanes]``: the lanes of the workspace. Declaring the table replaces the built-in lanes."""
 
@@ -88,7 +88,7 @@ class LanesConfig:
         return self.aliases.get(name, name)
 
 
-@dataclass(frozen=True)
+@table
 class PathsConfig:
     """``[paths]``: where plans live and where the reference's files are read."""
 
@@ -112,7 +112,7 @@ class PathsConfig:
     project_card: str = opt("", "the reference's project card", unused=REFERENCE_ONLY)
 
 
-@dataclass(frozen=True)
+@table
 class StampConfig:
     """``[stamp]``: the ship-stamp grammar as data (lists replace, never merge)."""
 
@@ -128,7 +128,7 @@ class StampConfig:
     trailer_stamp: bool = opt(False, "also accept a trailing `(AUTH AUTH1)` in a subject")
 
 
-@dataclass(frozen=True)
+@table
 class ReasonConfig:
     """``[reasons.<TOKEN>]``: one refusal reason added to the built-in registry."""
 
@@ -139,7 +139,7 @@ class ReasonConfig:
     see_also: tuple[str, ...] = opt([], "related reason tokens")
 
 
-@dataclass(frozen=True)
+@table
 class MorphologyRule:
     """``[[reasons.morphology]]``: a substring of an unknown token that implies a category."""
 
@@ -147,7 +147,7 @@ class MorphologyRule:
     category: Category = need("the category it implies")
 
 
-@dataclass(frozen=True)
+@table
 class ReasonsConfig:
     """``[reasons.*]``: custom reasons (additive) and the morphology rules (replacing)."""
 
@@ -155,7 +155,7 @@ class ReasonsConfig:
     morphology: tuple[MorphologyRule, ...] | None = opt(None, "the rules (None: the built-in ones)")
 
 
-@dataclass(frozen=True)
+@table
 class EnumerateConfig:
     """``[enumerate]``: how `dos enumerate` reads a plan document."""
 
@@ -168,7 +168,7 @@ class EnumerateConfig:
     style: Literal["generic"] = opt("generic", "the plan dialect")
 
 
-@dataclass(frozen=True)
+@table
 class OverlapConfig:
     """``[overlap]``: the admission overlap policy. Holders never overlap (shared/shared excepted)."""
 
@@ -177,7 +177,7 @@ class OverlapConfig:
                            check=ratio, unused=REFERENCE_ONLY)
 
 
-@dataclass(frozen=True)
+@table
 class SuperviseConfig:
     """``[supervise]``: the emit-only supervisor's policy (`dos loop`)."""
 
@@ -191,7 +191,7 @@ class SuperviseConfig:
     max_concurrency: int = opt(0, "never plan more live workers than this (0: no cap)", check=non_negative)
 
 
-@dataclass(frozen=True)
+@table
 class CooldownConfig:
     """``[cooldown]``: how long a recent attempt keeps a unit off the pick list."""
 
@@ -211,7 +211,7 @@ class CooldownConfig:
         return int(self.error_window_minutes * 60_000) if self.error_window_minutes else self.error_window_ms
 
 
-@dataclass(frozen=True)
+@table
 class StoreConfig:
     """``[store]``: SQLite under ``.dos/`` by default, PostgreSQL when ``url`` is set."""
 
@@ -223,7 +223,7 @@ class StoreConfig:
     lease_ttl_s: float = opt(900.0, "a lease's default time to live without a heartbeat", check=finite_seconds)
 
 
-@dataclass(frozen=True)
+@table
 class HooksConfig:
     """``[hooks]``: how the enforcement hooks decide at the edges."""
 
@@ -241,7 +241,7 @@ class HooksConfig:
     stall_ignore: tuple[str, ...] = opt([], "tools the stall reader never flags")
 
 
-@dataclass(frozen=True)
+@table
 class RetentionConfig:
     """``[retention]``: how much history the store keeps (-1 or "none": unbounded)."""
 
@@ -265,7 +265,7 @@ def port_number(value: int) -> str:
     return "" if 0 < value < 65536 else "must be a port number (1-65535)"
 
 
-@dataclass(frozen=True)
+@table
 class ObserveConfig:
     """``[observe]``: what the verdict journal records, and where exports and notifications go.
 
@@ -297,7 +297,7 @@ class ObserveConfig:
                                   check=non_negative)
 
 
-@dataclass(frozen=True)
+@table
 class VerifyConfig:
     """``[verify]``: evidence beyond git."""
 
@@ -305,7 +305,7 @@ class VerifyConfig:
                               unused=REFERENCE_ONLY)
 
 
-@dataclass(frozen=True)
+@table
 class MarkerConfig:
     """``[marker]``: the wait-marker budget of `dos hook marker`."""
 
@@ -314,7 +314,7 @@ class MarkerConfig:
     respect_stop_hook_active: bool = opt(True, "never hold a stop the host says is already a retry")
 
 
-@dataclass(frozen=True)
+@table
 class Transition:
     """One ``[[lifecycle.transitions]]`` entry."""
 
@@ -324,7 +324,7 @@ class Transition:
     auto: bool = opt(False, "applied without a judge")
 
 
-@dataclass(frozen=True)
+@table
 class LifecycleConfig:
     """``[lifecycle]``: plan classes and their transitions."""
 
@@ -336,7 +336,7 @@ class LifecycleConfig:
                                          unused=REFERENCE_ONLY)
 
 
-@dataclass(frozen=True)
+@table
 class DataClassConfig:
     """``[data_class]``: which files are trajectories, audits, baselines or product."""
 
@@ -350,7 +350,7 @@ class DataClassConfig:
     default_class: str = opt("PRODUCT", "the class of anything else", unused=REFERENCE_ONLY)
 
 
-@dataclass(frozen=True)
+@table
 class ConcurrencyClass:
     """One ``[[concurrency_class]]`` entry."""
 
@@ -358,7 +358,7 @@ class ConcurrencyClass:
     max_concurrent: int = need("how many of it may be live at once", check=non_negative)
 
 
-@dataclass(frozen=True)
+@table
 class InterventionConfig:
     """``[intervention.<TOKEN>]``: a custom intervention level."""
 
@@ -370,7 +370,7 @@ class InterventionConfig:
     see_also: tuple[str, ...] = opt([], "related tokens")
 
 
-@dataclass(frozen=True)
+@table
 class ToolStreamConfig:
     """``[tool_stream]``: the stall reader's thresholds."""
 
@@ -379,7 +379,7 @@ class ToolStreamConfig:
     ignore_tools: tuple[str, ...] = opt([], "tools never flagged (added to [hooks] stall_ignore)")
 
 
-@dataclass(frozen=True)
+@table
 class PrecursorConfig:
     """``[precursor]``: tools that must be preceded by others."""
 
@@ -387,7 +387,7 @@ class PrecursorConfig:
     aliases: Mapping[str, tuple[str, ...]] = opt({}, "precursor -> its aliases", unused=REFERENCE_ONLY)
 
 
-@dataclass(frozen=True)
+@table
 class JudgeConfig:
     """``[judge]``: the default judge and the `llm` judge's endpoint (docs/evals.md); the key is read from env."""
 
@@ -407,7 +407,7 @@ class JudgeConfig:
     cache: bool = opt(True, "keep each answer under .dos/judge-cache/ by its input digest and reuse it")
 
 
-@dataclass(frozen=True)
+@table
 class Config:
     """The whole workspace configuration. ``source`` is the file read, or None for defaults."""
 

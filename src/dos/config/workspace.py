@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Mapping
 
+from dos.kernel.table import table
 from dos.errors import WorkspaceError
 
 CONFIG_NAME = "dos.toml"
 STATE_DIR = ".dos"
 
 
-@dataclass(frozen=True)
+@table
 class Workspace:
     """The resolved workspace root and how it was found."""
 

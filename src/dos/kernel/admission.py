@@ -7,7 +7,7 @@ returns anything but a string or None refuses, so a broken rule fails closed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dos.kernel.table import table
 from typing import Callable, Sequence
 
 from dos.kernel import overlap
@@ -106,7 +106,7 @@ def disjointness(request: LaneRequest, tree: tuple[str, ...], live: Sequence[Lea
 disjointness.name = "disjointness"  # type: ignore[attr-defined]
 
 
-@dataclass(frozen=True, slots=True)
+@table
 class SelfModify:
     """Refuse a tree that reaches the orchestrator's own running code (only --force bypasses)."""
 

@@ -7,13 +7,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dos.kernel.table import field, table
 from typing import Any, Literal, Mapping
 
 from dos.kernel.tree import LockMode
 
 
-@dataclass(frozen=True, slots=True)
+@table
 class Taxonomy:
     """Declared lanes. Names are matched case-insensitively; trees are looked up the same way."""
 
@@ -60,7 +60,7 @@ class Taxonomy:
         return any(lane.casefold() == want for lane in (*self.concurrent, *self.exclusive))
 
 
-@dataclass(frozen=True, slots=True)
+@table
 class LaneRequest:
     """A request for a lane: a named lane, or none for an auto-pick. TREE overrides the declared tree."""
 
@@ -71,7 +71,7 @@ class LaneRequest:
     mode: LockMode = LockMode.EXCLUSIVE
 
 
-@dataclass(frozen=True, slots=True)
+@table
 class LaneDecision:
     """The arbiter's verdict. ``to_dict`` keeps the reference's field names."""
 

@@ -8,7 +8,7 @@ registry is an error, never silently "no evidence" or a phantom row.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dos.kernel.table import table
 from typing import Any, Iterable
 
 ROW_KEYS = ("plan", "phase", "status", "commit_sha", "doc_path")
@@ -22,7 +22,7 @@ class RegistryShapeError(ValueError):
         self.line = line
 
 
-@dataclass(frozen=True)
+@table
 class RegistryRow:
     plan: str
     phase: str

@@ -9,7 +9,7 @@ but a trailing period ends a token (``... AUTH1.`` ships AUTH1).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dos.kernel.table import fields, table
 from typing import Any
 
 PRE = r"(?<![A-Za-z0-9.\-])"
@@ -20,7 +20,7 @@ RUNGS = ("direct", "trailer", "release-prefix", "hyg-slug", "sub-phase-parent", 
 WEAK_RUNGS = frozenset({"release-prefix", "body-mention"})
 
 
-@dataclass(frozen=True)
+@table
 class Convention:
     """The stamp grammar as data; field names match the ``[stamp]`` keys."""
 
@@ -82,7 +82,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[\s\-_]+", "_", text.lower())
 
 
-@dataclass(frozen=True)
+@table
 class Match:
     """One commit's stamp for the queried phase: the pass that found it and a summary note."""
 
@@ -90,7 +90,7 @@ class Match:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@table
 class ByteFilter:
     """Literal words (lowercase) plus a summary-subject pattern, searched in lowercased bytes."""
 

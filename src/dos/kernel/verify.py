@@ -7,13 +7,13 @@ kept and only win if history runs out without a direct one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dos.kernel.table import field, table
 from typing import Any
 
 from dos.kernel.stamp import RUNGS, StampMatcher, grade, is_bump_or_ledger_only, revert_targets
 
 
-@dataclass(frozen=True)
+@table
 class ShipVerdict:
     """Did PLAN PHASE ship? ``source`` says which evidence decided; ``rung`` which grep pass."""
 
@@ -61,7 +61,7 @@ def not_shipped(plan: str, phase: str, source: str = "none", **kw: str) -> ShipV
     return ShipVerdict(plan, phase, False, source, **kw)
 
 
-@dataclass(frozen=True)
+@table
 class Commit:
     """One commit as the log reader hands it over: full sha, subject, body."""
 
@@ -78,7 +78,7 @@ class Commit:
         return f"{self.short} {self.subject}"
 
 
-@dataclass(frozen=True)
+@table
 class Candidate:
     """A stamp found in history, waiting for its commit's footprint to be checked."""
 
@@ -97,7 +97,7 @@ class Candidate:
         return f"{self.commit.oneline}{self.note}"
 
 
-@dataclass
+@table(frozen=False)
 class GrepScan:
     """Fold newest-first commits into a ship verdict for one (plan, phase)."""
 

@@ -141,11 +141,11 @@ def _resource(key: str, workspace: str | None) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """Config dataclasses, mappings and tuples as plain JSON values."""
-    import dataclasses
+    """Config tables, mappings and tuples as plain JSON values."""
+    from dos.kernel import table as tables
 
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if tables.is_table(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in tables.fields(value)}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_plain(v) for v in value]
     if hasattr(value, "items"):

@@ -65,10 +65,10 @@ def gather(ctx: Context, *, check: bool = False) -> dict[str, Any]:
 
 def _plain(value: Any) -> Any:
     """A config table as plain JSON values (``from_`` spelled ``from``)."""
-    import dataclasses
+    from dos.kernel import table as tables
 
-    if dataclasses.is_dataclass(value):
-        return {f.metadata.get("key", f.name): _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if tables.is_table(value):
+        return {f.metadata.get("key", f.name): _plain(getattr(value, f.name)) for f in tables.fields(value)}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if hasattr(value, "items"):

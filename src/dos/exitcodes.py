@@ -116,6 +116,20 @@ _TABLE: dict[str, dict[str, int]] = {
     "top": {"shown": 0},
     "decisions": {"listed": 0, "shown": 0, "none_pending": 1},
     "serve": {"stopped": 0},
+    # memory and the home index
+    "memory recall": {"RECALL_FRESH": 0, "RECALL_UNVERIFIABLE": 0, "RECALL_STALE": 3},
+    "memory verify": {"RECALL_FRESH": 0, "RECALL_UNVERIFIABLE": 0, "EMPTY": 0, "RECALL_STALE": 3},
+    "memory remember": {"REMEMBERED": 0},
+    "reindex": {"reindexed": 0},
+    "projects": {"listed": 0},
+    "learn": {"aggregated": 0, "no_data": 0},
+    # judges and the evaluation harnesses
+    "judge": {"AGREE": 0, "ABSTAIN": 0, "DISAGREE": 1},
+    "judge-eval": {"no_false_clear": 0, "false_clear": 1},
+    "overlap-eval": {"sealed": 0, "leaked": 1},
+    "intervention-eval": {"net_positive": 0, "neutral": 0, "net_harmful": 1},
+    "tool-stream-eval": {"net_positive": 0, "not_net_positive": 1},
+    "precursor-gate-eval": {"net_positive": 0, "not_net_positive": 1},
 }
 
 EXIT_CODES = MappingProxyType(

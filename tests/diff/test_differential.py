@@ -210,7 +210,10 @@ OUR_TABLE_VERBS = {"arg-provenance", "attest", "claim", "commit-audit", "decisio
                    "lease-lane acquire", "lease-lane adopt", "lease-lane heartbeat", "lease-lane live",
                    "lease-lane release", "lease-lane spawn", "lint", "loop", "man", "notify", "observe",
                    "plan", "quickstart", "reap", "scope", "scope-gate", "scout", "serve", "store migrate",
-                   "store status", "top", "trace", "verify-receipt", "watch"}
+                   "store status", "top", "trace", "verify-receipt", "watch",
+                   "intervention-eval", "judge", "judge-eval", "learn", "memory recall", "memory remember",
+                   "memory verify", "overlap-eval", "precursor-gate-eval", "projects", "reindex",
+                   "tool-stream-eval"}
 EXIT_CODES_DOC = DOC("**`dos exit-codes`** lists the verdict verbs")
 EXIT_CODES_MISSING_WHY = "a verb DOS does not implement is not advertised in the exit-code table"
 EXIT_CODES_EXTRA_WHY = "our table adds the verdict verbs the reference left out"

@@ -98,5 +98,17 @@ VERBS: dict[str, Verb] = {
         Verb("top", "screens", "dos.cli.screens", "every lane: holder, fence, expiry, liveness; denies and stops"),
         Verb("decisions", "screens", "dos.cli.screens", "what needs a person, ranked, each with its command"),
         Verb("serve", "screens", "dos.cli.screens", "the live web dashboard (read-only; 127.0.0.1 by default)"),
+        # memory and the home index
+        Verb("memory", "truth", "dos.cli.memory", "remembered facts: remember, recall NAME, verify (3 when stale)"),
+        Verb("reindex", "workspace", "dos.cli.home", "rebuild the home index of every workspace DOS has seen"),
+        Verb("projects", "workspace", "dos.cli.home", "list the workspaces in the home index (--stale: gone)"),
+        Verb("learn", "observe", "dos.cli.home", "roll all workspaces' journals up: wedge-hotspots, lane-refusals, ..."),
+        # judges and the evaluation harnesses
+        Verb("judge", "truth", "dos.cli.judges", "audit a dispatch run that picked nothing (judge wedge RUN_TS)"),
+        Verb("judge-eval", "truth", "dos.cli.judges", "score a judge on labelled claims: any false clear fails"),
+        Verb("overlap-eval", "admission", "dos.cli.judges", "score the overlap policy on tree pairs: any leak fails"),
+        Verb("intervention-eval", "hooks", "dos.cli.judges", "do the chosen interventions stop more harm than work?"),
+        Verb("tool-stream-eval", "hooks", "dos.cli.judges", "does the stall reader flag more stuck runs than sound ones?"),
+        Verb("precursor-gate-eval", "hooks", "dos.cli.judges", "does the precursor gate stop more harm than work?"),
     )
 }

@@ -171,6 +171,10 @@ def run_init(args: argparse.Namespace, ctx) -> int:
         _set_posture(root, args.posture, force=args.force)
     elif (not wiring or want_skills) and not args.remove and not args.dry_run:
         _write_config(root, force=args.force, quiet_if_present=wiring or want_skills)
+    if (root / "dos.toml").is_file() and not args.dry_run:
+        from dos.service.home import register
+
+        register(root)  # the home index (`dos projects`); a home that cannot be written is skipped
     if implicit_hooks and not found:
         print("hooks: no agent host found here (.claude, .codex, .cursor, .gemini, .agents, ...) or on PATH; "
               "wire one with: dos init --hooks HOST")

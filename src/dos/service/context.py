@@ -43,8 +43,13 @@ def open_store(ws: Workspace, cfg: Config, *, clock: Clock | None = None,
         from dos.service.fleet_schema import fleet_schema
 
         schema = fleet_schema(ws.root)
+    def created() -> None:  # a new workspace store: remember the workspace in the home index
+        from dos.service.home import register
+
+        register(ws.root)
+
     engine = open_engine(ws.root, ws.state_dir, cfg.store, clock=clock, busy_timeout_ms=busy_timeout_ms,
-                         schema=schema)
+                         schema=schema, on_create=created)
     return Store(engine, taxonomy(cfg, ws.root), default_ttl_ms=int(cfg.store.lease_ttl_s * 1000),
                  predicates=discover)
 

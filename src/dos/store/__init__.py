@@ -30,10 +30,11 @@ def store_schema(store_cfg: StoreConfig) -> str:
 
 
 def open_engine(root: Path, state_dir: Path, store_cfg: StoreConfig, *, clock: Callable[[], int] | None = None,
-                busy_timeout_ms: int | None = None, schema: str = ""):
+                busy_timeout_ms: int | None = None, schema: str = "", on_create: Callable[[], None] | None = None):
     """The engine holding ROOT's store; nothing is created until the first write.
 
     SCHEMA: the PostgreSQL schema (the caller resolves the default; see ``dos.service.stores``).
+    ON_CREATE runs once a SQLite store file is first created (the service records the workspace).
     """
     busy = store_cfg.busy_timeout_ms if busy_timeout_ms is None else busy_timeout_ms
     url = store_url(store_cfg)
@@ -47,8 +48,10 @@ def open_engine(root: Path, state_dir: Path, store_cfg: StoreConfig, *, clock: C
 
     path = default_path(state_dir, store_cfg.path, root)
 
-    def on_create() -> None:
+    def created() -> None:
         if path.parent == state_dir:
             ensure_state_dir(root)
+        if on_create is not None:
+            on_create()
 
-    return SqliteEngine(path, clock=clock, busy_timeout_ms=busy, on_create=on_create)
+    return SqliteEngine(path, clock=clock, busy_timeout_ms=busy, on_create=created)

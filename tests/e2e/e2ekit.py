@@ -236,6 +236,47 @@ class Gemini(Host):
         return [ln for ln in (proc.stdout + proc.stderr).splitlines() if "Hook(s)" in ln and "failed" in ln]
 
 
+class Qwen(Host):
+    """Qwen Code against the fake's Chat Completions endpoint (its ``openai`` auth type).
+
+    Not in HOSTS: test_qwen_e2e.py drives it (the shared matrix stays Claude Code, Codex, Gemini).
+    """
+
+    MODEL = "qwen3-coder-plus"
+
+    def write(self, ws: Workspace, target: Path, content: str) -> Turn:
+        return call("write_file", file_path=str(target), content=content)
+
+    def edit(self, target: Path, old: str, new: str) -> Turn:
+        return call("edit", file_path=str(target), old_string=old, new_string=new)
+
+    def argv(self, exe: Path, ws: Workspace, prompt: str, extra: Sequence[str] = ()) -> list[str]:
+        # yolo: Qwen's own approvals off, DOS is the only gate; the prompt positional is one-shot (headless).
+        return [str(exe), "--approval-mode", "yolo", "--output-format", "text", *extra, prompt]
+
+    def env(self, ws: Workspace, fake: FakeModel) -> dict[str, str]:
+        return {"OPENAI_BASE_URL": fake.openai_url, "OPENAI_API_KEY": FAKE_KEY, "OPENAI_MODEL": self.MODEL,
+                "NO_COLOR": "1"}
+
+    def user_config(self, ws: Workspace, fake: FakeModel, *, trust_project: bool = True) -> None:
+        qdir = ws.home / ".qwen"
+        qdir.mkdir(parents=True, exist_ok=True)
+        path = qdir / "settings.json"
+        settings = json.loads(path.read_text()) if path.exists() else {}  # DOS's user-scope hooks may be here
+        settings.setdefault("security", {})["auth"] = {"selectedType": "openai"}
+        settings.setdefault("privacy", {})["usageStatisticsEnabled"] = False  # nothing leaves 127.0.0.1
+        settings.setdefault("general", {}).update({"enableAutoUpdate": False})
+        path.write_text(json.dumps(settings, indent=2))
+        if trust_project:  # what the interactive "Trust folder" answer saves
+            (qdir / "trustedFolders.json").write_text(json.dumps({str(ws.root): "TRUST_FOLDER"}))
+
+    def failure_noise(self, proc: subprocess.CompletedProcess[str]) -> list[str]:
+        return [ln for ln in (proc.stdout + proc.stderr).splitlines()
+                if "hook" in ln.lower() and ("failed" in ln.lower() or "error" in ln.lower())]
+
+
+QWEN = Qwen("qwen", "qwen", "openai-chat")
+
 HOSTS: dict[str, Host] = {
     "claude-code": ClaudeCode("claude-code", "claude", "anthropic"),
     "codex": Codex("codex", "codex", "openai"),
@@ -382,5 +423,5 @@ def codex_list_hooks(exe: Path, ws: Workspace, host: Codex, args: Sequence[str] 
             proc.wait()
 
 
-__all__ = ["DOS", "HOLDER", "HOSTS", "Host", "Run", "TIMINGS", "Workspace", "call", "codex_list_hooks", "dos",
+__all__ = ["DOS", "HOLDER", "HOSTS", "QWEN", "Host", "Qwen", "Run", "TIMINGS", "Workspace", "call", "codex_list_hooks", "dos",
            "dynamic", "host_user_env", "make_workspace", "run_host", "say", "user_path", "wire"]

@@ -1,4 +1,4 @@
-"""A scripted stand-in for three model APIs, on 127.0.0.1, for driving real agent CLIs.
+"""A scripted stand-in for four model APIs, on 127.0.0.1, for driving real agent CLIs.
 
 It speaks just enough of each provider's wire format for a CLI to run a conversation
 whose every model turn is fixed in advance:
@@ -8,7 +8,9 @@ whose every model turn is fixed in advance:
 * OpenAI Responses (``POST /v1/responses``, SSE, ``function_call`` / ``custom_tool_call``
   items), as Codex calls it with ``wire_api = "responses"``;
 * Gemini (``…:generateContent`` and ``…:streamGenerateContent?alt=sse``, ``functionCall``
-  parts; ``…:countTokens``), as Gemini CLI calls it through ``GOOGLE_GEMINI_BASE_URL``.
+  parts; ``…:countTokens``), as Gemini CLI calls it through ``GOOGLE_GEMINI_BASE_URL``;
+* OpenAI Chat Completions (``POST /v1/chat/completions``, SSE chunks ending ``[DONE]`` or
+  plain JSON, ``tool_calls``), as Qwen Code calls it through ``OPENAI_BASE_URL``.
 
 A script is a list of turns, each ``call(NAME, **ARGS)`` or ``say(TEXT)``. Which turn a
 request gets is read from the request itself: the number of tool results already in its
@@ -134,14 +136,23 @@ def _flatten(value: Any) -> str:
     return str(value)
 
 
-RESULTS = {"anthropic": _anthropic_results, "openai": _openai_results, "gemini": _gemini_results}
+def _chat_results(body: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for msg in body.get("messages") or []:
+        if isinstance(msg, dict) and msg.get("role") == "tool":
+            out.append({"id": msg.get("tool_call_id", ""), "error": False, "text": _flatten(msg.get("content"))})
+    return out
+
+
+RESULTS = {"anthropic": _anthropic_results, "openai": _openai_results, "gemini": _gemini_results,
+           "openai-chat": _chat_results}
 
 
 # --------------------------------------------------------------------------- the server
 
 
 class FakeModel:
-    """A threaded HTTP server on 127.0.0.1 (a free port) that plays SCRIPT to any of three APIs."""
+    """A threaded HTTP server on 127.0.0.1 (a free port) that plays SCRIPT to any of four APIs."""
 
     def __init__(self, script: list[Turn] | None = None, *, final: str = "Done.", max_turns: int = 12) -> None:
         self.script = list(script or [])
@@ -294,7 +305,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _sse(self, events: Iterator[tuple[str | None, Any]]) -> None:
+    def _sse(self, events: Iterator[tuple[str | None, Any]], *, done: bool = False) -> None:
+        """Stream EVENTS; DONE ends with the ``data: [DONE]`` line Chat Completions clients wait for."""
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
@@ -306,6 +318,9 @@ class _Handler(BaseHTTPRequestHandler):
             for name, data in events:
                 chunk = (f"event: {name}\n" if name else "") + f"data: {json.dumps(data)}\n\n"
                 self.wfile.write(chunk.encode())
+                self.wfile.flush()
+            if done:
+                self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass
@@ -353,8 +368,7 @@ class _Handler(BaseHTTPRequestHandler):
         if ":generateContent" in path or ":streamGenerateContent" in path:
             return self._gemini(body, stream=":streamGenerateContent" in path)
         if path.endswith("/chat/completions"):
-            self._record(body, api="openai-chat")
-            return self._json({"error": {"message": "fakemodel speaks the Responses API, not chat"}}, 404)
+            return self._chat(body)
         self._record(body, api=_api_of(path))
         return self._json({"error": {"type": "not_found", "message": f"fakemodel: no POST {path}"}}, 404)
 
@@ -461,6 +475,47 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(dict(base, status="completed", output=[item], usage=usage))
         return self._sse(events())
 
+    # -- OpenAI Chat Completions
+
+    def _chat(self, body: dict[str, Any]) -> None:
+        main = bool(body.get("tools"))
+        index = len(_chat_results(body)) if main else None
+        self._record(body, api="openai-chat", main=main, turn=index)
+        if main and self.model.runaway():
+            return self._runaway("openai-chat")
+        if main:
+            turn = self.model.turn_for(index, body)
+        else:
+            fmt = body.get("response_format") or {}
+            schema = (fmt.get("json_schema") or {}).get("schema") if isinstance(fmt, dict) else None
+            turn = say(json.dumps(_fill(schema)) if schema else _side_text(body))
+        chat_id = self.model.next_id("chatcmpl-")
+        model = body.get("model", "qwen-fake")
+        usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+        if turn.kind == "call":
+            tool_call = {"id": self.model.next_id("call_"), "type": "function",
+                         "function": {"name": turn.name, "arguments": json.dumps(turn.args)}}
+            message = {"role": "assistant", "content": None, "tool_calls": [tool_call]}
+            finish = "tool_calls"
+        else:
+            message = {"role": "assistant", "content": turn.text}
+            finish = "stop"
+        base = {"id": chat_id, "created": int(time.time()), "model": model}
+        if not body.get("stream"):
+            return self._json(dict(base, object="chat.completion", usage=usage, choices=[
+                {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}]))
+        delta: dict[str, Any] = {"role": "assistant"}
+        if turn.kind == "call":
+            delta["tool_calls"] = [dict(message["tool_calls"][0], index=0)]
+        else:
+            delta["content"] = turn.text
+        chunk = dict(base, object="chat.completion.chunk")
+        chunks = [dict(chunk, choices=[{"index": 0, "delta": delta, "finish_reason": None}]),
+                  dict(chunk, choices=[{"index": 0, "delta": {}, "finish_reason": finish}])]
+        if (body.get("stream_options") or {}).get("include_usage"):
+            chunks.append(dict(chunk, choices=[], usage=usage))
+        self._sse(iter([(None, c) for c in chunks]), done=True)
+
     # -- Gemini
 
     def _gemini(self, body: dict[str, Any], *, stream: bool) -> None:
@@ -491,6 +546,8 @@ class _Handler(BaseHTTPRequestHandler):
 def _api_of(path: str) -> str:
     if "/messages" in path:
         return "anthropic"
+    if "/chat/completions" in path:
+        return "openai-chat"
     if "/responses" in path or path.startswith("/v1/models"):
         return "openai"
     if "/v1beta" in path or "/v1alpha" in path or ":" in path:

@@ -1,5 +1,8 @@
 """Qwen Code: Claude Code's hook schema (PreToolUse ... SessionStart, the same payload and
-envelope) in .qwen/settings.json; its tools keep Gemini CLI's names (write_file, replace, ...).
+envelope) in .qwen/settings.json; its tools keep Gemini CLI's names (write_file,
+run_shell_command, ...), except that the edit tool is ``edit`` (0.15: file_path, old_string,
+new_string). On exit 2 Qwen reads the reason from stderr as plain text, not the stdout JSON.
+Its Stop payload says ``stop_hook_active: true`` on every stop, the first one included.
 """
 
 from __future__ import annotations

@@ -111,3 +111,32 @@ def test_reasons_morphology_empty_list_turns_rules_off() -> None:
 def test_autopick_defaults_to_concurrent_even_from_a_lone_string() -> None:
     cfg = parse_config('[lanes]\nconcurrent = "api"\n[lanes.trees]\napi = ["api/**"]\n', P)
     assert cfg.lanes.concurrent == ("api",) == cfg.lanes.autopick
+
+
+def test_the_parse_cache_serves_only_the_text_it_was_made_from(tmp_path: Path) -> None:
+    from dos.config.loader import CACHE_REL
+
+    (tmp_path / ".dos").mkdir()
+    toml = tmp_path / "dos.toml"
+    toml.write_text('[lanes]\nconcurrent = ["api"]\n[lanes.trees]\napi = ["api/**"]\n')
+    assert load_config(tmp_path).lanes.concurrent == ("api",)
+    cache = tmp_path.joinpath(*CACHE_REL)
+    assert cache.is_file(), "a workspace with .dos/ keeps the parsed file"
+    toml.write_text('[lanes]\nconcurrent = ["web"]\n[lanes.trees]\nweb = ["web/**"]\n')
+    assert load_config(tmp_path).lanes.concurrent == ("web",), "an edited dos.toml is parsed again"
+    toml.write_text('[lanes]\nconcurrent = ["web"]\nbogus = 1\n')
+    with pytest.raises(ConfigError, match="bogus"):
+        load_config(tmp_path)  # validation runs on what the cache gives back, too
+    with pytest.raises(ConfigError, match="bogus"):
+        load_config(tmp_path)
+
+
+def test_the_parse_cache_is_never_created_without_dos_dir_or_for_dates(tmp_path: Path) -> None:
+    from dos.config.loader import CACHE_REL
+
+    (tmp_path / "dos.toml").write_text("[ci]\nwhen = 2026-01-01\n")
+    load_config(tmp_path)
+    assert not (tmp_path / ".dos").exists(), "reading a config creates nothing"
+    (tmp_path / ".dos").mkdir()
+    load_config(tmp_path)
+    assert not tmp_path.joinpath(*CACHE_REL).exists(), "a TOML date cannot round-trip through JSON"

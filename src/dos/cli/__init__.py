@@ -6,23 +6,28 @@ its exit code; a closed pipe or Ctrl-C never prints a traceback.
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
 import sys
 from functools import cached_property
-from typing import NoReturn, Sequence
 
 from dos import exitcodes
 from dos.cli._registry import FAMILIES, VERBS
 from dos.errors import DosError, UsageError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Sequence
 
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse with one-line errors and exit code 2."""
+    from dos.cli._parser import ArgumentParser
 
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+def __getattr__(name: str):
+    """``dos.cli.ArgumentParser`` loads argparse on first use: ``dos --help`` needs none of it."""
+    if name == "ArgumentParser":
+        from dos.cli._parser import ArgumentParser
+
+        return ArgumentParser
+    raise AttributeError(f"module 'dos.cli' has no attribute {name!r}")
 
 
 class Context:
@@ -123,8 +128,11 @@ def _top_help() -> str:
 
 def build_verb_parser(name: str) -> tuple[ArgumentParser, object]:
     """The parser for verb NAME and its implementing module."""
+    from dos.cli._parser import ArgumentParser
+
     verb = VERBS[name]
-    module = importlib.import_module(verb.module)
+    __import__(verb.module)
+    module = sys.modules[verb.module]
     parser = ArgumentParser(prog=f"dos {name}", description=verb.summary)
     getattr(module, f"configure_{name.replace('-', '_')}")(parser)
     return parser, module

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _COLORS = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2"}
 
@@ -29,6 +31,8 @@ def paint(text: str, color: str, stream: Any = None) -> str:
 
 def print_json(obj: Any, *, pretty: bool = False) -> None:
     """Print OBJ as JSON with sorted keys: compact by default, indented with PRETTY."""
+    import json
+
     text = json.dumps(obj, sort_keys=True, indent=2 if pretty else None, default=_default)
     sys.stdout.write(text + "\n")
 

@@ -7,14 +7,19 @@ and ``run_foo_bar(args, ctx) -> int``.
 
 from __future__ import annotations
 
-from typing import NamedTuple
 
+class Verb(tuple):
+    """(name, family, module, summary): a plain tuple with names (``typing.NamedTuple`` costs start-up)."""
 
-class Verb(NamedTuple):
-    name: str
-    family: str
-    module: str
-    summary: str
+    __slots__ = ()
+
+    def __new__(cls, name: str, family: str, module: str, summary: str) -> "Verb":
+        return tuple.__new__(cls, (name, family, module, summary))
+
+    name = property(lambda self: self[0])
+    family = property(lambda self: self[1])
+    module = property(lambda self: self[2])
+    summary = property(lambda self: self[3])
 
 
 FAMILIES = {

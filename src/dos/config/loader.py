@@ -148,16 +148,21 @@ class Loader:
         return raw
 
 
-def parse_config(text: str, path: Path) -> Config:
-    """Parse dos.toml TEXT (read from PATH, used only in messages) into a Config."""
+def parse_toml(text: str, path: Path) -> dict[str, Any]:
+    """dos.toml TEXT as plain values (PATH names it in messages)."""
     import tomllib
 
     try:
-        raw = tomllib.loads(text.removeprefix("\ufeff"))
+        return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name}: invalid TOML: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{path.name}: invalid TOML: nested too deeply; flatten the tables") from None
+
+
+def parse_config(text: str, path: Path, raw: dict[str, Any] | None = None) -> Config:
+    """Parse dos.toml TEXT (read from PATH, used only in messages) into a Config (RAW: TEXT already parsed)."""
+    raw = parse_toml(text, path) if raw is None else raw
     ld = Loader(path)
     parts: dict[str, Any] = {}
     known = tuple(schema.TABLES)
@@ -263,7 +268,45 @@ def load_config(root: Path) -> Config:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path.name}: not UTF-8 (byte {exc.start}); save it as UTF-8") from None
-    return parse_config(text, path)
+    return parse_config(text, path, _cached_toml(root, text, path))
+
+
+CACHE_REL = (".dos", "cache", "dos-toml.json")
+
+
+def _cached_toml(root: Path, text: str, path: Path) -> dict[str, Any]:
+    """TEXT parsed, through a cache beside the hooks' (``tomllib`` costs every verb a few ms to import).
+
+    The cache holds the text it was parsed from and is used only for exactly that text; it is
+    written only where ``.dos/`` already exists, and a value JSON cannot hold (a TOML date) is
+    never cached. Validation always runs on the result, so a stale or edited cache cannot
+    loosen the schema.
+    """
+    from dos.kernel.jsonc import JSONError, dumps, loads
+
+    cache = root.joinpath(*CACHE_REL)
+    try:
+        held = loads(cache.read_text(encoding="utf-8"))
+        if isinstance(held, dict) and held.get("text") == text and isinstance(held.get("raw"), dict):
+            return held["raw"]
+    except (OSError, JSONError, UnicodeDecodeError):
+        pass
+    raw = parse_toml(text, path)
+    if cache.parent.parent.is_dir():
+        try:
+            body = dumps({"text": text, "raw": raw}, sort_keys=True)
+        except (TypeError, ValueError):  # a date or time value: parse it every time
+            return raw
+        import os
+
+        try:
+            cache.parent.mkdir(exist_ok=True)
+            tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+            tmp.write_text(body, encoding="utf-8")
+            os.replace(tmp, cache)
+        except OSError:
+            pass
+    return raw
 
 
 def unused_keys(cfg: Config) -> list[str]:

@@ -101,39 +101,14 @@ def configure_cooldown(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
 
 
-def _journal_attempts(ctx) -> list[dict[str, Any]]:
-    """ATTEMPT rows from the JSONL lane journal; unreadable lines are skipped."""
-    from datetime import datetime, timezone
-
-    rel = ctx.config.paths.lane_journal or ".dos/lane-journal.jsonl"
-    try:
-        lines = (ctx.workspace.root / rel).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return []
-    out = []
-    for line in lines:
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if not isinstance(rec, dict) or rec.get("op") != "ATTEMPT":
-            continue
-        if not isinstance(rec.get("attempted_at_ms"), int):
-            try:
-                at = datetime.strptime(str(rec.get("ts")), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-            except ValueError:
-                continue
-            rec = {**rec, "attempted_at_ms": int(at.timestamp() * 1000)}
-        out.append(rec)
-    return out
-
-
 def run_cooldown(args: argparse.Namespace, ctx) -> int:
     from dos.kernel.picking import cooldown
 
     attempts = _json_arg(args.attempts, "--attempts", list, '[{"unit_id": "AUTH1", "attempted_at_ms": 0}]')
     if attempts is None:
-        attempts = _journal_attempts(ctx)
+        from dos.service.picker import attempts as recorded
+
+        attempts = recorded(ctx.service)  # the store's ATTEMPT events and a reference lane journal's
     if not all(isinstance(a, dict) for a in attempts):
         raise InputError("--attempts must be a JSON list of objects")
     pol = ctx.config.cooldown

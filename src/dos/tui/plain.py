@@ -10,6 +10,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Any, Mapping, Sequence
 
+from dos.kernel.text import short_duration
+
 WIDTH = 78
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
 
@@ -30,20 +32,7 @@ def clean(text: Any, limit: int | None = None) -> str:
         s = s[: max(0, limit - 1)] + "…"
     return s
 
-
-def duration(ms: int | None) -> str:
-    """A short age or countdown: 45s, 12m, 3h, 2d (negative: '-' prefix)."""
-    if ms is None:
-        return "-"
-    sign = "-" if ms < 0 else ""
-    s = abs(int(ms)) // 1000
-    if s < 120:
-        return f"{sign}{s}s"
-    if s < 7200:
-        return f"{sign}{s // 60}m"
-    if s < 172800:
-        return f"{sign}{s // 3600}h"
-    return f"{sign}{s // 86400}d"
+duration = short_duration  # the screens' one spelling of an age
 
 
 def _rule(title: str = "") -> str:

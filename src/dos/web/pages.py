@@ -12,6 +12,8 @@ import re
 from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlencode
 
+from dos.kernel.text import short_duration
+
 NAV = (("/", "fleet"), ("/decisions", "decisions"), ("/plan", "plan"), ("/journal", "journal"))
 JOURNAL_FILTERS = ("run_id", "syscall", "lane", "session", "verdict")
 
@@ -32,16 +34,7 @@ def e(value: Any) -> str:
     return html.escape(_CONTROL.sub("\ufffd", s), quote=True)
 
 
-def dur(ms: int | None) -> str:
-    if ms is None:
-        return "-"
-    sign = "-" if ms < 0 else ""
-    s = abs(int(ms)) // 1000
-    if s < 120:
-        return f"{sign}{s}s"
-    if s < 7200:
-        return f"{sign}{s // 60}m"
-    return f"{sign}{s // 3600}h" if s < 172800 else f"{sign}{s // 86400}d"
+dur = short_duration  # the same ages the terminal screens print
 
 
 def link(path: str, text: str, **query: Any) -> str:

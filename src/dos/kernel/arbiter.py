@@ -4,25 +4,43 @@ The decision ladder follows the reference's CLI path: exclusive holders block ev
 a held lane is refused, exclusive requests run alone, named lanes are checked through the
 admission conjunction, and anything else auto-picks a free cluster lane. Overlap has zero
 tolerance (shared/shared excepted), exclusivity comes from the lane's declaration, and an
-empty tree is an unknown blast radius that collides with everything.
+empty tree is an unknown blast radius that collides with everything. Given a ``LeaseIndex``
+the ladder asks it instead of scanning the live set, and decides exactly as the scan does.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dos.kernel.table import replace
 from typing import Sequence
 
-from dos.kernel.admission import (Predicate, SelfModify, builtin_predicates, conflicting,
-                                  describe_holders, lane_index, lease_is_exclusive, run_predicates)
+from dos.kernel.admission import (Predicate, SelfModify, builtin_predicates, conflicting, describe_holders,
+                                  disjointness, lane_index, lease_is_exclusive, run_predicates)
 from dos.kernel.lanes import LaneDecision, LaneRequest, Taxonomy
 from dos.kernel.lease import Lease
-from dos.kernel.tree import LockMode, PathEscapesWorkspace, regions
+from dos.kernel.lease_index import LeaseIndex
+from dos.kernel.overlap import tree_regions
+from dos.kernel.tree import LockMode, PathEscapesWorkspace
 
 
-def arbitrate(request: LaneRequest, live: Sequence[Lease], taxonomy: Taxonomy, *,
+def arbitrate(request: LaneRequest, live: Sequence[Lease] | LeaseIndex, taxonomy: Taxonomy, *,
               predicates: Sequence[Predicate] = (), force: bool = False) -> LaneDecision:
-    """Decide REQUEST against the LIVE leases. PREDICATES are extra refusal rules (plugins)."""
-    return _Arbiter(request, tuple(live), taxonomy, tuple(predicates), force).decide()
+    """Decide REQUEST against the LIVE leases. PREDICATES are extra refusal rules (plugins).
+
+    LIVE may be a ``LeaseIndex`` built for TAXONOMY (once per read of the live set): then a
+    decision costs in the depth of the trees it asks about, not in the number of live leases.
+    """
+    if isinstance(live, LeaseIndex) and live.taxonomy is taxonomy:
+        view: _Linear | LeaseIndex = live
+    else:
+        view = _Linear(live.live if isinstance(live, LeaseIndex) else tuple(live), taxonomy)
+    return _Arbiter(request, view, taxonomy, tuple(predicates), force).decide()
+
+
+def arbitrate_linear(request: LaneRequest, live: Sequence[Lease], taxonomy: Taxonomy, *,
+                     predicates: Sequence[Predicate] = (), force: bool = False) -> LaneDecision:
+    """``arbitrate`` by scanning every live lease (the definition the index is held equal to)."""
+    view = _Linear(live.live if isinstance(live, LeaseIndex) else tuple(live), taxonomy)
+    return _Arbiter(request, view, taxonomy, tuple(predicates), force).decide()
 
 
 def refuse(reason: str, *, blocking: Sequence[Lease] = (), free: Sequence[str] = ()) -> LaneDecision:
@@ -30,27 +48,64 @@ def refuse(reason: str, *, blocking: Sequence[Lease] = (), free: Sequence[str] =
                         blocking=tuple(dict.fromkeys(x.lease_id for x in blocking)))
 
 
+class _Linear:
+    """The live set as a plain sequence: every question scans it (what ``LeaseIndex`` answers by index)."""
+
+    def __init__(self, live: tuple[Lease, ...], taxonomy: Taxonomy) -> None:
+        self.live = live
+        self.tax = taxonomy
+        self.idx = lane_index(taxonomy)
+        self.held = {self.idx.canonical(x.lane).casefold() for x in live}
+
+    @property
+    def exclusive_live(self) -> list[Lease]:
+        return [x for x in self.live if lease_is_exclusive(x, self.tax)]
+
+    def same_lane(self, name: str) -> list[Lease]:
+        return [x for x in self.live if self.idx.canonical(x.lane).casefold() == name.casefold()]
+
+    def conflicting(self, tree: Sequence[str], mode: LockMode) -> tuple[Lease, ...]:
+        return conflicting(tree, mode, self.live, self.tax)
+
+
+class _IndexedDisjointness:
+    """The built-in disjointness rule, answered from the index (same name, same reasons)."""
+
+    name = "disjointness"
+
+    def __init__(self, index: LeaseIndex) -> None:
+        self.index = index
+
+    def __call__(self, request: LaneRequest, tree: tuple[str, ...], live: Sequence[Lease]) -> str | None:
+        # The rule filters what it is given; handing it only the colliding leases keeps its order and text.
+        return disjointness(request, tree, self.index.conflicting(tree, request.mode, declared=False))
+
+
 class _Arbiter:
     """One decision; the ladder's rungs are methods so each reads on its own."""
 
-    def __init__(self, request: LaneRequest, live: tuple[Lease, ...], taxonomy: Taxonomy,
+    def __init__(self, request: LaneRequest, view: _Linear | LeaseIndex, taxonomy: Taxonomy,
                  extra: tuple[Predicate, ...], force: bool) -> None:
         self.tax = taxonomy
         self.idx = lane_index(taxonomy)
-        self.live = live
+        self.view = view
+        self.live = view.live
         self.force = force
         self.kind = request.kind.strip()
         self.lane = self.idx.canonical(request.lane.strip()) if request.lane.strip() else ""
         self.request = replace(request, lane=self.lane, kind=self.kind)
-        self.rules = (*builtin_predicates(taxonomy), *extra)
-        self.held = {self.idx.canonical(x.lane).casefold() for x in live}
+        builtin = builtin_predicates(taxonomy)
+        if isinstance(view, LeaseIndex):
+            builtin = tuple(_IndexedDisjointness(view) if p is disjointness else p for p in builtin)
+        self.rules = (*builtin, *extra)
+        self.held = view.held
 
     # -- the ladder -------------------------------------------------------------------------
     def decide(self) -> LaneDecision:
         bad = self._bad_tree(self.request.tree)
         if bad:
             return refuse(bad)
-        exclusive_live = [x for x in self.live if lease_is_exclusive(x, self.tax)]
+        exclusive_live = self.view.exclusive_live
         if exclusive_live:
             note = " (--force cannot override an exclusive live lane.)" if self.force else ""
             return refuse(f"an exclusive lane is live ({describe_holders(exclusive_live)}); it touches "
@@ -88,7 +143,7 @@ class _Arbiter:
         tree = self._tree_of(self.lane)
         kind = self.kind or "keyword"
         mode = LockMode.EXCLUSIVE if self._exclusive_request() else self.request.mode
-        clash = conflicting(tree, mode, self.live, self.tax)
+        clash = self.view.conflicting(tree, mode)
         if self._exclusive_request() and self.live:
             clash = self.live
         if clash:
@@ -101,8 +156,8 @@ class _Arbiter:
                             f"FORCED lane '{self.lane}' (operator --force; policy predicates "
                             f"overridden{note}).", mode=mode)
 
-    def _same_lane(self) -> list[Lease]:
-        return [x for x in self.live if self.idx.canonical(x.lane).casefold() == self.lane.casefold()]
+    def _same_lane(self) -> Sequence[Lease]:
+        return self.view.same_lane(self.lane)
 
     def _shares_lane(self) -> bool:
         """A shared request on a lane whose every live holder is shared (never an exclusive lane)."""
@@ -137,7 +192,7 @@ class _Arbiter:
         req = replace(self.request, tree=tree)
         reason = run_predicates(self.rules, req, tree, self.live)
         if reason:
-            clash = conflicting(tree, req.mode, self.live, self.tax)
+            clash = self.view.conflicting(tree, req.mode)
             return refuse(reason + suffix, blocking=clash, free=self._free())
         return LaneDecision("acquire", self.lane, kind, tree, ok, mode=req.mode)
 
@@ -156,7 +211,7 @@ class _Arbiter:
                                     f"auto-picked free cluster lane '{name}' {why}.", auto_picked=True,
                                     mode=req.mode)
             collided.append(name)
-            blockers.extend(conflicting(tree, req.mode, self.live, self.tax))
+            blockers.extend(self.view.conflicting(tree, req.mode))
         if collided:
             return refuse(f"no free cluster lane is admissible: {', '.join(repr(n) for n in collided)} "
                           f"refused (tree collision or policy; blocking: "
@@ -193,7 +248,7 @@ class _Arbiter:
     @staticmethod
     def _bad_tree(tree: Sequence[str]) -> str:
         try:
-            regions(tree)
+            tree_regions(tree)
         except PathEscapesWorkspace as exc:
             return f"requested tree is invalid: {exc}; use workspace-relative paths."
         return ""
@@ -203,4 +258,4 @@ def _unique(leases: Sequence[Lease]) -> list[Lease]:
     return list({x.lease_id: x for x in leases}.values())
 
 
-__all__ = ["arbitrate", "refuse", "SelfModify"]
+__all__ = ["arbitrate", "arbitrate_linear", "refuse", "LeaseIndex", "SelfModify"]

@@ -16,6 +16,8 @@ SELF_MODIFY_FILES: tuple[str, ...] = (
     "src/dos/kernel/supervise.py",
     "src/dos/kernel/enforce.py",
     "src/dos/kernel/overlap.py",
+    "src/dos/kernel/lease_index.py",
+    "src/dos/kernel/table.py",  # the value classes of lanes and admission
     "src/dos/kernel/footprint",  # a package: the whole directory
     "src/dos/exitcodes.py",
     "src/dos/config",

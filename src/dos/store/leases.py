@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from dataclasses import dataclass
+from dos.kernel.table import table
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from dos import procs
@@ -29,7 +29,7 @@ _EVENT_SELECT = EVENT_SELECT
 _LEASE_INSERT = LEASE_INSERT
 
 
-@dataclass(frozen=True, slots=True)
+@table
 class AcquireResult:
     """An acquire's verdict: the arbiter's decision, the granted lease, and what was scavenged."""
 
@@ -179,7 +179,7 @@ class Store:
         JOURNAL(tx, result, event), when given, records the verdict in the same transaction (as
         for every operation below).
         """
-        from dos.kernel.arbiter import arbitrate
+        from dos.kernel.arbiter import LeaseIndex, arbitrate
 
         if not holder or not holder.strip():
             raise UsageError("acquire needs a holder (--owner): a non-empty name for who holds the lease")
@@ -191,8 +191,8 @@ class Store:
         with self.engine.write() as tx:
             now = tx.now_ms()
             live, expired = self._split(self._view(tx), now)
-            decision = arbitrate(request, [*live, *extra_live], self.taxonomy, predicates=predicates,
-                                 force=force)
+            decision = arbitrate(request, LeaseIndex((*live, *extra_live), self.taxonomy), self.taxonomy,
+                                 predicates=predicates, force=force)
             if not decision.granted:
                 refused = self._append(tx, Op.REFUSE, lane=request.lane, holder=holder, reason=decision.reason,
                                        data={"session": session, "run_id": run_id, "loop_ts": loop_ts,

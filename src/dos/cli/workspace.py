@@ -172,7 +172,7 @@ def run_init(args: argparse.Namespace, ctx) -> int:
     elif (not wiring or want_skills) and not args.remove and not args.dry_run:
         _write_config(root, force=args.force, quiet_if_present=wiring or want_skills)
     if (root / "dos.toml").is_file() and not args.dry_run:
-        from dos.service.home import register
+        from dos.service.home_index import register
 
         register(root)  # the home index (`dos projects`); a home that cannot be written is skipped
     if implicit_hooks and not found:

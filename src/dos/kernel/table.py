@@ -57,27 +57,38 @@ class TableError(AttributeError):
 
 
 def _init(self: Any, *args: Any, **kwargs: Any) -> None:
-    # object.__setattr__ below: a frozen table refuses assignment, even from its own __init__
-    spec = type(self).__table_fields__
+    # Writes the instance dict directly: a frozen table refuses assignment, even from here, and a
+    # few dict operations keep a generic constructor close to a generated one (the arbiter builds
+    # several of these per decision).
+    cls = type(self)
+    if args:
+        kwargs = _positional(cls, args, kwargs)
+    names = cls.__table_nameset__
+    if not names.issuperset(kwargs):
+        unknown = next(k for k in kwargs if k not in names)
+        raise TypeError(f"{cls.__name__} has no field {unknown!r}")
+    d = self.__dict__
+    d.update(cls.__table_defaults__)
+    for name, make in cls.__table_factories__:
+        if name not in kwargs:
+            d[name] = make()
+    d.update(kwargs)
+    required = cls.__table_required__
+    if required and not required <= d.keys():
+        missing = next(f.name for f in cls.__table_fields__ if f.name not in d)
+        raise TypeError(f"{cls.__name__} needs field {missing!r}")
+
+
+def _positional(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    spec = cls.__table_names__
     if len(args) > len(spec):
-        raise TypeError(f"{type(self).__name__} takes {len(spec)} fields, got {len(args)}")
-    given = dict(zip((f.name for f in spec), args))
-    for key, value in kwargs.items():
+        raise TypeError(f"{cls.__name__} takes {len(spec)} fields, got {len(args)}")
+    given = dict(zip(spec, args))
+    for key in kwargs:
         if key in given:
-            raise TypeError(f"{type(self).__name__} got {key!r} twice")
-        given[key] = value
-    names = type(self).__table_names__
-    for key in given:
-        if key not in names:
-            raise TypeError(f"{type(self).__name__} has no field {key!r}")
-    for f in spec:
-        if f.name in given:
-            value = given[f.name]
-        elif f.default is MISSING and f.default_factory is MISSING:
-            raise TypeError(f"{type(self).__name__} needs field {f.name!r}")
-        else:
-            value = f.value()
-        object.__setattr__(self, f.name, value)
+            raise TypeError(f"{cls.__name__} got {key!r} twice")
+    given.update(kwargs)
+    return given
 
 
 def _frozen(self: Any, name: str, value: Any = None) -> None:
@@ -122,6 +133,11 @@ def _make(cls: type, frozen: bool) -> type:
         spec.append(f)
     cls.__table_fields__ = tuple(spec)
     cls.__table_names__ = tuple(f.name for f in spec)
+    cls.__table_nameset__ = frozenset(cls.__table_names__)
+    cls.__table_defaults__ = {f.name: f.default for f in spec
+                              if f.default is not MISSING and f.default_factory is MISSING}
+    cls.__table_factories__ = tuple((f.name, f.default_factory) for f in spec if f.default_factory is not MISSING)
+    cls.__table_required__ = frozenset(f.name for f in spec if f.default is MISSING and f.default_factory is MISSING)
     cls.__init__ = _init
     cls.__eq__ = _eq
     cls.__repr__ = _repr

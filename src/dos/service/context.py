@@ -44,7 +44,7 @@ def open_store(ws: Workspace, cfg: Config, *, clock: Clock | None = None,
 
         schema = fleet_schema(ws.root)
     def created() -> None:  # a new workspace store: remember the workspace in the home index
-        from dos.service.home import register
+        from dos.service.home_index import register
 
         register(ws.root)
 

@@ -43,12 +43,13 @@ def start_postgres() -> str:
     return server.create_database("dosbench")
 
 
-def _env(url: str) -> dict[str, str]:
+def _env(url: str, schema: str = "dos_bench") -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("DOS_STORE_URL", None)
-    if url:
+    if url:  # a bench workspace is no git clone: name its schema (one per workspace)
         env["DOS_STORE_URL"] = url
+        env["DOS_STORE_SCHEMA"] = schema
     return env
 
 
@@ -79,7 +80,7 @@ def run_clients(ws: Path, url: str, clients: int, pairs: int) -> dict:
     """CLIENTS processes released together; pairs/s over the span from first start to last end."""
     go = ws / f"go-{time.monotonic_ns()}"
     procs = [subprocess.Popen([sys.executable, __file__, "drive", str(ws), f"c{i}", str(pairs), str(go)],
-                              env=_env(url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              env=_env(url, f"dos_bench_{ws.name}"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for i in range(clients)]
     ready = [Path(f"{go}.ready-c{i}") for i in range(clients)]
     while not all(r.exists() for r in ready):  # every client imported and connected

@@ -27,6 +27,7 @@ from dos.store.live import (EVENT_INSERT, EVENT_SELECT, LEASE_INSERT, LEASE_SELE
 _LEASE_SELECT = LEASE_SELECT
 _EVENT_SELECT = EVENT_SELECT
 _LEASE_INSERT = LEASE_INSERT
+_VIEW_SELECT = LEASE_SELECT + " ORDER BY fence"
 
 
 @table
@@ -145,7 +146,12 @@ class Store:
         return procs.holder_dead(lease.pid, lease.pid_start, lease.host_id, self.host_id)
 
     def _view(self, tx: Tx) -> list[Lease]:
-        return [lease_from_row(r) for r in tx.execute(_LEASE_SELECT + " ORDER BY fence")]
+        return [lease_from_row(r) for r in tx.execute(_VIEW_SELECT)]
+
+    def _write_viewing(self) -> Any:
+        """A write transaction whose first read is ``_view``: an engine that can sends it with the lock."""
+        fused = getattr(self.engine, "write_reading", None)
+        return fused(_VIEW_SELECT) if fused is not None else self.engine.write()
 
     def _split(self, leases: Iterable[Lease], now: int) -> tuple[list[Lease], list[Lease]]:
         live, expired = [], []
@@ -188,7 +194,7 @@ class Store:
             raise UsageError(f"lease TTL must be positive, got {ttl} ms")
         pid_start = procs.start_time(pid) if pid else None
         predicates = self.predicates
-        with self.engine.write() as tx:
+        with self._write_viewing() as tx:
             now = tx.now_ms()
             live, expired = self._split(self._view(tx), now)
             decision = arbitrate(request, LeaseIndex((*live, *extra_live), self.taxonomy), self.taxonomy,
@@ -239,7 +245,7 @@ class Store:
             raise UsageError("release needs a non-empty holder (--owner); an empty one would match anyone")
         if holder is None and not lease_id:
             raise UsageError("release needs the holder (--owner) or the lease id")
-        with self.engine.write() as tx:
+        with self._write_viewing() as tx:
             found = self._find(tx, lease_id=lease_id, lane=lane, holder=holder)
             if not found:
                 return _journaled(journal, tx, None, None)
@@ -257,7 +263,7 @@ class Store:
         """Beat the holder's own live lease; within COALESCE_MS of the last beat nothing is written."""
         if not holder or not holder.strip():
             raise UsageError("heartbeat needs the holder (--owner)")
-        with self.engine.write() as tx:
+        with self._write_viewing() as tx:
             now = tx.now_ms()
             found = [x for x in self._find(tx, lease_id=lease_id, lane=lane, holder=holder)
                      if is_live(x, now, holder_dead=self._holder_dead(x))]
@@ -277,7 +283,7 @@ class Store:
         """Hand a lane's lease to NEW_HOLDER with a fresh beat and a new fence (the old one stops passing gates)."""
         if not new_holder or not new_holder.strip():
             raise UsageError("adopt needs the new holder (--owner)")
-        with self.engine.write() as tx:
+        with self._write_viewing() as tx:
             found = self._find(tx, lease_id=lease_id, lane=lane, holder=None)
             if not found:
                 return _journaled(journal, tx, None, None)
@@ -299,7 +305,7 @@ class Store:
 
     def scavenge(self, *, lease_id: str, reason: str = "scavenged", journal: Journal = None) -> Lease | None:
         """Remove an EXPIRED lease (a live one is never scavenged); None if it is live or gone."""
-        with self.engine.write() as tx:
+        with self._write_viewing() as tx:
             now = tx.now_ms()
             found = self._find(tx, lease_id=lease_id, lane=None, holder=None)
             if not found or is_live(found[0], now, holder_dead=self._holder_dead(found[0])):
@@ -309,9 +315,10 @@ class Store:
             return _journaled(journal, tx, found[0], gone)
 
     def halt(self, handle: str, *, lane: str = "", holder: str = "", reason: str = "", run_id: str = "",
-             command: str = "", loop_ts: str = "", extra: Mapping[str, Any] | None = None) -> Event:
+             command: str = "", loop_ts: str = "", extra: Mapping[str, Any] | None = None,
+             journal: Journal = None) -> Event:
         """Record a HALT for HANDLE (a pid or run handle); correlated with a lease by lane or pid. Sends nothing."""
-        with self.engine.write() as tx:
+        with self._write_viewing() as tx:
             match = None
             for lease in self._view(tx):
                 if lane and lease.lane.casefold() == lane.casefold() and (not loop_ts or lease.loop_ts == loop_ts):
@@ -320,16 +327,17 @@ class Store:
                     match = lease
             data = {"handle": handle, "command": command, "run_id": run_id or (match.run_id if match else ""),
                     "loop_ts": loop_ts or (match.loop_ts if match else ""), **dict(extra or {})}
-            return self._append(tx, Op.HALT, lane=lane or (match.lane if match else ""),
-                                lease_id=match.lease_id if match else "", holder=holder,
-                                reason=reason or (f"halt:{holder}" if holder else "halt"), data=data)
+            event = self._append(tx, Op.HALT, lane=lane or (match.lane if match else ""),
+                                 lease_id=match.lease_id if match else "", holder=holder,
+                                 reason=reason or (f"halt:{holder}" if holder else "halt"), data=data)
+            return _journaled(journal, tx, event, event)
 
     def spawn(self, lane: str, *, holder: str = "", run_id: str = "", reason: str = "",
-              loop_ts: str = "") -> Event:
+              loop_ts: str = "", journal: Journal = None) -> Event:
         """Record the intent to take LANE (grants nothing)."""
         holder = holder or f"{self.host_id}:{os.getpid()}"
         return self.record(Op.SPAWN, lane=lane, holder=holder, reason=reason or f"spawn:{holder}",
-                           data={"run_id": run_id, "loop_ts": loop_ts, "pid": os.getpid()})
+                           data={"run_id": run_id, "loop_ts": loop_ts, "pid": os.getpid()}, journal=journal)
 
     def record(self, op: Op, *, lane: str = "", lease_id: str = "", holder: str = "", reason: str = "",
                data: Mapping[str, Any] | None = None, journal: Journal = None) -> Event:

@@ -20,6 +20,8 @@ from dos.errors import ConfigError, StoreError, StoreUnreachable
 from dos.errors import StoreBusy
 from dos.store.schema import SCHEMA_VERSION
 from dos.store.schema import MIGRATIONS as SQLITE_MIGRATIONS
+from dos.store.pg_write import CLOCK_SQL as _CLOCK_SQL
+from dos.store.pg_write import PipelinedWrite, sequence_moved
 
 try:
     import psycopg
@@ -30,7 +32,6 @@ except ImportError:  # pragma: no cover - exercised only without the postgres ex
 URL_PREFIXES = ("postgresql://", "postgres://")
 LOCK_NAMESPACE = 0x444F53  # "DOS": the first key of every advisory lock we take
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_CLOCK_SQL = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
 
 
 def is_postgres_url(url: str) -> bool:
@@ -140,11 +141,13 @@ class _Tx:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._engine._mapped():
+            self._engine.round_trips += 1
             self._cur.execute(translate(sql), tuple(params))
             return self._cur.fetchall() if self._cur.description else []
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         with self._engine._mapped():
+            self._engine.round_trips += 1
             self._cur.executemany(translate(sql), [tuple(r) for r in rows])
 
     def now_ms(self) -> int:
@@ -185,6 +188,7 @@ class PostgresEngine:
         self._ready = False  # the schema is known to be current
         self._closed = False  # closed by close(), never reopened
         self._connect_timeout_s = connect_timeout_s
+        self.round_trips = 0  # waits on the server by this engine's transactions (for tests and the bench)
         self._conn = self._connect(connect_timeout_s)
 
     # -------------------------------------------------------------- connection
@@ -199,7 +203,8 @@ class PostgresEngine:
 
     def _connect(self, timeout_s: int) -> Any:
         try:
-            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=timeout_s)
+            # prepare_threshold=0: every statement is prepared on its first run and reused by name
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=timeout_s, prepare_threshold=0)
         except psycopg.ProgrammingError as exc:
             raise ConfigError(f"store url {redact(self.url)!r} is invalid: {_first_line(exc)}") from None
         except psycopg.Error as exc:
@@ -208,7 +213,7 @@ class PostgresEngine:
         idle_ms = max(5_000, self._busy_ms // 2)
         try:
             conn.execute(f'SET search_path TO "{self.schema}"; SET lock_timeout = {self._busy_ms}; '
-                         f"SET idle_in_transaction_session_timeout = {idle_ms}")
+                         f"SET idle_in_transaction_session_timeout = {idle_ms}", prepare=False)
         except psycopg.Error as exc:
             conn.close()
             raise StoreError(f"store server {self._where()}: {_reason(exc)}") from None
@@ -235,6 +240,10 @@ class PostgresEngine:
                             f"{self._busy_ms} ms; retry, or raise [store] busy_timeout_ms") from None
         if self._conn.broken or isinstance(exc, psycopg.OperationalError) and self._conn.closed:
             raise StoreUnreachable(f"store server {self._where()} went away: {_reason(exc)}") from None
+        if sequence_moved(exc):
+            raise StoreError(f"store {self.schema} at {self._where()}: a fence or event sequence moved while "
+                             "this write held the workspace lock (a writer outside dos?); nothing was written, "
+                             "retry") from None
         if isinstance(exc, pgerrors.UndefinedTable):
             raise StoreError(f"store {self.schema} at {self._where()} has no schema yet: "
                              "run `dos store migrate`") from None
@@ -249,12 +258,14 @@ class PostgresEngine:
             if ensure and not self._ready:
                 self.migrate()
             try:
-                cur = self._conn.execute(begin)
+                self.round_trips += 1
+                cur = self._conn.execute(begin, prepare=False)
                 while cur.nextset():  # the write path's last statement reads the clock
                     pass
                 now = int(cur.fetchone()[0]) if cur.description and self.clock is None else None
                 if empty:  # a store not created yet reads as empty: temporary tables, rolled back
-                    self._conn.execute("; ".join(EMPTY_DDL))
+                    self.round_trips += 1
+                    self._conn.execute("; ".join(EMPTY_DDL), prepare=False)
             except psycopg.Error as exc:  # e.g. the lock timed out: leave no aborted transaction behind
                 self._finish(False)
                 self._raise(exc)
@@ -271,6 +282,7 @@ class PostgresEngine:
                 raise StoreUnreachable(f"store server {self._where()} went away before commit")
             return
         try:
+            self.round_trips += 1
             self._conn.execute("COMMIT" if commit else "ROLLBACK")
         except psycopg.Error as exc:
             if commit:
@@ -280,10 +292,39 @@ class PostgresEngine:
         """A READ COMMITTED transaction holding this workspace's advisory lock from its start.
 
         Every statement after the lock sees all commits made before it was granted; the
-        server clock is read in the same round trip, once the lock is held. The schema is
+        server clock is read in the same round trip, once the lock is held. Statements whose
+        rows are not needed wait and go with COMMIT (``dos.store.pg_write``). The schema is
         created or upgraded on first use, as SQLite does on its first write.
         """
-        return self._transaction(self._begin_locked)
+        return self._pipelined("")
+
+    def write_reading(self, sql: str) -> Any:
+        """``write()``, with SQL (no parameters) run right after the lock in the same round trip.
+
+        The transaction's first ``execute(SQL)`` returns those rows, as long as nothing else
+        ran before it; so a read-decide-write operation costs two round trips.
+        """
+        return self._pipelined(sql)
+
+    @contextmanager
+    def _pipelined(self, prefetch: str) -> Iterator[PipelinedWrite]:
+        with self._lock:
+            self._reconnect_if_lost()
+            if not self._ready:
+                self.migrate()
+            tx = PipelinedWrite(self, prefetch)
+            try:
+                tx.begin((LOCK_NAMESPACE, self._key))
+            except BaseException:  # e.g. the lock timed out: leave no aborted transaction behind
+                self._finish(False)
+                raise
+            try:
+                yield tx
+                tx.commit()
+            except BaseException:
+                tx.rollback()
+                self._finish(False)
+                raise
 
     @property
     def _begin_locked(self) -> str:

@@ -211,3 +211,36 @@ def test_a_torn_spool_line_is_reported_as_corrupt(repo, run_dos) -> None:
     assert "1 corrupt/unreadable journal line(s)" in out.stdout
     assert [r[1:3] + r[5:6] for r in rows(root)] == [("pretool", "ALLOW", "whole"), ("pretool", "ALLOW", "after"),
                                                       ("journal", "SPOOL_CORRUPT", spool)]
+
+
+def test_the_pickers_verdicts_and_halt_and_spawn_are_journaled(repo, run_dos) -> None:
+    root = workspace(repo)
+    repo.write("p.md", "# P\n\n## AUTH1 login\nSHIPPED\n\n## AUTH2 logout\nopen\n")
+    assert run_dos("enumerate", "p.md", "--series", "AUTH", cwd=root).returncode == 0
+    assert run_dos("pickable", "AUTH2", "--state", '{"in_flight": true}', cwd=root).returncode != 0
+    assert run_dos("cooldown", "AUTH2", "--attempts", "[]", cwd=root).returncode == 0
+    assert run_dos("reconcile", "AUTH2", "--claimed-done", "--no-oracle-shipped", cwd=root).returncode != 0
+    assert run_dos("lease-lane", "spawn", "--lane", "docs", "--owner", "w1", cwd=root).returncode == 0
+    assert run_dos("halt", "--handle", "4242", "--lane", "docs", cwd=root).returncode == 0
+    got = [(r[1], r[2]) for r in rows(root)]
+    syscalls = [s for s, _ in got]
+    assert syscalls == ["enumerate", "pickable", "cooldown", "reconcile", "spawn", "halt"], got
+    assert got[-2:] == [("spawn", "SPAWN_RECORDED"), ("halt", "HALTED")]
+    linked = rows(root, "SELECT syscall, event_seq FROM verdicts WHERE syscall IN ('spawn', 'halt') ORDER BY seq")
+    assert all(seq is not None for _, seq in linked), "a recorded event's row links its lease-log event"
+
+
+def test_journal_export_verdicts_writes_the_reference_record_shape(repo, run_dos, tmp_path) -> None:
+    root = workspace(repo)
+    assert run_dos("verify", "AUTH", "AUTH1", cwd=root).returncode == 0
+    assert run_dos("verify", "AUTH", "AUTH9", cwd=root).returncode == 1
+    out = tmp_path / "verdict-journal.jsonl"
+    done = run_dos("journal", "export", "--verdicts", "--output", str(out), cwd=root)
+    assert done.returncode == 0, done.stderr
+    recs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["syscall"], r["verdict"], r["subject"]) for r in recs] == [
+        ("verify", "SHIPPED", "AUTH::AUTH1"), ("verify", "NOT_SHIPPED", "AUTH::AUTH9")]
+    for r in recs:
+        assert (r["schema_family"], r["schema_version"]) == ("verdict-journal", 1)
+        assert {"ts", "seq", "run_id", "lane", "detail", "source", "hash"} <= set(r) and isinstance(r["detail"], dict)
+    assert [r["seq"] for r in recs] == sorted(r["seq"] for r in recs)

@@ -51,7 +51,7 @@ def configure_enumerate(p: argparse.ArgumentParser) -> None:
 def run_enumerate(args: argparse.Namespace, ctx) -> int:
     from pathlib import Path
 
-    from dos.kernel.enumerate import enumerate_units
+    from dos.service.plans import enumerate_doc
 
     meta = _json_arg(args.shipped, "--shipped", list, '["AUTH1"]') or []
     path = Path(args.doc)
@@ -61,9 +61,7 @@ def run_enumerate(args: argparse.Namespace, ctx) -> int:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read plan doc {args.doc}: {getattr(exc, 'strerror', None) or exc}") from None
-    opts = ctx.config.enumerate
-    result = enumerate_units(text, args.series or "", [str(m) for m in meta], heading_levels=opts.heading_levels,
-                             scan_tables=opts.scan_tables, bare_phase_fallback=opts.bare_phase_fallback)
+    result = enumerate_doc(ctx.service, text, args.series or "", [str(m) for m in meta], subject=args.doc)
     if args.json:
         print_json(result.to_dict())
     else:
@@ -82,10 +80,10 @@ def configure_pickable(p: argparse.ArgumentParser) -> None:
 
 
 def run_pickable(args: argparse.Namespace, ctx) -> int:
-    from dos.kernel.picking import pickable
+    from dos.service.plans import pickable
 
     state = _json_arg(args.state, "--state", dict, '{"in_flight": true}') or {}
-    v = pickable(args.unit, state, _now_ms(args.now_ms))
+    v = pickable(ctx.service, args.unit, state, _now_ms(args.now_ms))
     _emit(v, args.json, not v.held)
     return exit_code("pickable", v.token)
 
@@ -102,18 +100,13 @@ def configure_cooldown(p: argparse.ArgumentParser) -> None:
 
 
 def run_cooldown(args: argparse.Namespace, ctx) -> int:
-    from dos.kernel.picking import cooldown
+    from dos.service.plans import cooldown
 
     attempts = _json_arg(args.attempts, "--attempts", list, '[{"unit_id": "AUTH1", "attempted_at_ms": 0}]')
-    if attempts is None:
-        from dos.service.picker import attempts as recorded
-
-        attempts = recorded(ctx.service)  # the store's ATTEMPT events and a reference lane journal's
-    if not all(isinstance(a, dict) for a in attempts):
+    if attempts is not None and not all(isinstance(a, dict) for a in attempts):
         raise InputError("--attempts must be a JSON list of objects")
-    pol = ctx.config.cooldown
-    v = cooldown(args.unit, attempts, _now_ms(args.now_ms), window_ms=pol.window,
-                 error_window_ms=pol.error_window)
+    # without --attempts: the store's ATTEMPT events and a reference lane journal's rows
+    v = cooldown(ctx.service, args.unit, attempts, _now_ms(args.now_ms))
     _emit(v, args.json, v.state == "CLEAR")
     return exit_code("cooldown", v.token)
 
@@ -133,7 +126,7 @@ def configure_reconcile(p: argparse.ArgumentParser) -> None:
 
 
 def run_reconcile(args: argparse.Namespace, ctx) -> int:
-    from dos.kernel.picking import reconcile
+    from dos.service.plans import reconcile
 
     oracle = args.oracle
     if args.plan or args.phase:
@@ -144,7 +137,7 @@ def run_reconcile(args: argparse.Namespace, ctx) -> int:
         oracle = verify(ctx.service, args.plan, args.phase).shipped
     if oracle is None:
         raise UsageError("reconcile needs an oracle: --oracle-shipped, --no-oracle-shipped, or --plan P --phase PH")
-    v = reconcile(args.unit, args.claimed_done, oracle)
+    v = reconcile(ctx.service, args.unit, args.claimed_done, oracle)
     _emit(v, args.json, v.state != "QUIET_INCOMPLETE")
     return exit_code("reconcile", v.token)
 

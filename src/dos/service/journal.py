@@ -163,6 +163,10 @@ def lease_verdict(syscall: str, outcome: Any, lane: str = "") -> tuple[Any, dict
         extra = {"lease_id": lease.lease_id if lease else None, "fence": lease.fence if lease else None,
                  "scavenged": len(outcome.scavenged)}
         return d, extra, d.lane or lane
+    if syscall in ("halt", "spawn"):  # recorded, not decided: the event is the outcome
+        token = "HALTED" if syscall == "halt" else "SPAWN_RECORDED"
+        return (Outcome(token, outcome.reason), {"lease_id": outcome.lease_id or None, "holder": outcome.holder},
+                outcome.lane or lane)
     done = {"release": ("RELEASED", "released"), "heartbeat": ("BEATEN", "beaten"),
             "adopt": ("ADOPTED", "adopted"), "scavenge": ("SCAVENGED", "scavenged")}[syscall]
     if outcome is None:

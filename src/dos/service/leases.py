@@ -141,11 +141,17 @@ def adopt(ctx: Context, *, lane: str, holder: str, lease_id: str = "", session: 
 
 
 def spawn(ctx: Context, lane: str, *, holder: str = "", run_id: str = "", reason: str = "", loop_ts: str = "") -> Event:
-    return ctx.store.spawn(lane, holder=holder, run_id=run_id, reason=reason, loop_ts=loop_ts)
+    from dos.service.journal import lease_journal
+
+    return ctx.store.spawn(lane, holder=holder, run_id=run_id, reason=reason, loop_ts=loop_ts,
+                           journal=lease_journal(ctx, "spawn", run_id=run_id, lane=lane, holder=holder))
 
 
 def halt(ctx: Context, handle: str, **kw: Any) -> Event:
-    return ctx.store.halt(handle, **kw)
+    from dos.service.journal import lease_journal
+
+    return ctx.store.halt(handle, **kw, journal=lease_journal(ctx, "halt", run_id=kw.get("run_id", ""),
+                                                              lane=kw.get("lane", ""), holder=kw.get("holder", "")))
 
 
 def leases(ctx: Context, *, include_expired: bool = False) -> list[tuple[Lease, bool]]:

@@ -62,3 +62,51 @@ def board(ctx: Context) -> dict[str, Any]:
     return {"workspace": str(ctx.root), "now": datetime.fromtimestamp(ctx.now_ms() / 1000, timezone.utc).isoformat(),
             "plan_source": "markdown", "initialized": ctx.config.source is not None, "phases": phases,
             "activity": activity(ctx), "summary": summary, "plans_glob": ctx.config.paths.plans_glob}
+
+
+# --------------------------------------------------------------------------- the picker's small verdicts
+
+
+def enumerate_doc(ctx: Context, text: str, series: str, shipped: list[str], *, subject: str = "") -> Any:
+    """``dos enumerate``: the units TEXT (a plan doc) declares for SERIES, journaled."""
+    from dos.kernel.enumerate import enumerate_units
+    from dos.service.journal import record
+
+    opts = ctx.config.enumerate
+    result = enumerate_units(text, series, shipped, heading_levels=opts.heading_levels,
+                             scan_tables=opts.scan_tables, bare_phase_fallback=opts.bare_phase_fallback)
+    record(ctx, "enumerate", result, subject=subject or series)
+    return result
+
+
+def pickable(ctx: Context, unit: str, state: dict[str, Any], now_ms: int) -> Any:
+    """``dos pickable``: may UNIT be offered to an agent now? Journaled."""
+    from dos.kernel.picking import pickable as decide
+    from dos.service.journal import record
+
+    verdict = decide(unit, state, now_ms)
+    record(ctx, "pickable", verdict, subject=unit)
+    return verdict
+
+
+def cooldown(ctx: Context, unit: str, attempts: list[dict[str, Any]] | None, now_ms: int) -> Any:
+    """``dos cooldown``: was UNIT attempted too recently? ATTEMPTS None: the recorded pick attempts."""
+    from dos.kernel.picking import cooldown as decide
+    from dos.service.journal import record
+    from dos.service.picker import attempts as recorded
+
+    pol = ctx.config.cooldown
+    verdict = decide(unit, recorded(ctx) if attempts is None else attempts, now_ms, window_ms=pol.window,
+                     error_window_ms=pol.error_window)
+    record(ctx, "cooldown", verdict, subject=unit)
+    return verdict
+
+
+def reconcile(ctx: Context, unit: str, claimed_done: bool, oracle_shipped: bool) -> Any:
+    """``dos reconcile``: an agent's claimed "done" against the oracle, journaled."""
+    from dos.kernel.picking import reconcile as decide
+    from dos.service.journal import record
+
+    verdict = decide(unit, claimed_done, oracle_shipped)
+    record(ctx, "reconcile", verdict, subject=unit)
+    return verdict

@@ -108,3 +108,17 @@ def test_an_unbound_commit_never_starts_python(tmp_path: Path) -> None:
     git_hooks.install(fleet.root, python=str(tmp_path / "gone" / "python"))
     r = fleet.commit(fleet.root, {"anywhere/a.py": "a\n"}, "plain", env={"PATH": "/usr/bin:/bin"}, check=False)
     assert r.returncode == 0 and r.stderr == ""
+
+
+def test_dos_init_git_hooks_installs_the_three_hooks_and_remove_takes_them_out(tmp_path: Path) -> None:
+    fleet = make_fleet(tmp_path, hooks=False)
+    hooks = Path(git(fleet.root, "rev-parse", "--path-format=absolute", "--git-path", "hooks").stdout.strip())
+    done = dos(fleet.root, "init", "--git-hooks")
+    assert done.returncode == 0, done.stderr
+    assert all((hooks / name).is_file() for name in git_hooks.HOOKS)
+    assert {c.action for c in git_hooks.status(fleet.root)} == {"installed"}
+    assert "git hook installed" in done.stdout and "pre-push" in done.stdout
+    again = dos(fleet.root, "init", "--git-hooks", "--remove")
+    assert again.returncode == 0, again.stderr
+    assert not any((hooks / n).exists() for n in git_hooks.HOOKS)
+    assert dos(fleet.root, "init", "--git-hooks", "--dry-run").returncode == 2

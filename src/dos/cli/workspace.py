@@ -94,8 +94,12 @@ def configure_init(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-hooks", action="store_true", help="with --posture: wire no hooks")
     p.add_argument("--no-mcp", action="store_true", help="with --posture: register no MCP server")
     p.add_argument("--no-skills", action="store_true", help="with --posture: install no skills")
+    p.add_argument("--git-hooks", action="store_true",
+                   help="install the prepare-commit-msg (DOS-Lease trailers), pre-commit and pre-push gate hooks "
+                        "(as dos scope-gate --install-hooks; with --remove: take them out)")
     p.add_argument("--remove", action="store_true",
-                   help="with --hooks, --mcp or --skills: undo exactly what DOS wrote (skills: from every format)")
+                   help="with --hooks, --mcp, --skills or --git-hooks: undo exactly what DOS wrote (skills: from "
+                        "every format)")
     p.add_argument("--dry-run", action="store_true", help="with --hooks or --skills: show the change, write nothing")
     p.add_argument("--example", metavar="NAME", help="accepted for compatibility: examples are not bundled")
 
@@ -143,12 +147,15 @@ def run_init(args: argparse.Namespace, ctx) -> int:
         hooks = "auto"
     mcp = args.mcp or ("auto" if setup and not args.no_mcp else None)
     want_skills = want_skills or (setup and not args.no_skills)
+    if args.git_hooks and args.dry_run:
+        raise UsageError("dos init: --git-hooks has no --dry-run; `dos scope-gate --install-hooks --json` after "
+                         "the fact shows what was written")
     if args.dry_run and not (hooks or args.mcp or want_skills):
         sys.stderr.write("dos init --dry-run previews the --hooks merge; pass --hooks <host> "
                          "(e.g. dos init --hooks claude-code --dry-run)\n")
         return REFUSED
-    if args.remove and not (hooks or args.mcp or want_skills):
-        raise UsageError("dos init: --remove goes with --hooks HOST, --mcp HOST or --skills")
+    if args.remove and not (hooks or args.mcp or want_skills or args.git_hooks):
+        raise UsageError("dos init: --remove goes with --hooks HOST, --mcp HOST, --skills or --git-hooks")
     if args.example:
         sys.stderr.write(f"dos init: --example {args.example}: examples are not bundled with DOS; the lanes are "
                          "inferred from the top-level directories instead\n")
@@ -188,11 +195,22 @@ def run_init(args: argparse.Namespace, ctx) -> int:
 
         hosts = [resolve_host(hooks)] if hooks and hooks != "auto" else found
         _install_skills(root, chosen, hosts, remove=args.remove, dry_run=args.dry_run, force=args.force)
+    if args.git_hooks:
+        _git_hooks(root, remove=args.remove, force=args.force)
     if setup and not args.dry_run:
         from dos.service.posture import MEANING
 
         print(f"posture {args.posture}: {MEANING[args.posture]} ([hooks] posture in dos.toml; docs/postures.md)")
     return OK
+
+
+def _git_hooks(root: Path, *, remove: bool, force: bool) -> None:
+    from dos.service import git_hooks
+
+    changes = git_hooks.remove(root) if remove else git_hooks.install(root, force=force)
+    for c in changes:
+        note = "  (not DOS's: left alone; --force keeps it as .local and chains it)" if c.action == "foreign" else ""
+        print(f"git hook {c.action:<10} {c.hook:<19} {c.path}{note}")
 
 
 def _register_mcp(root: Path, mcp: str, found: list[str], *, remove: bool) -> None:

@@ -1,9 +1,14 @@
 """Every hook event as the installer wires it (`python -I -c ...`) against `python -I -c pass`.
 
 pretool allow (the holder's own lane) and deny (another session's lane), posttool and
-stop (a session with no claim, and one whose claim verifies), with 0, 100 and 1,000 live
-leases and 100,000 events of history. With DOS_REF set, the reference's `dos hook pretool`
+stop (a session with no claim, and one whose claim verifies), with 0, 100, 1,000 and 10,000
+live leases and 100,000 events of history. With DOS_REF set, the reference's `dos hook pretool`
 runs on the same payload (its own empty journal).
+
+The pretool cases are also grouped: allow against allow with no lease, deny against deny with
+the two leases it needs (the hook reads only the published files of the judged paths' first
+segments, so these ratios stay near 1.00x). The extra leases all live under `work/`; the last
+allow row judges a path there, where the hook does read every one of them.
 """
 
 from __future__ import annotations
@@ -91,13 +96,20 @@ def _stop(ws: Path, session: str) -> bytes:
 def cases(tmp: Path) -> list[Case]:
     compileall.compile_dir(str(ROOT / "src" / "dos"), quiet=1)  # an installed package has its .pyc files
     out = [Case("python -I -c pass", [sys.executable, "-I", "-c", "pass"], baseline=True)]
-    for label, leases, events in (("0 leases", 0, 0), ("100 leases", 100, 0), ("1,000 leases", 1000, 0),
-                                  ("100k events, 2 leases", 2, 100_000)):
+    sizes = (("0 leases", 0, 0), ("2 leases", 2, 0), ("100 leases", 100, 0), ("1,000 leases", 1000, 0),
+             ("10,000 leases", 10_000, 0), ("100k events, 2 leases", 2, 100_000))
+    for label, leases, events in sizes:
         ws = _workspace(tmp, label.replace(" ", "_").replace(",", ""), leases, events)
-        out.append(Case(f"pretool allow, {label}", hook_cmd("pretool"), cwd=ws, stdin=_pre(ws, "src/app.py")))
+        out.append(Case(f"pretool allow, {label}", hook_cmd("pretool"), cwd=ws, stdin=_pre(ws, "src/app.py"),
+                        group="" if events else "allow", baseline=not leases))
         if leases:
             out.append(Case(f"pretool deny, {label}", hook_cmd("pretool"), cwd=ws, stdin=_pre(ws, "docs/g.md"),
-                            ok_codes=(2,)))
+                            ok_codes=(2,), group="" if events else "deny", baseline=leases == 2 and not events))
+        if leases == 10_000:
+            out.append(Case(f"pretool allow under work/ (every lease's head), {label}", hook_cmd("pretool"),
+                            cwd=ws, stdin=_pre(ws, "work/free/x.py"), group="allow"))
+        if leases == 2 and not events:
+            continue  # the deny group's baseline only
         out.append(Case(f"posttool, {label}", hook_cmd("posttool"), cwd=ws, stdin=_post(ws)))
         out.append(Case(f"posttool, STALLED warning, {label}", hook_cmd("posttool"), cwd=ws,
                         stdin=_post(ws, "Grep")))

@@ -120,7 +120,11 @@ class LiveView:
 
 
 def published_set(store_path: str, heads: Sequence[str] | None = None) -> dict[str, Any] | None:
-    """The live set the store publishes beside itself (leases and claims), or None to read the store."""
+    """The live leases the store publishes beside itself, or None to read the store.
+
+    With HEADS only the wide leases and those heads' files are read (``dos.store.snapshot``), so
+    a hook's read does not grow with the leases under other first segments; without, every file.
+    """
     from dos.store.snapshot import path_for, read
 
     return read(path_for(store_path), heads)

@@ -108,7 +108,7 @@ class SqliteEngine:
                  busy_timeout_ms: int = 30_000, on_create: Callable[[], None] | None = None) -> None:
         self.path = Path(path)
         self.location = str(self.path)
-        self.snapshot_path = self.location + ".live.json"  # dos.store.snapshot
+        self.snapshot_path = self.location + ".live.json"  # dos.store.snapshot: the marker; heads in .live/
         self.clock = clock or system_clock_ms
         self.busy_timeout_ms = busy_timeout_ms
         self._on_create = on_create
@@ -174,11 +174,9 @@ class SqliteEngine:
                 self._migrate(conn)
             finally:
                 conn.close()
-            for published in (self.snapshot_path, self.location + ".claims.json"):
-                try:
-                    os.unlink(published)  # left by a store that was moved aside
-                except FileNotFoundError:
-                    pass
+            from dos.store.snapshot import remove_published
+
+            remove_published(self.location)  # left by a store that was moved aside
             try:
                 os.link(tmp, self.path)
             except FileExistsError:

@@ -97,3 +97,11 @@ def test_a_ten_megabyte_payload_is_judged_on_its_tool_and_path(ws: Path) -> None
     out = _hook(ws, _write(ws, "docs/guide.md", big))
     assert _denied(out) and "agentB" in out.stdout
     assert _hook(ws, _write(ws, "src/app.py", big)).returncode == 0
+
+
+def test_a_stop_from_a_session_id_with_lone_surrogates_is_judged_not_crashed(ws: Path) -> None:
+    """JSON can carry "\\udc80" in a session id; the stop hook judges it like any other id."""
+    payload = '{"session_id": "sess-\\udc80", "cwd": "%s", "hook_event_name": "Stop", "stop_hook_active": false}' % ws
+    out = subprocess.run([sys.executable, "-m", "dos.hooks", "stop"], input=payload, text=True, capture_output=True,
+                         cwd=ws, env=dos_env(), timeout=60)
+    assert (out.returncode, out.stderr) == (0, ""), out.stderr

@@ -57,11 +57,13 @@ def path(r: random.Random, ws: Path):
 
 
 # Each host's own pretool event name (what it sends at least half the time); every host DOS wires has one.
-NATIVE = {h: SPECS[resolve_host(h)].pretool_event for h in HOSTS}
+# Hosts with a dialect but no installer (their hooks file is wired by hand) name their pretool event here.
+DIALECT_ONLY = {"hermes": "pre_tool_call", "cline": "PreToolUse"}
+NATIVE = {h: DIALECT_ONLY[h] if h in DIALECT_ONLY else SPECS[resolve_host(h)].pretool_event for h in HOSTS}
 # Hosts whose deny is exit 2 with the reason on stderr and nothing on stdout (Windsurf reads no JSON back).
 STDERR_ONLY = {"windsurf"}
 # Hosts whose deny is an envelope with exit 0 (exit 2 is a failed hook, or not a documented block, there).
-DENY_EXIT_0 = {h for h in HOSTS if SPECS[resolve_host(h)].deny_exit == 0}
+DENY_EXIT_0 = {h for h in HOSTS if h not in DIALECT_ONLY and SPECS[resolve_host(h)].deny_exit == 0} | {"cline"}
 
 
 def event(r: random.Random, ws: Path, host: str) -> dict:
@@ -97,6 +99,9 @@ def native(r: random.Random, ev: dict, host: str) -> dict:
     if host == "opencode":
         return {"hook_event_name": ev["hook_event_name"], "tool": ev["tool_name"], "args": args,
                 "sessionID": ev["session_id"], "directory": ev["cwd"]}
+    if host == "cline":
+        return {"hookName": ev["hook_event_name"], "taskId": ev["session_id"], "workspaceRoots": [ev["cwd"]],
+                r.choice(["preToolUse", "postToolUse"]): {"toolName": ev["tool_name"], "parameters": args}}
     if host in ("copilot", "copilot-cli"):
         return {"toolName": ev["tool_name"], "toolArgs": json.dumps(args) if r.random() < 0.8 else args,
                 "cwd": ev["cwd"], "timestamp": 1}

@@ -274,9 +274,9 @@ def _plan_toml_list(path: Path, spec: HostSpec, cmds: Mapping[str, str], *, remo
 
 # --------------------------------------------------------------------------- plugin files (OpenCode)
 
-PLUGIN_HEAD = """// DOS for OpenCode: every tool call is put to DOS first, and a call DOS denies is refused.
-// Written by `dos init --hooks opencode`; `dos init --hooks opencode --remove` deletes this file.
-import { spawnSync } from "node:child_process";
+PLUGIN_HEAD = """// DOS for {label}: every tool call is put to DOS first, and a call DOS denies is refused.
+// Written by `dos init --hooks {host}`; `dos init --hooks {host} --remove` deletes this file.
+import {{ spawnSync }} from "node:child_process";
 """
 PLUGIN_BODY = """
 function ask(event, input, args, extra, directory) {
@@ -310,9 +310,10 @@ export const DosPlugin = async ({ directory }) => {
 """
 
 
-def plugin_text(cmds: Mapping[str, str]) -> str:
+def plugin_text(cmds: Mapping[str, str], host: str = "opencode") -> str:
     """The whole plugin file for CMDS (event -> command); its one ``COMMANDS`` line is what DOS reads back."""
-    return PLUGIN_HEAD + "\n" + PLUGIN_COMMANDS + json.dumps(dict(cmds), ensure_ascii=True) + ";\n" + PLUGIN_BODY
+    head = PLUGIN_HEAD.format(label=SPECS[host].name if host in SPECS else host, host=host)
+    return head + "\n" + PLUGIN_COMMANDS + json.dumps(dict(cmds), ensure_ascii=True) + ";\n" + PLUGIN_BODY
 
 
 def _plan_plugin(path: Path, spec: HostSpec, cmds: Mapping[str, str], *, remove: bool, force: bool
@@ -325,7 +326,7 @@ def _plan_plugin(path: Path, spec: HostSpec, cmds: Mapping[str, str], *, remove:
         raise fail(path, "is not the plugin DOS writes", "move it aside (DOS owns this file name), then rerun")
     if remove:
         return before is not None, [], before, "", False
-    after = plugin_text(cmds)
+    after = plugin_text(cmds, spec.host)
     events = [e for e, _v in spec.events if not (found or {}).get(e)]
     changed = after != before and bool(events or force)
     return changed, events, before, after, False

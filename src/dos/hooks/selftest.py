@@ -40,14 +40,23 @@ def _result(c: Check) -> SelftestResult:
 
 
 def selftest_all(root: Path, hosts: list[str] | None = None, scopes: tuple[str, ...] = SCOPES) -> list[SelftestResult]:
-    """One result per wired (host, scope) among HOSTS and SCOPES."""
-    return [_result(c) for c in checks(Path(root), hosts, scopes)]
+    """One result per wired (host, scope) among HOSTS and SCOPES; a host DOS has a dialect but no
+    installer for (Hermes, Cline) is one failed result saying so, since DOS cannot read its wiring."""
+    unwired = [h for h in hosts or () if h not in SPECS]
+    out = [SelftestResult(h, False, f"{h}: DOS has a dialect but no installer for this host, so it cannot read "
+                                    "the wiring back to test it", "project",
+                          f"wire it by hand as docs/hosts.md shows, then pipe a payload to "
+                          f"`dos-hook pretool --dialect {h}`") for h in unwired]
+    wired = [h for h in hosts if h in SPECS] if hosts else hosts
+    if hosts and not wired:
+        return out
+    return out + [_result(c) for c in checks(Path(root), wired, scopes)]
 
 
 def selftest(root: Path, host: str, scope: str | None = None) -> SelftestResult:
     """HOST's result (the first failing scope, else the first wired one)."""
     found = selftest_all(root, [host], (scope,) if scope else SCOPES)
-    if not found:
+    if not found and host in SPECS:
         where = SPECS[host].path if scope != "user" else "the user-scope file"
         return SelftestResult(host, False, f"no DOS hook wired for {host} ({where})", scope or "project",
                               f"dos init --hooks {host}")

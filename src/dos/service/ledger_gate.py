@@ -66,6 +66,9 @@ def open_steps(settings: Settings, session: str,
                env: Mapping[str, str]) -> tuple[frozenset[str], tuple[str, tuple[str, ...]] | None]:
     """(every step SESSION's live runs declared, (run id, residual) of the first run whose declared steps do
     not all stand, or None). A ``dos claim`` of a declared step is judged by the ledger, not by ``dos verify``."""
+    # A session id is agents' text: one with lone surrogates is stored (and so looked up) as the
+    # store spells it, with replacement characters, never allowed to fail the stop hook.
+    session = session.encode("utf-8", "replace").decode("utf-8") if session else session
     steps = _declared(_session_states(settings, session, env)) if session else frozenset()
     if not steps:
         return steps, None

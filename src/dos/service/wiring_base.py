@@ -177,6 +177,11 @@ SPECS: dict[str, HostSpec] = {s.host: s for s in (
              "OpenCode has no stop gate; its plugin can only refuse tool calls.", label="OpenCode",
              user=("XDG_CONFIG_HOME", "opencode/plugins/dos.js", ".config/opencode/plugins/dos.js"),
              marker=(".opencode", "opencode"), deny_exit=0),
+    HostSpec("kilo", ".kilo/plugins/dos.js",
+             (("tool.execute.before", "pretool"), ("tool.execute.after", "posttool")), "plugin",
+             "Kilo Code runs OpenCode's plugin API; it has no stop gate, its plugin can only refuse tool calls.",
+             label="Kilo Code", user=("XDG_CONFIG_HOME", "kilo/plugins/dos.js", ".config/kilo/plugins/dos.js"),
+             marker=(".kilo", "kilo"), deny_exit=0),
 )}
 # Names that reach another host's wiring: the same file, the same dialect.
 ALIASES = {"cursor-cli": "cursor", "copilot-cli": "copilot"}

@@ -19,10 +19,6 @@ from typing import Any, Sequence
 
 from dos.store.live import EVENT_INSERT, LEASE_INSERT, LEASE_SELECT
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from dos.store.postgres import PostgresEngine
-
 CLOCK_SQL = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
 SEQ_STATE = ("SELECT s.name, pg_sequence_last_value(s.name::regclass), pg_sequence_last_value('fence_seq'::regclass) "
              "FROM (SELECT pg_get_serial_sequence('events', 'seq') AS name) s")
@@ -58,7 +54,8 @@ def sequence_moved(exc: BaseException) -> bool:
 class PipelinedWrite:
     """One write transaction on ENGINE's connection (the ``Tx`` protocol); see the module docstring."""
 
-    def __init__(self, engine: PostgresEngine, prefetch: str = "") -> None:
+    def __init__(self, engine: Any, prefetch: str = "") -> None:
+        # ENGINE: a dos.store.postgres.PostgresEngine (not imported: that module imports this one)
         self._engine = engine
         self._prefetch_sql = prefetch
         self._prefetched: list[tuple[Any, ...]] | None = None
@@ -163,6 +160,6 @@ class PipelinedWrite:
 
 
 def _translate(sql: str) -> str:
-    from dos.store.postgres import translate
+    from dos.store.pg_sql import translate
 
     return translate(sql)

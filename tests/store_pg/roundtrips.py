@@ -1,8 +1,10 @@
 """A loopback TCP relay that counts round trips between PostgreSQL clients and the server.
 
-A round trip is counted each time a client sends after the server last spoke on that
-connection (and at its first send): the client had to wait for an answer before it could
-go on. It measures the wire, not any counter inside the engine under test.
+A round trip is one client message that asks the server to answer: a Sync (the end of an
+extended-protocol batch or of a whole pipeline) or a simple Query. The relay parses the
+frontend message stream for them, so the count is exact however the bytes are split into
+TCP segments or timed (counting "the client spoke after the server" miscounts when a long
+pipeline is still being sent while the server already answers its first statements).
 """
 
 from __future__ import annotations
@@ -50,13 +52,13 @@ class RoundTripRelay:
                     server = socket.create_connection(self._upstream)
                     for s in (client, server):
                         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                    turn = [True]  # True: the server spoke last (or nobody yet)
-                    state[client] = [server, True, turn]
-                    state[server] = [client, False, turn]
+                    parser = _Frontend()
+                    state[client] = [server, True, parser]
+                    state[server] = [client, False, parser]
                     self._sel.register(client, selectors.EVENT_READ, None)
                     self._sel.register(server, selectors.EVENT_READ, None)
                     continue
-                peer, is_client, turn = state[sock]
+                peer, is_client, parser = state[sock]
                 try:
                     data = sock.recv(65536)
                 except OSError:
@@ -67,10 +69,11 @@ class RoundTripRelay:
                         s.close()
                         state.pop(s, None)
                     continue
-                if is_client and turn[0]:
-                    with self._lock:
-                        self._count += 1
-                turn[0] = not is_client
+                if is_client:
+                    asks = parser.feed(data)
+                    if asks:
+                        with self._lock:
+                            self._count += asks
                 peer.sendall(data)
 
     def close(self) -> None:
@@ -79,3 +82,37 @@ class RoundTripRelay:
         for key in list(self._sel.get_map().values()):
             key.fileobj.close()
         self._sel.close()
+
+
+_UNTYPED_REQUESTS = (80877103, 80877104)  # SSLRequest, GSSENCRequest: another untyped message follows
+
+
+class _Frontend:
+    """The client side of the protocol: untyped start-up messages, then (type, int32 length) frames."""
+
+    def __init__(self) -> None:
+        self.buf = b""
+        self.started = False
+
+    def feed(self, data: bytes) -> int:
+        """The Sync and Query messages completed by DATA."""
+        self.buf += data
+        asks = 0
+        while True:
+            if not self.started:
+                if len(self.buf) < 8:
+                    return asks
+                size = int.from_bytes(self.buf[:4], "big")
+                code = int.from_bytes(self.buf[4:8], "big")
+                if len(self.buf) < size:
+                    return asks
+                self.buf = self.buf[size:]
+                self.started = code not in _UNTYPED_REQUESTS
+                continue
+            if len(self.buf) < 5:
+                return asks
+            kind, size = self.buf[:1], int.from_bytes(self.buf[1:5], "big")
+            if len(self.buf) < 1 + size:
+                return asks
+            self.buf = self.buf[1 + size:]
+            asks += kind in (b"S", b"Q")

@@ -19,6 +19,9 @@ from dos.kernel.lease import Event, Lease, Op, is_live
 from dos.kernel.liveness import Liveness, LivenessPolicy, ProgressEvidence, classify, lease_activity
 from dos.service.context import Context
 from dos.service.progress import SPAWN_PENDING_MS
+from dos.store.pg_write import (
+    NOTIFY_CHANNEL as PG_CHANNEL,  # a PostgreSQL store NOTIFYs here on commit
+)
 
 CHIPS = {"ADVANCING": "🟢 ADVANCING", "SPINNING": "🟡 SPINNING", "STALLED": "🔴 STALLED",
          "SPAWNING": "🔵 SPAWNING", "FREE": "⚪ FREE"}
@@ -370,8 +373,6 @@ def _commits_between(ctx: Context, start_ms: int, end_ms: int, n: int = 50) -> l
 
 # --------------------------------------------------------------------------- following the log
 
-
-PG_CHANNEL = "dos_events"  # the channel a PostgreSQL store NOTIFYs on commit (payload: schema name)
 
 
 def log_position(ctx: Context) -> tuple[int, int]:

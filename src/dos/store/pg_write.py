@@ -19,6 +19,7 @@ from typing import Any, Sequence
 
 from dos.store.live import EVENT_INSERT, LEASE_INSERT, LEASE_SELECT
 
+NOTIFY_CHANNEL = "dos_events"  # each commit that appended events says so here (payload: the schema)
 CLOCK_SQL = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
 SEQ_STATE = ("SELECT s.name, pg_sequence_last_value(s.name::regclass), pg_sequence_last_value('fence_seq'::regclass) "
              "FROM (SELECT pg_get_serial_sequence('events', 'seq') AS name) s")
@@ -58,6 +59,7 @@ class PipelinedWrite:
         # ENGINE: a dos.store.postgres.PostgresEngine (not imported: that module imports this one)
         self._engine = engine
         self._prefetch_sql = prefetch
+        self._appended = False  # an event went into the log: NOTIFY the screens at commit
         self._prefetched: list[tuple[Any, ...]] | None = None
         self._pending: list[tuple[str, tuple[Any, ...]]] = []
         self._now: int | None = None
@@ -111,7 +113,8 @@ class PipelinedWrite:
     def commit(self) -> None:
         """Round trip 2: every held statement, the sequences' advance, COMMIT."""
         self._settle()
-        stmts, self._pending = [*self._pending, ("COMMIT", ())], []
+        tail = [("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, self._engine.schema))] if self._appended else []
+        stmts, self._pending = [*self._pending, *tail, ("COMMIT", ())], []  # the NOTIFY is sent at COMMIT
         self._send(stmts)
 
     def rollback(self) -> None:
@@ -125,6 +128,7 @@ class PipelinedWrite:
             return list(self._prefetched)
         self._prefetched = None
         if sql == EVENT_INSERT:
+            self._appended = True
             seq = self._take(self._events_seq)
             if seq is not None:
                 self._pending.append((EVENT_INSERT_AT, (seq, *params)))

@@ -39,6 +39,11 @@ def _session_states(settings: Settings, session: str, env: Mapping[str, str]) ->
     path = settings.store_path
     if not os.path.isfile(path):
         return []
+    from dos.store.snapshot import read_intent_sessions
+
+    owners = read_intent_sessions(path)  # published under the write lock: never missing an owner
+    if owners is not None and session not in owners:
+        return []
     import _sqlite3
 
     from dos.store.live import Unreadable, connect_read

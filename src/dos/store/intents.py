@@ -256,4 +256,18 @@ class IntentStore:
         new = fold(state, folded)
         tx.execute("UPDATE intent_runs SET state = ?, last_seq = ? WHERE run_id = ?",
                    (dumps(new.to_dict(), sort_keys=True, separators=(",", ":")), seq, run.run_id))
+        self._publish(tx)
         return Appended(True, "recorded", seq, new, run.replace(last_seq=seq))
+
+    def _publish(self, tx: Tx) -> None:
+        """Tell the stop hook which sessions own a ledger (SQLite: a file beside the store, before commit)."""
+        if not getattr(self.engine, "snapshot_path", None):
+            return
+        from dos.errors import StoreError
+        from dos.store import snapshot
+
+        try:
+            snapshot.publish_intents(self.engine.location, snapshot.intent_sessions(tx))
+        except OSError as exc:
+            raise StoreError(f"store {self.engine.location}: cannot publish the ledger's sessions beside it "
+                             f"({exc.strerror or exc}); nothing was written") from None

@@ -132,6 +132,8 @@ class Store:
         leases = view + [x for x in keep if x not in view]
         try:
             snapshot.publish(self.engine.location, leases, self._claims(tx))
+            if not os.path.exists(snapshot.intents_path_for(self.engine.location)):
+                snapshot.publish_intents(self.engine.location, snapshot.intent_sessions(tx))
         except OSError as exc:
             raise StoreError(f"store {self.engine.location}: cannot publish the live set beside it "
                              f"({exc.strerror or exc}); nothing was written") from None

@@ -43,6 +43,7 @@ VERSION = 2  # 1 was a single file with every lease; its readers go to the store
 SUFFIX = ".live.json"
 DIR_SUFFIX = ".live"
 CLAIMS_SUFFIX = ".claims.json"  # apart, so a stop reads a few sessions' claims, not every lease
+INTENTS_SUFFIX = ".intents.json"  # the sessions with an intent ledger: a stop of any other skips the ledger
 INDEX = "index.json"
 MAX_NAME = 200  # bytes of a head file's name; a longer head is published with the wide leases
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
@@ -59,6 +60,10 @@ def dir_for(store_path: str) -> str:
 
 def claims_path_for(store_path: str) -> str:
     return store_path + CLAIMS_SUFFIX
+
+
+def intents_path_for(store_path: str) -> str:
+    return store_path + INTENTS_SUFFIX
 
 
 def head(tree: Iterable[str]) -> list[str] | None:
@@ -136,6 +141,13 @@ def publish(store_path: str, leases: Iterable[Lease], claims: Mapping[str, tuple
 
 
 def _publish_live(store_path: str, leases: Iterable[Lease]) -> None:
+    try:
+        _publish_files(store_path, leases)
+    except FileNotFoundError:  # a store created beside us cleared the directory: readers go to the store
+        _remove(path_for(store_path))
+
+
+def _publish_files(store_path: str, leases: Iterable[Lease]) -> None:
     marker_path, directory = path_for(store_path), dir_for(store_path)
     marker, files = encode(leases)
     try:
@@ -248,6 +260,7 @@ def remove_published(store_path: str) -> None:
     """Remove everything published beside STORE_PATH (a store moved aside left it); the marker first."""
     _remove(path_for(store_path))
     _remove(claims_path_for(store_path))
+    _remove(intents_path_for(store_path))
     directory = dir_for(store_path)
     try:
         names = os.listdir(directory)
@@ -264,7 +277,41 @@ def remove_published(store_path: str) -> None:
         pass  # a racer published into it again
 
 
+def intent_sessions(tx: Any) -> list[str] | None:
+    """The sessions that own an intent ledger, as TX sees them (None: the store cannot say)."""
+    try:
+        rows = tx.execute("SELECT DISTINCT session FROM intent_runs WHERE session <> '' ORDER BY session")
+    except Exception:  # noqa: BLE001 - a store from before the ledger's tables: readers go to the store
+        return None
+    return [str(r[0]) for r in rows]
+
+
+def publish_intents(store_path: str, sessions: list[str] | None) -> None:
+    """Replace the intent sessions beside STORE_PATH (under the write lock, before the commit, so the
+    file never lacks a session the store has); with SESSIONS None, remove it so readers ask the store.
+    Raises OSError if the file can neither be replaced nor removed."""
+    path = intents_path_for(store_path)
+    if sessions is None or not _write(path, dumps({"version": VERSION, "sessions": sessions}, **_JSON)):
+        _remove(path)
+
+
 # ---------------------------------------------------------------------- reading
+
+
+def read_intent_sessions(store_path: str) -> frozenset[str] | None:
+    """The sessions published as owning an intent ledger, or None (missing, torn, foreign: ask the store)."""
+    from dos.files import read_text
+
+    text = read_text(intents_path_for(store_path))
+    if text is None:
+        return None
+    try:
+        data = loads(text)
+        if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data["sessions"], list):
+            return None
+        return frozenset(str(x) for x in data["sessions"])
+    except (JSONError, KeyError, TypeError, ValueError):
+        return None
 
 
 def read_claims(store_path: str) -> dict[str, tuple[str, str]] | None:

@@ -176,14 +176,15 @@ class SqliteEngine:
                 conn.close()
             from dos.store.snapshot import remove_published
 
-            remove_published(self.location)  # left by a store that was moved aside
             try:
                 os.link(tmp, self.path)
             except FileExistsError:
-                pass
+                return  # a racer's store won: what it published is its own, never ours to remove
             except OSError:  # a filesystem without hard links: a rename is the next best thing
-                if not self.path.exists():
-                    os.replace(tmp, self.path)
+                if self.path.exists():
+                    return
+                os.replace(tmp, self.path)
+            remove_published(self.location)  # left by a store that was moved aside (the marker goes first)
         finally:
             for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
                 try:

@@ -1,7 +1,12 @@
 """The MCP server: start-up to a tool list, and per-call cost against the CLI doing the same work.
 
 Ratios are against `python3 -c pass`. The CLI rows run 20 processes; the MCP rows make 20
-calls (or 20 acquire+release pairs) on one server, start-up included.
+calls (or 20 acquire+release pairs) on one server, start-up included, so a row's cost per
+call is its time less the start-up row's, over its calls. The MCP rows drive the server
+with a bare JSON-RPC client (as a host not written in Python does: the time is the
+server's); the "(SDK client)" row drives it with the SDK's Python client, which imports
+the SDK a second time. "import the MCP SDK" is the floor the SDK itself sets: importing
+what the server needs of it, and nothing of ours.
 """
 
 from __future__ import annotations
@@ -31,7 +36,10 @@ def cases(tmp: Path) -> list[Case]:
     verify_loop = " ; ".join([" ".join([*dos_cmd(), "verify", "AUTH", "AUTH1"])] * N)
     out = [
         Case("python3 -c pass", [sys.executable, "-c", "pass"], baseline=True),
+        Case("import the MCP SDK (server side)", [sys.executable, "-c", "import mcp.server.lowlevel, "
+                                                  "mcp.server.stdio"]),
         Case("mcp: start, initialize, list tools", [*drive, *server], cwd=ws),
+        Case("mcp (SDK client): start, initialize, list tools", [*drive, "--sdk-client", *server], cwd=ws),
         Case(f"mcp: {N} x dos_lease_status", [*drive, "--calls", str(N), "--tool", "dos_lease_status",
                                              *server], cwd=ws),
         Case(f"cli: {N} x dos lease-lane live", ["sh", "-c", loop], cwd=ws),

@@ -1,13 +1,17 @@
-"""Run a blocking tool body in a daemon thread, raced against a deadline.
+"""Run a blocking tool body on a worker thread, raced against a deadline.
 
 A hung git or a locked store cannot hang the server: past the deadline the caller gets
-``TimedOut`` while the abandoned daemon thread finishes (or not) on its own.
+``TimedOut`` while the abandoned body finishes (or not) on its own thread. Workers are
+daemon threads kept for the next call once their body returns (each keeps its own store
+handle, ``dos.mcp.context``); a call finds an idle one or starts one, so there are never
+more than ``MAX_IN_FLIGHT`` of them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import queue
 import threading
 from typing import Any, Callable
 
@@ -17,6 +21,19 @@ MAX_IN_FLIGHT = 16  # worker threads, abandoned ones included; past this, calls 
 
 _lock = threading.Lock()
 _in_flight = 0
+_idle: list[_Worker] = []  # workers waiting for a body, the most recently used last
+
+
+class _Worker(threading.Thread):
+    """A daemon thread that runs one body at a time and then waits for the next."""
+
+    def __init__(self) -> None:
+        super().__init__(name="dos-mcp-tool", daemon=True)
+        self.jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+
+    def run(self) -> None:
+        while True:
+            self.jobs.get()()
 
 
 class Overloaded(Exception):
@@ -51,15 +68,17 @@ def deadline_from_env(env: dict[str, str] | None = None) -> int:
 
 
 async def run_with_deadline(fn: Callable[[], Any], deadline_ms: int) -> Any:
-    """FN() in a fresh daemon thread; its result or exception, or TimedOut after DEADLINE_MS (0: no limit).
+    """FN() on an idle worker thread (or a new one); its result or exception, or TimedOut after DEADLINE_MS.
 
-    Overloaded, without starting a thread, while MAX_IN_FLIGHT earlier bodies are still running.
+    DEADLINE_MS 0: no limit. Overloaded, without starting a thread, while MAX_IN_FLIGHT earlier
+    bodies are still running.
     """
     global _in_flight
     with _lock:
         if _in_flight >= MAX_IN_FLIGHT:
             raise Overloaded(_in_flight)
         _in_flight += 1
+        worker = _idle.pop() if _idle else None
     loop = asyncio.get_running_loop()
     fut: asyncio.Future[Any] = loop.create_future()
 
@@ -78,8 +97,17 @@ async def run_with_deadline(fn: Callable[[], Any], deadline_ms: int) -> Any:
         finally:
             with _lock:
                 _in_flight -= 1
+                _idle.append(threading.current_thread())
 
-    threading.Thread(target=body, name="dos-mcp-tool", daemon=True).start()
+    if worker is None:
+        try:
+            worker = _Worker()
+            worker.start()
+        except BaseException:
+            with _lock:
+                _in_flight -= 1
+            raise
+    worker.jobs.put(body)
     if deadline_ms <= 0:
         return await fut
     try:

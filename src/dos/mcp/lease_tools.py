@@ -65,7 +65,8 @@ def lease_acquire(call) -> dict[str, Any]:
                              pid=call.holder_pid, run_id=a["run_id"], force=a["force"])
         now = ctx.now_ms()
         blocking = set(res.decision.blocking)
-        held_by = [_holder_row(x, now) for x, _ in leases.leases(ctx) if x.lease_id in blocking]
+        held_by = ([_holder_row(x, now) for x, _ in leases.leases(ctx) if x.lease_id in blocking]
+                   if blocking else [])  # a grant blocks on nothing: no second read
     out = res.to_dict()
     out["granted"] = res.lease is not None
     out["held_by"] = held_by

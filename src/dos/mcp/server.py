@@ -35,13 +35,13 @@ RESOURCES = {
 def build_server(*, workspace: str | None, deadline_ms: int, holder_pid: int | None = None) -> Server:
     """A low-level MCP server exposing the DOS tools and resources."""
     server: Server = Server(SERVER_NAME, version=__version__, instructions=INSTRUCTIONS)
-    tools = TOOLS
+    listed: list[types.Tool] = []  # built on the first tools/list, then the same every time
 
     @server.list_tools()
     async def _list_tools() -> list[types.Tool]:
-        return [types.Tool(name=t.name, description=t.description, inputSchema=t.schema(),
-                           annotations=types.ToolAnnotations(readOnlyHint=t.read_only, destructiveHint=False))
-                for t in tools.values()]
+        if not listed:
+            listed.extend(tool_list())
+        return list(listed)
 
     @server.call_tool(validate_input=False)
     async def _call_tool(name: str, arguments: dict[str, Any]) -> types.CallToolResult:
@@ -65,6 +65,13 @@ def build_server(*, workspace: str | None, deadline_ms: int, holder_pid: int | N
                                      mime_type="application/json")]
 
     return server
+
+
+def tool_list() -> list[types.Tool]:
+    """The catalog as MCP tool definitions, in catalog order."""
+    return [types.Tool(name=t.name, description=t.description, inputSchema=t.schema(),
+                       annotations=types.ToolAnnotations(readOnlyHint=t.read_only, destructiveHint=False))
+            for t in TOOLS.values()]
 
 
 async def call_tool(name: str, arguments: dict[str, Any] | None, *, workspace: str | None,

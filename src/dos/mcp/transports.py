@@ -1,15 +1,22 @@
-"""The two transports: stdio (the protocol owns the real stdout) and streamable HTTP on 127.0.0.1.
+"""The two transports: stdio (the protocol owns the real stdin and stdout) and streamable HTTP on 127.0.0.1.
 
-In stdio mode fd 1 is handed to the protocol alone and then pointed at stderr, so a
-stray print or a child process's output can never corrupt the JSON-RPC stream.
+In stdio mode fds 0 and 1 are handed to the protocol alone; then fd 1 points at stderr
+and fd 0 at /dev/null, so a stray print or a child process's output can never corrupt
+the JSON-RPC stream, and no child can read a request meant for the server.
+
+The stdio pipes are served without a thread hop per message: one reader thread does
+blocking reads and hands whole lines (split at ``\n``, decoded as UTF-8 with bad bytes
+replaced) to the event loop, and each answer is written straight to the pipe. No file
+status flag of an inherited descriptor is changed.
 """
 
 from __future__ import annotations
 
-import io
+import asyncio
 import os
 import socket
 import sys
+import threading
 
 import anyio
 
@@ -22,19 +29,82 @@ def serve_stdio(*, workspace: str | None, deadline_ms: int) -> None:
 
     from dos.mcp.server import build_server
 
-    proto_fd = os.dup(1)
+    proto_out = os.dup(1)
+    proto_in = os.dup(0)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    proto_out = io.TextIOWrapper(os.fdopen(proto_fd, "wb", buffering=0), encoding="utf-8",
-                                 write_through=True)
-    proto_in = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
     server = build_server(workspace=workspace, deadline_ms=deadline_ms)
 
     async def run() -> None:
-        async with stdio_server(stdin=anyio.wrap_file(proto_in), stdout=anyio.wrap_file(proto_out)) as (r, w):
+        async with stdio_server(stdin=_Lines(proto_in), stdout=_Out(proto_out)) as (r, w):  # type: ignore[arg-type]
             await server.run(r, w, server.create_initialization_options())
 
     anyio.run(run)
+
+
+class _Lines:
+    """The lines of FD as an async iterator of str, read by a daemon thread; ends at EOF."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._loop = asyncio.get_running_loop()
+        self._lines: asyncio.Queue[bytes | None] = asyncio.Queue()
+        threading.Thread(target=self._pump, name="dos-mcp-stdin", daemon=True).start()
+
+    def _pump(self) -> None:
+        buf = bytearray()
+        while True:
+            try:
+                chunk = os.read(self._fd, 1 << 16)
+            except InterruptedError:
+                continue
+            except OSError:
+                chunk = b""
+            if not chunk:
+                for last in ((bytes(buf),) if buf else ()) + (None,):
+                    self._post(last)
+                return
+            buf += chunk
+            start = 0
+            while (end := buf.find(b"\n", start)) >= 0:
+                self._post(bytes(buf[start:end + 1]))
+                start = end + 1
+            del buf[:start]
+
+    def _post(self, line: bytes | None) -> None:
+        try:
+            self._loop.call_soon_threadsafe(self._lines.put_nowait, line)
+        except RuntimeError:  # the loop has closed: nobody is reading any more
+            pass
+
+    def __aiter__(self) -> _Lines:
+        return self
+
+    async def __anext__(self) -> str:
+        line = await self._lines.get()
+        if line is None:
+            raise StopAsyncIteration
+        return line.decode("utf-8", "replace")
+
+
+class _Out:
+    """Text written to FD as UTF-8 on flush (the SDK flushes after every message)."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._pending = bytearray()
+
+    async def write(self, text: str) -> None:
+        self._pending += text.encode("utf-8")
+
+    async def flush(self) -> None:
+        data = memoryview(bytes(self._pending))
+        self._pending.clear()
+        while data:
+            data = data[os.write(self._fd, data):]
 
 
 def serve_http(*, workspace: str | None, deadline_ms: int, port: int) -> None:

@@ -88,7 +88,7 @@ class LiveView:
                 "blocking_holder": verdict.holder, "expires_ms": verdict.expires_ms}
         fields = {"lane": _safe(verdict.lane), "lease_id": (verdict.blocking or ("",))[0],
                   "holder": _safe(event.session), "reason": _safe(verdict.reason), "data": data}
-        from dos.service.journal import hook_deny_row
+        from dos.service.hook_journal import hook_deny_row
 
         row = hook_deny_row(self.settings, event, verdict, self.now, self.env)
         try:

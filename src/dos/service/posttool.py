@@ -36,7 +36,7 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str]) -> Deci
         note = LiveView(settings, env).record(event, kept)
         notes += [note] if note else []
     else:
-        from dos.service.journal import hook_allow
+        from dos.service.hook_journal import hook_allow
 
         hook_allow(settings, event, verdict, env, writes=False)
     return Decision(verdict, notes)

@@ -11,7 +11,7 @@ import os
 
 from dos.kernel.enforce import ALLOW, EnforcePolicy, Verdict, pretool_verdict
 from dos.service.events import Decision, identity
-from dos.service.journal import hook_allow
+from dos.service.hook_journal import hook_allow
 from dos.service.live import LiveView, full_store
 
 TYPE_CHECKING = False

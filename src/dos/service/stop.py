@@ -79,7 +79,7 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str],
     declared, ledger = open_steps(settings, event.session, env)  # a declared step that does not stand refuses
     found = [c for c in found if c[1] not in declared]  # the ledger judges a claimed step, not `dos verify`
     if not found and ledger is None:
-        from dos.service.journal import hook_allow
+        from dos.service.hook_journal import hook_allow
 
         hook_allow(settings, event, ALLOW, env, writes=False)
         return Decision(ALLOW, None, {"checked": 0, "results": []})
@@ -124,7 +124,7 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str],
         note = LiveView(settings, env).record(event, recorded)
         notes += [note] if note else []
     else:  # a claimed phase that verifies: a decision worth its line in the journal
-        from dos.service.journal import hook_allow
+        from dos.service.hook_journal import hook_allow
 
         hook_allow(settings, event, verdict, env, writes=True)
     if verdict.token == "CAP_REACHED":

@@ -14,212 +14,41 @@ import os
 
 from dos.kernel.jsonc import JSONError, dumps, loads
 
+from dos.store.journal_rows import (  # noqa: F401 - the rows' API, re-exported
+    COLUMNS as COLUMNS,
+    CP_COLUMNS as CP_COLUMNS,
+    CP_SELECT as CP_SELECT,
+    EVENT_ROW as EVENT_ROW,
+    GENESIS as GENESIS,
+    HOOK_SYSCALLS as HOOK_SYSCALLS,
+    INSERT as INSERT,
+    LIMITS as LIMITS,
+    MAX_DETAIL as MAX_DETAIL,
+    MAX_SPOOL_LINE as MAX_SPOOL_LINE,
+    ROTATE_BYTES as ROTATE_BYTES,
+    RawTx as RawTx,
+    SELECT as SELECT,
+    SPOOL_MAGIC as SPOOL_MAGIC,
+    SPOOL_NAME as SPOOL_NAME,
+    _clip as _clip,
+    _publish_spool as _publish_spool,
+    _sha256 as _sha256,
+    append as append,
+    append_rows as append_rows,
+    conn_execute as conn_execute,
+    encode_detail as encode_detail,
+    event_hash as event_hash,
+    head as head,
+    make_row as make_row,
+    row_hash as row_hash,
+    sha256_hex as sha256_hex,
+    spool_append as spool_append,
+    spool_path as spool_path,
+)
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
-
-try:  # the builtin module: hashlib's import loads OpenSSL (a few ms on the hook path)
-    from _sha256 import sha256 as _sha256
-except ImportError:  # pragma: no cover - other builds / 3.12+
-    try:
-        from _sha2 import sha256 as _sha256  # type: ignore[no-redef]
-    except ImportError:
-        from hashlib import sha256 as _sha256  # type: ignore[no-redef]
-
-GENESIS = "0" * 64
-COLUMNS = ("seq", "ts_ms", "syscall", "verdict", "run_id", "session", "lane", "subject", "detail", "source",
-           "event_seq", "event_hash", "prev", "hash")
-SELECT = f"SELECT {', '.join(COLUMNS)} FROM verdicts"
-INSERT = f"INSERT INTO verdicts ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
-CP_COLUMNS = ("seq", "first_seq", "ts_ms", "head", "dropped", "rollup", "signer", "sig", "prev", "hash")
-CP_SELECT = f"SELECT {', '.join(CP_COLUMNS)} FROM verdict_checkpoints"
-HOOK_SYSCALLS = ("pretool", "posttool", "stop")  # their linked event is an ENFORCE, which compaction keeps
-LIMITS = {"syscall": 64, "verdict": 64, "run_id": 160, "session": 160, "lane": 160, "subject": 512, "source": 32}
-MAX_DETAIL = 4096  # characters of detail JSON a row keeps
-SPOOL_NAME = "journal.spool"
-SPOOL_MAGIC = "#dos-journal-spool "
-ROTATE_BYTES = 4 * 1024 * 1024  # a consumed spool this large is moved aside, then removed
-MAX_SPOOL_LINE = 3800  # under PIPE_BUF with room: one write(2) of an O_APPEND file is never torn
-
-
-def sha256_hex(data: bytes) -> str:
-    return _sha256(data).hexdigest()
-
-
-def _clip(text: Any, n: int) -> str:
-    text = "" if text is None else str(text)
-    text = text.encode("utf-8", "replace").decode("utf-8")  # no lone surrogates in the store
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def encode_detail(detail: Mapping[str, Any] | None) -> str:
-    """DETAIL as stored: sorted compact JSON, at most MAX_DETAIL characters (largest values dropped first)."""
-    items = {str(k): v for k, v in (detail or {}).items()}
-    text = dumps(items, sort_keys=True, separators=(",", ":"))
-    while len(text) > MAX_DETAIL and items:
-        biggest = max(items, key=lambda k: len(dumps(items[k])))
-        del items[biggest]
-        items["_truncated"] = True
-        text = dumps(items, sort_keys=True, separators=(",", ":"))
-    return text
-
-
-def make_row(ts_ms: int, syscall: str, verdict: str, *, run_id: str = "", session: str = "", lane: str = "",
-             subject: str = "", detail: Mapping[str, Any] | None = None, source: str = "kernel",
-             event_seq: int | None = None, event_hash: str = "") -> dict[str, Any]:
-    """One journal row before it is chained: every text field clipped (agents' text is untrusted)."""
-    return {"ts_ms": int(ts_ms), "syscall": _clip(syscall, LIMITS["syscall"]),
-            "verdict": _clip(verdict, LIMITS["verdict"]), "run_id": _clip(run_id, LIMITS["run_id"]),
-            "session": _clip(session, LIMITS["session"]), "lane": _clip(lane, LIMITS["lane"]),
-            "subject": _clip(subject, LIMITS["subject"]), "detail": encode_detail(detail) if not isinstance(
-                detail, str) else detail, "source": _clip(source or "kernel", LIMITS["source"]),
-            "event_seq": event_seq, "event_hash": event_hash or ""}
-
-
-def row_hash(prev: str, content: Sequence[Any]) -> str:
-    """The chain hash of a row: SHA-256 of PREV and the canonical JSON of its fields ``seq`` .. ``event_hash``."""
-    body = dumps([None if v is None else (int(v) if isinstance(v, bool) else v) for v in content],
-                 separators=(",", ":"))
-    return sha256_hex(f"{prev}\n{body}".encode("ascii"))
-
-
-def event_hash(values: Sequence[Any]) -> str:
-    """The digest of a lease-log event as stored (``ts_ms, op, lane, lease_id, holder, host_id, reason, data``)."""
-    return sha256_hex(dumps([v if not isinstance(v, bool) else int(v) for v in values],
-                            separators=(",", ":")).encode("ascii"))
-
-
-EVENT_ROW = "SELECT seq, ts_ms, op, lane, lease_id, holder, host_id, reason, data FROM events"
-
-
-# --------------------------------------------------------------------------- appending
-
-
-def head(execute: Callable[..., list[tuple[Any, ...]]]) -> tuple[int, str]:
-    """(the last seq, its chain hash): the newest row, else the newest checkpoint, else (0, GENESIS)."""
-    rows = execute("SELECT seq, hash FROM verdicts ORDER BY seq DESC LIMIT 1")
-    cps = execute("SELECT seq, head FROM verdict_checkpoints ORDER BY seq DESC LIMIT 1")
-    best = (0, GENESIS)
-    for found in (rows, cps):
-        if found and int(found[0][0]) > best[0]:
-            best = (int(found[0][0]), str(found[0][1]))
-    return best
-
-
-def append_rows(execute: Callable[..., list[tuple[Any, ...]]], rows: Iterable[Mapping[str, Any]]) -> list[int]:
-    """Chain ROWS after the head and insert them; their seqs. Runs inside the caller's write transaction."""
-    seq, prev = head(execute)
-    out = []
-    for r in rows:
-        seq += 1
-        content = (seq, r["ts_ms"], r["syscall"], r["verdict"], r["run_id"], r["session"], r["lane"],
-                   r["subject"], r["detail"], r["source"], r["event_seq"], r["event_hash"])
-        digest = row_hash(prev, content)
-        execute(INSERT, (*content, prev, digest))
-        prev = digest
-        out.append(seq)
-    return out
-
-
-def append(tx: Any, rows: Iterable[Mapping[str, Any]]) -> list[int]:
-    """``append_rows`` on a store transaction."""
-    return append_rows(tx.execute, rows)
-
-
-class RawTx:
-    """A store transaction over a raw sqlite3 connection already inside BEGIN IMMEDIATE (the lean writers)."""
-
-    def __init__(self, conn: Any, now_ms: int) -> None:
-        self._conn = conn
-        self._now = int(now_ms)
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self._conn.execute(sql, params).fetchall()
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self._conn.executemany(sql, rows)
-
-    def now_ms(self) -> int:
-        return self._now
-
-
-def conn_execute(conn: Any) -> Callable[..., list[tuple[Any, ...]]]:
-    """``execute(sql, params)`` returning all rows, over a raw sqlite3 connection (the hook's lean path)."""
-    return lambda sql, params=(): conn.execute(sql, params).fetchall()
-
-
-# --------------------------------------------------------------------------- the spool
-
-
-def spool_path(state_dir: str) -> str:
-    return os.path.join(state_dir, SPOOL_NAME)
-
-
-def spool_append(path: str, row: Mapping[str, Any], *, create_dir: bool = False) -> bool:
-    """Append ROW (``make_row`` fields) to the spool at PATH as one line; False if it could not be.
-
-    Never creates ``.dos/`` unless CREATE_DIR. A new spool is published with its header line
-    already in it (a hard link of a finished file), so every line after the header is a record.
-    """
-    rec = {k: row[k] for k in ("ts_ms", "syscall", "verdict", "run_id", "session", "lane", "subject",
-                               "detail", "source")}
-    line = dumps(rec, sort_keys=True, separators=(",", ":")) + "\n"
-    if len(line) > MAX_SPOOL_LINE:
-        rec["detail"] = dumps({"_truncated": True})
-        rec["subject"] = rec["subject"][:200]
-        line = dumps(rec, sort_keys=True, separators=(",", ":")) + "\n"
-    data = line.encode("ascii")
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-    except FileNotFoundError:
-        directory = os.path.dirname(path)
-        if not os.path.isdir(directory):
-            if not create_dir:
-                return False
-            try:
-                os.makedirs(directory, exist_ok=True)
-            except OSError:
-                return False
-        if not _publish_spool(path):
-            return False
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-        except OSError:
-            return False
-    except OSError:
-        return False
-    try:
-        os.write(fd, data)
-        return True
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
-
-
-def _publish_spool(path: str) -> bool:
-    import time
-
-    tmp = f"{path}.{os.getpid()}.{time.monotonic_ns()}.tmp"
-    try:
-        with open(tmp, "w", encoding="ascii") as fh:
-            fh.write(SPOOL_MAGIC + os.urandom(16).hex() + "\n")
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        except OSError:
-            if not os.path.exists(path):
-                os.replace(tmp, path)
-        return True
-    except OSError:
-        return False
-    finally:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-
+    from typing import Any, Iterator, Sequence
 
 def _spool_files(path: str) -> list[str]:
     directory, base = os.path.split(path)

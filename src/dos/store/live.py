@@ -196,7 +196,7 @@ def append_event(path: str, busy_ms: int, values: tuple[Any, ...], journal_row: 
         try:
             seq = conn.execute(EVENT_INSERT, values).fetchone()[0]
             if journal_row is not None and conn.execute("PRAGMA user_version").fetchone()[0] >= 2:
-                from dos.store import journal
+                from dos.store import journal_rows as journal
 
                 journal.append_rows(journal.conn_execute(conn), [dict(
                     journal_row, event_seq=int(seq), event_hash=journal.event_hash(values))])

@@ -97,7 +97,7 @@ class TopApp(_Screen):
         table.clear()
         for r in snap["lanes"]:
             live = r.get("liveness")
-            chip = r["chip"] if live else r["chip"]
+            chip = r["chip"]
             expires = "-" if not r["lease_id"] else ("expired" if not r["live"] else duration(r["expires_in_ms"]))
             table.add_row(t(("*" if r["is_exclusive"] else " ") + r["lane"], "bold"),
                           t(chip, LIVENESS_STYLE.get(live or "", "dim")), t(r["holder"] or "-"),

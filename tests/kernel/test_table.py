@@ -50,3 +50,32 @@ def test_mutable_tables_get_fresh_defaults_and_no_hash() -> None:
     assert (a.n, a.seen, b.seen) == (1, [1], [])
     with pytest.raises(TypeError):
         hash(a)
+
+
+def test_asdict_follows_nested_tables() -> None:
+    from dos.kernel.table import asdict
+
+    @table
+    class Line:
+        a: Point
+        rest: tuple[Point, ...] = ()
+
+    assert asdict(Line(Point(1), (Point(2, 3),))) == {"a": {"x": 1, "y": 0, "tags": ()},
+                                                      "rest": ({"x": 2, "y": 3, "tags": ()},)}
+
+
+def test_post_init_validates_after_every_field_is_set() -> None:
+    @table
+    class Window:
+        lo: int
+        hi: int
+
+        def __post_init__(self) -> None:
+            if self.hi < self.lo:
+                raise ValueError("hi below lo")
+
+    assert Window(1, 2).hi == 2
+    with pytest.raises(ValueError, match="hi below lo"):
+        Window(3, 2)
+    with pytest.raises(ValueError):
+        replace(Window(1, 2), hi=0)

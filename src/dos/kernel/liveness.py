@@ -8,7 +8,7 @@ lease identity (``lease_id``), and ADOPT counts as a beat.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dos.kernel.table import asdict, table
 from enum import StrEnum
 from typing import Any, Iterable
 
@@ -25,7 +25,7 @@ class Liveness(StrEnum):
     STALLED = "STALLED"
 
 
-@dataclass(frozen=True, slots=True)
+@table
 class LivenessPolicy:
     """GRACE_MS: how long a live run may go without progress; SPIN_MS: how old a beat may be."""
 
@@ -37,7 +37,7 @@ class LivenessPolicy:
             raise ValueError("liveness windows must be >= 0 ms")
 
 
-@dataclass(frozen=True, slots=True)
+@table
 class ProgressEvidence:
     """What a run has done since it started. ``last_heartbeat_age_ms`` None: never beat."""
 
@@ -66,7 +66,7 @@ class ProgressEvidence:
         return max(0, self.run_age_ms)
 
 
-@dataclass(frozen=True, slots=True)
+@table
 class LivenessVerdict:
     verdict: Liveness
     reason: str
@@ -113,7 +113,7 @@ def spinning_age_ms(ev: ProgressEvidence, policy: LivenessPolicy = LivenessPolic
     return max(0, ev.run_age_ms - policy.grace_ms)
 
 
-@dataclass(frozen=True, slots=True)
+@table
 class LeaseActivity:
     """The lease-layer evidence for one lease: progress events after its birth, newest beat age."""
 

@@ -77,6 +77,9 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
     if required and not required <= d.keys():
         missing = next(f.name for f in cls.__table_fields__ if f.name not in d)
         raise TypeError(f"{cls.__name__} needs field {missing!r}")
+    post = cls.__table_post__
+    if post is not None:  # as dataclasses: validation after every field is set
+        post(self)
 
 
 def _positional(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -137,6 +140,7 @@ def _make(cls: type, frozen: bool) -> type:
     cls.__table_defaults__ = {f.name: f.default for f in spec
                               if f.default is not MISSING and f.default_factory is MISSING}
     cls.__table_factories__ = tuple((f.name, f.default_factory) for f in spec if f.default_factory is not MISSING)
+    cls.__table_post__ = getattr(cls, "__post_init__", None)
     cls.__table_required__ = frozenset(f.name for f in spec if f.default is MISSING and f.default_factory is MISSING)
     cls.__init__ = _init
     cls.__eq__ = _eq
@@ -168,3 +172,17 @@ def replace(obj: Any, **changes: Any) -> Any:
             raise TypeError(f"{type(obj).__name__} has no field {key!r}")
     values.update(changes)
     return type(obj)(**values)
+
+
+def asdict(obj: Any) -> dict[str, Any]:
+    """Table OBJ as a dict of its fields, nested tables (also inside lists and tuples) as dicts too."""
+    def plain(value: Any) -> Any:
+        if is_table(value) and not isinstance(value, type):
+            return asdict(value)
+        if isinstance(value, (list, tuple)):
+            return type(value)(plain(v) for v in value)
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+
+    return {n: plain(getattr(obj, n)) for n in type(obj).__table_names__}

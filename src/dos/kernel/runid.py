@@ -6,7 +6,7 @@ entropy (the shell mixes a counter, the pid and a monotonic clock, as the refere
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dos.kernel.table import table
 from typing import Any
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -48,7 +48,7 @@ def ts_ms_of(text: str) -> int | None:
     return value
 
 
-@dataclass(frozen=True, slots=True)
+@table
 class RunId:
     """A run's identity and lineage: a root is its own root; a child names its parent and root."""
 

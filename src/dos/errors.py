@@ -33,6 +33,12 @@ class UsageError(DosError):
     """Bad flags or arguments."""
 
 
+class MissingExtra(DosError):
+    """An optional dependency a verb needs (an extra such as ``web`` or ``tui``) is not installed."""
+
+    exit_code = exitcodes.MISSING_EXTRA
+
+
 class ConfigError(DosError):
     """dos.toml is malformed, names an unknown table or key, or has a wrong type."""
 

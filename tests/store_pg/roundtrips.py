@@ -5,6 +5,11 @@ extended-protocol batch or of a whole pipeline) or a simple Query. The relay par
 frontend message stream for them, so the count is exact however the bytes are split into
 TCP segments or timed (counting "the client spoke after the server" miscounts when a long
 pipeline is still being sent while the server already answers its first statements).
+
+The relay also plays a network partition: ``cut()`` drops every relayed connection and turns
+new ones away until ``restore()``; ``lose_request(n)`` / ``lose_reply(n)`` cut one connection
+at an exact message boundary, so the server sees asks 1..n-1 (resp. 1..n) and then the end of
+the connection, and ``settled`` tells when the server has finished with what it was sent.
 """
 
 from __future__ import annotations
@@ -34,6 +39,10 @@ class RoundTripRelay:
         self._lock = threading.Lock()
         self._count = 0
         self._stop = False
+        self._down = False  # cut(): connections are turned away until restore()
+        self._plan: tuple[str, int] | None = None  # ("request" | "reply", asks left to forward)
+        self._calls: list[tuple[str, threading.Event]] = []
+        self.settled = threading.Event()  # a planned cut's server side has closed (the server is done with it)
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -42,13 +51,103 @@ class RoundTripRelay:
         with self._lock:
             return self._count
 
+    # ------------------------------------------------------------------ partitions
+
+    def cut(self) -> None:
+        """Drop every relayed connection now and turn new ones away (closed at once) until ``restore()``."""
+        self._call("cut")
+
+    def restore(self) -> None:
+        """Relay new connections again (the ones cut stay gone)."""
+        self._call("restore")
+
+    def lose_request(self, asks: int) -> None:
+        """Forward the next ASKS - 1 asks; the connection that would send the next one is cut before it."""
+        self._arm("request", asks - 1)
+
+    def lose_reply(self, asks: int) -> None:
+        """Forward the next ASKS asks; then that connection is cut and the server's answers are discarded."""
+        self._arm("reply", asks)
+
+    def _arm(self, mode: str, asks: int) -> None:
+        self.settled.clear()
+        with self._lock:
+            self._plan = (mode, asks)
+
+    def _call(self, what: str) -> None:
+        done = threading.Event()
+        with self._lock:
+            self._calls.append((what, done))
+        if not done.wait(60):  # the relay thread answers within one select timeout
+            raise RuntimeError(f"relay did not {what}")
+
+    def _serve_calls(self, state: dict[socket.socket, list]) -> None:
+        with self._lock:
+            calls, self._calls = self._calls, []
+        for what, done in calls:
+            if what == "cut":
+                self._down = True
+                for s in list(state):
+                    self._drop(state, s)
+            else:
+                self._down = False
+            done.set()
+
+    def _drop(self, state: dict[socket.socket, list], sock: socket.socket) -> None:
+        if sock in state:
+            self._sel.unregister(sock)
+            sock.close()
+            del state[sock]
+
+    def _sever(self, state: dict[socket.socket, list], client: socket.socket, server: socket.socket) -> None:
+        """Cut CLIENT off; the server side gets end-of-stream and is drained until it closes."""
+        self._drop(state, client)
+        try:
+            server.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        state[server] = [None, False, None]  # no peer: its bytes are discarded
+
+    def _client_bytes(self, state: dict[socket.socket, list], sock: socket.socket, data: bytes) -> None:
+        peer, _, parser = state[sock]
+        with self._lock:
+            plan = self._plan
+        if plan is None:
+            asks = parser.feed(data)
+            if asks:
+                with self._lock:
+                    self._count += asks
+            peer.sendall(data)
+            return
+        mode, left = plan
+        asks, upto = parser.feed_upto(data, left)
+        with self._lock:
+            self._count += asks
+        peer.sendall(data[:upto])
+        left -= asks
+        if mode == "request" and (left > 0 or upto == len(data)):
+            with self._lock:
+                self._plan = (mode, left)
+            return
+        if mode == "reply" and left > 0:
+            with self._lock:
+                self._plan = (mode, left)
+            return
+        with self._lock:
+            self._plan = None
+        self._sever(state, sock, peer)
+
     def _run(self) -> None:
-        state: dict[socket.socket, list] = {}  # sock -> [peer, is_client, client's 'server spoke last' cell]
+        state: dict[socket.socket, list] = {}  # sock -> [peer, is_client, the client's frontend parser]
         while not self._stop:
+            self._serve_calls(state)
             for key, _ in self._sel.select(timeout=0.05):
                 sock = key.fileobj
                 if sock is self._listener:
                     client, _ = self._listener.accept()
+                    if self._down:
+                        client.close()
+                        continue
                     server = socket.create_connection(self._upstream)
                     for s in (client, server):
                         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -58,22 +157,27 @@ class RoundTripRelay:
                     self._sel.register(client, selectors.EVENT_READ, None)
                     self._sel.register(server, selectors.EVENT_READ, None)
                     continue
+                if sock not in state:  # dropped earlier in this round of events
+                    continue
                 peer, is_client, parser = state[sock]
                 try:
                     data = sock.recv(65536)
                 except OSError:
                     data = b""
+                if peer is None:  # a severed connection's server side, drained until the server closes it
+                    if not data:
+                        self._drop(state, sock)
+                        self.settled.set()
+                    continue
+                if is_client and data:
+                    self._client_bytes(state, sock, data)
+                    continue
                 if not data:
                     for s in (sock, peer):
                         self._sel.unregister(s)
                         s.close()
                         state.pop(s, None)
                     continue
-                if is_client:
-                    asks = parser.feed(data)
-                    if asks:
-                        with self._lock:
-                            self._count += asks
                 peer.sendall(data)
 
     def close(self) -> None:
@@ -116,3 +220,36 @@ class _Frontend:
                 return asks
             self.buf = self.buf[1 + size:]
             asks += kind in (b"S", b"Q")
+
+    def feed_upto(self, data: bytes, limit: int) -> tuple[int, int]:
+        """Like ``feed``, but stop once LIMIT asks are complete: (asks, bytes of DATA up to that point).
+
+        The bytes after that point are not consumed (and must not be forwarded)."""
+        if limit <= 0:
+            return 0, 0
+        held = len(self.buf)
+        self.buf += data
+        asks, pos = 0, 0
+        while asks < limit:
+            if not self.started:
+                if len(self.buf) - pos < 8:
+                    break
+                size = int.from_bytes(self.buf[pos:pos + 4], "big")
+                code = int.from_bytes(self.buf[pos + 4:pos + 8], "big")
+                if len(self.buf) - pos < size:
+                    break
+                pos += size
+                self.started = code not in _UNTYPED_REQUESTS
+                continue
+            if len(self.buf) - pos < 5:
+                break
+            kind, size = self.buf[pos:pos + 1], int.from_bytes(self.buf[pos + 1:pos + 5], "big")
+            if len(self.buf) - pos < 1 + size:
+                break
+            pos += 1 + size
+            asks += kind in (b"S", b"Q")
+        if asks < limit:  # the limit is not reached in DATA: all of it goes
+            self.buf = self.buf[pos:]
+            return asks, len(data)
+        self.buf = self.buf[pos:]
+        return asks, pos - held

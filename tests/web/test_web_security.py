@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -129,3 +130,17 @@ def test_port_in_use_is_one_line(fleet_ws) -> None:
         r = subprocess.run([sys.executable, "-m", "dos", "serve", "--port", str(port)], cwd=fleet_ws.path,
                            env=dos_env(), capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "cannot listen" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_without_the_web_extra_serve_says_which_extra_in_one_line(fleet_ws, tmp_path) -> None:
+    # An install without the extra: a uvicorn that cannot be imported shadows the real one.
+    shadow = tmp_path / "shadow" / "uvicorn"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError(\"No module named 'uvicorn'\", name='uvicorn')\n")
+    env = dos_env()
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path / "shadow"), env.get("PYTHONPATH", "")])
+    out = subprocess.run([sys.executable, "-m", "dos", "serve", "--port", "0"], cwd=fleet_ws.path, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1, out.stderr
+    assert out.stderr.strip().splitlines() == [
+        "error: dos serve needs the web extra (uvicorn is not installed): pip install 'dos[web]'"]

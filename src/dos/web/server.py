@@ -37,7 +37,14 @@ def url_of(sock: socket.socket, host: str) -> str:
 def serve(workspace: Any, config: Any, *, host: str, port: int, token: str, allow_ops: bool,
           poll_s: float = 0.1) -> None:
     """Serve the dashboard of WORKSPACE until interrupted."""
-    import uvicorn
+    try:
+        import starlette  # noqa: F401 - the app's framework, imported by dos.web.app
+        import uvicorn
+    except ImportError as exc:
+        from dos.errors import MissingExtra
+
+        raise MissingExtra(f"dos serve needs the web extra ({exc.name} is not installed): "
+                           "pip install 'dos[web]'") from None
 
     from dos.service.context import Context
     from dos.web.app import create_app

@@ -96,12 +96,35 @@ class PgServer:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.database_url(name)
 
+    def pg_ctl(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run pg_ctl on this (owned) server's cluster."""
+        return subprocess.run([*_as_user(), str(self.bindir / "pg_ctl"), "-D", str(self.datadir / "data"), *args],
+                              capture_output=True, text=True)
+
+    def halt(self) -> None:
+        """Stop an owned server the way an outage does (fast shutdown), keeping its cluster."""
+        out = self.pg_ctl("-m", "fast", "-w", "stop")
+        assert out.returncode == 0, out.stdout + out.stderr
+
+    def start_again(self) -> None:
+        """Start an owned, halted server on the port, socket directory and settings it had."""
+        port = int(self.url.rsplit(":", 1)[1].split("/")[0])
+        out = self.pg_ctl("-l", str(self.datadir / "log"), "-o", _options(port, self.datadir), "-w", "-t", "60",
+                          "start")
+        assert out.returncode == 0, out.stdout + out.stderr
+
     def stop(self) -> None:
         if self.owned and self.datadir is not None:
             subprocess.run([*_as_user(), str(self.bindir / "pg_ctl"), "-D", str(self.datadir / "data"),
                             "-m", "immediate", "-w", "stop"], capture_output=True)
             shutil.rmtree(self.datadir, ignore_errors=True)
             self.owned = False
+
+
+def _options(port: int, root: Path) -> str:
+    """The server options a cluster of ours runs with (loopback, its own socket directory, FAST)."""
+    return " ".join([f"-p {port}", "-c listen_addresses=127.0.0.1", f"-c unix_socket_directories={root}",
+                     *(" ".join(FAST[i:i + 2]) for i in range(0, len(FAST), 2))])
 
 
 def start_server(attempts: int = 3) -> PgServer:
@@ -121,10 +144,8 @@ def start_server(attempts: int = 3) -> PgServer:
     last = ""
     for _ in range(attempts):
         port = _free_port()
-        opts = " ".join([f"-p {port}", "-c listen_addresses=127.0.0.1",
-                         f"-c unix_socket_directories={root}", *(" ".join(FAST[i:i + 2]) for i in range(0, len(FAST), 2))])
         run = subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"),
-                              "-o", opts, "-w", "-t", "60", "start"], capture_output=True, text=True)
+                              "-o", _options(port, root), "-w", "-t", "60", "start"], capture_output=True, text=True)
         if run.returncode == 0:
             return PgServer(f"postgresql://postgres@127.0.0.1:{port}/postgres", root, bindir, owned=True)
         last = (root / "log").read_text(errors="replace")[-500:] if (root / "log").exists() else run.stderr

@@ -22,7 +22,7 @@ from dos.errors import StoreUnreachable
 from dos.kernel.lanes import LaneRequest, Taxonomy
 from dos.store.leases import Store
 from dos.store.postgres import LOCK_NAMESPACE, PostgresEngine, lock_key
-from tests.pgserver import FAST, PgServer, _as_user, start_server
+from tests.pgserver import PgServer, start_server
 from tests.store_pg.roundtrips import RoundTripRelay
 from tests.store_pg.test_pg_cli import LANES
 
@@ -338,24 +338,6 @@ def test_a_partitioned_holders_late_commit_is_refused_at_merge(repo, ws: Path, r
 # --------------------------------------------------------------------------- the server restarts
 
 
-def _pg_ctl(server: PgServer, *args: str) -> None:
-    out = subprocess.run([*_as_user(), str(server.bindir / "pg_ctl"), "-D", str(server.datadir / "data"), *args],
-                         capture_output=True, text=True)
-    assert out.returncode == 0, out.stdout + out.stderr
-
-
-def stop(server: PgServer) -> None:
-    _pg_ctl(server, "-m", "fast", "-w", "stop")
-
-
-def start_again(server: PgServer) -> None:
-    """Start SERVER on the port, socket directory and settings it had."""
-    port = server.url.rsplit(":", 1)[1].split("/")[0]
-    opts = " ".join([f"-p {port}", "-c listen_addresses=127.0.0.1", f"-c unix_socket_directories={server.datadir}",
-                     *(" ".join(FAST[i:i + 2]) for i in range(0, len(FAST), 2))])
-    _pg_ctl(server, "-l", str(server.datadir / "log"), "-o", opts, "-w", "-t", "60", "start")
-
-
 @pytest.fixture
 def own_server() -> Iterator[PgServer]:
     """A server of this test's own, so that stopping it touches no other test."""
@@ -376,7 +358,7 @@ def test_a_server_restart_is_an_outage_then_everything_resumes(repo, ws: Path, h
     url = own_server.create_database()
     a = hosts("host-a", url)
     held = a("acquire", lane="a", holder="w-a", ttl_ms=HOUR_MS)["lease"]
-    stop(own_server)
+    own_server.halt()
     try:
         down = a("heartbeat", lane="a", holder="w-a")
         assert down["exit_code"] == 69 and "\n" not in down["error"]
@@ -384,7 +366,7 @@ def test_a_server_restart_is_an_outage_then_everything_resumes(repo, ws: Path, h
         assert decision(hook(ws, url, "sess-A", "Write", "a/x.py")) == "deny"
         nothing_local(repo, ws)
     finally:
-        start_again(own_server)
+        own_server.start_again()
     beat = a("heartbeat", lane="a", holder="w-a")
     assert beat["beaten"] and beat["lease"]["fence"] == held["fence"]
     after = a("acquire", lane="b", holder="w-a", ttl_ms=HOUR_MS)["lease"]

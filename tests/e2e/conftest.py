@@ -38,7 +38,7 @@ def _install() -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="session")
 def agent_clis() -> dict[str, Path]:
-    """name -> executable of every pinned CLI (claude, codex, gemini, qwen), installed if need be."""
+    """name -> executable of every pinned CLI (claude, codex, gemini, qwen, opencode), installed if need be."""
     try:
         proc = _install()
     except subprocess.TimeoutExpired:
@@ -68,6 +68,15 @@ def qwen_cli(agent_clis) -> Path:
     exe = agent_clis.get("qwen")
     if exe is None or not os.access(exe, os.X_OK):
         pytest.fail(f"install-agent-clis did not report an executable qwen: {exe}", pytrace=False)
+    return exe
+
+
+@pytest.fixture(scope="session")
+def opencode_cli(agent_clis) -> Path:
+    """The pinned OpenCode executable (installed with the others; missing is a failure, never a skip)."""
+    exe = agent_clis.get("opencode")
+    if exe is None or not os.access(exe, os.X_OK):
+        pytest.fail(f"install-agent-clis did not report an executable opencode: {exe}", pytrace=False)
     return exe
 
 

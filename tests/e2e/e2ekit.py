@@ -277,6 +277,64 @@ class Qwen(Host):
 
 QWEN = Qwen("qwen", "qwen", "openai-chat")
 
+
+class OpenCode(Host):
+    """OpenCode (``opencode run``) against the fake's Chat Completions endpoint, through a user-level
+    provider with ``npm: "@ai-sdk/openai-compatible"`` (bundled in the binary: nothing is fetched for it).
+
+    Not in HOSTS: test_opencode_e2e.py drives it. The environment points npm at a closed port on
+    127.0.0.1 and sets it offline: OpenCode tries to ``npm install @opencode-ai/plugin`` into every
+    config directory at start-up (DOS's plugin does not need it), so the tests prove it runs without
+    that download, and nothing leaves this machine.
+    """
+
+    PROVIDER = "e2efake"
+    MODEL = "fake-coder"
+
+    def write(self, ws: Workspace, target: Path, content: str) -> Turn:
+        return call("write", filePath=str(target), content=content)
+
+    def edit(self, target: Path, old: str, new: str) -> Turn:
+        return call("edit", filePath=str(target), oldString=old, newString=new)
+
+    def argv(self, exe: Path, ws: Workspace, prompt: str, extra: Sequence[str] = ()) -> list[str]:
+        return [str(exe), "run", *extra, prompt]  # non-interactive; permissions come from opencode.json
+
+    def env(self, ws: Workspace, fake: FakeModel) -> dict[str, str]:
+        closed = "http://127.0.0.1:9"  # the discard port: nothing listens, so any download fails fast
+        return {"OPENCODE_DISABLE_MODELS_FETCH": "1", "OPENCODE_DISABLE_AUTOUPDATE": "1",
+                "OPENCODE_DISABLE_SHARE": "1", "NO_COLOR": "1",
+                "npm_config_registry": closed + "/", "npm_config_offline": "true",
+                "HTTP_PROXY": closed, "HTTPS_PROXY": closed, "NO_PROXY": "127.0.0.1,localhost"}
+
+    def config_path(self, ws: Workspace) -> Path:
+        return ws.home / ".config" / "opencode" / "opencode.json"
+
+    def user_config(self, ws: Workspace, fake: FakeModel, *, trust_project: bool = True) -> None:
+        path = self.config_path(ws)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        config = json.loads(path.read_text()) if path.exists() else {}
+        model = f"{self.PROVIDER}/{self.MODEL}"
+        config.update({
+            "$schema": "https://opencode.ai/config.json", "autoupdate": False, "share": "disabled",
+            "model": model, "small_model": model,
+            # OpenCode's own prompts off (as yolo elsewhere): DOS is the only gate.
+            "permission": {"edit": "allow", "bash": "allow", "external_directory": "allow"},
+        })
+        config.setdefault("provider", {})[self.PROVIDER] = {
+            "npm": "@ai-sdk/openai-compatible", "name": "e2e fake model",
+            "options": {"baseURL": fake.openai_url, "apiKey": FAKE_KEY},
+            "models": {self.MODEL: {"name": "fake coder", "tool_call": True}}}
+        path.write_text(json.dumps(config, indent=2))
+
+    def failure_noise(self, proc: subprocess.CompletedProcess[str]) -> list[str]:
+        """A plugin that failed to load or crashed (a deny is the thrown ``Error: DOS: …`` line, not this)."""
+        return [ln for ln in (proc.stdout + proc.stderr).splitlines()
+                if "plugin" in ln.lower() and ("fail" in ln.lower() or "error" in ln.lower())]
+
+
+OPENCODE = OpenCode("opencode", "opencode", "openai-chat")
+
 HOSTS: dict[str, Host] = {
     "claude-code": ClaudeCode("claude-code", "claude", "anthropic"),
     "codex": Codex("codex", "codex", "openai"),
@@ -423,5 +481,5 @@ def codex_list_hooks(exe: Path, ws: Workspace, host: Codex, args: Sequence[str] 
             proc.wait()
 
 
-__all__ = ["DOS", "HOLDER", "HOSTS", "QWEN", "Host", "Qwen", "Run", "TIMINGS", "Workspace", "call", "codex_list_hooks", "dos",
+__all__ = ["DOS", "HOLDER", "HOSTS", "OPENCODE", "QWEN", "Host", "OpenCode", "Qwen", "Run", "TIMINGS", "Workspace", "call", "codex_list_hooks", "dos",
            "dynamic", "host_user_env", "make_workspace", "run_host", "say", "user_path", "wire"]

@@ -10,7 +10,8 @@ whose every model turn is fixed in advance:
 * Gemini (``…:generateContent`` and ``…:streamGenerateContent?alt=sse``, ``functionCall``
   parts; ``…:countTokens``), as Gemini CLI calls it through ``GOOGLE_GEMINI_BASE_URL``;
 * OpenAI Chat Completions (``POST /v1/chat/completions``, SSE chunks ending ``[DONE]`` or
-  plain JSON, ``tool_calls``), as Qwen Code calls it through ``OPENAI_BASE_URL``.
+  plain JSON, ``tool_calls``), as Qwen Code calls it through ``OPENAI_BASE_URL`` and OpenCode
+  through an ``@ai-sdk/openai-compatible`` provider's ``options.baseURL``.
 
 A script is a list of turns, each ``call(NAME, **ARGS)`` or ``say(TEXT)``. Which turn a
 request gets is read from the request itself: the number of tool results already in its

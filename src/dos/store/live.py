@@ -95,6 +95,8 @@ def check_files(path: str) -> None:
     except FileNotFoundError:
         for companion in (path + "-wal", path + "-shm"):
             if os.path.exists(companion):
+                if os.path.exists(path):  # a racer created the store between the two looks: judge that one
+                    return check_files(path)
                 name = os.path.basename(companion)
                 raise Unreadable("stale", f"store {path} is missing but {name} is still there (the database was "
                                           f"moved without it); move {name} with the database, or delete it, "

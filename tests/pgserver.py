@@ -158,17 +158,27 @@ def server_from_env_or_start() -> PgServer:
     return PgServer(url) if url else start_server()
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    """One PostgreSQL server per test session (per xdist worker): DOS_TEST_PG_URL or our own."""
+def _serving(start) -> Iterator[PgServer]:
     try:
-        server = server_from_env_or_start()
+        server = start()
     except RuntimeError as exc:
         pytest.fail(str(exc), pytrace=False)
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One PostgreSQL server per test session (per xdist worker): DOS_TEST_PG_URL or our own."""
+    yield from _serving(server_from_env_or_start)
+
+
+@pytest.fixture
+def own_pg_server() -> Iterator[PgServer]:
+    """A server of this test's own (halting or restarting it touches no other test)."""
+    yield from _serving(start_server)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from dos.errors import StoreUnreachable
 from dos.kernel.lanes import LaneRequest, Taxonomy
 from dos.store.leases import Store
 from dos.store.postgres import LOCK_NAMESPACE, PostgresEngine, lock_key
-from tests.pgserver import PgServer, start_server
+from tests.pgserver import PgServer
 from tests.store_pg.roundtrips import RoundTripRelay
 from tests.store_pg.test_pg_cli import LANES
 
@@ -338,27 +338,14 @@ def test_a_partitioned_holders_late_commit_is_refused_at_merge(repo, ws: Path, r
 # --------------------------------------------------------------------------- the server restarts
 
 
-@pytest.fixture
-def own_server() -> Iterator[PgServer]:
-    """A server of this test's own, so that stopping it touches no other test."""
-    try:
-        server = start_server()
-    except RuntimeError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def test_a_server_restart_is_an_outage_then_everything_resumes(repo, ws: Path, hosts, own_server: PgServer) -> None:
+def test_a_server_restart_is_an_outage_then_everything_resumes(repo, ws: Path, hosts, own_pg_server: PgServer) -> None:
     """While the server is down: exit 69 from the holder and the CLI, the hook denies, nothing is written
     locally. Once it is back: the same holder process beats its lease (kept, same fence) and the next
     grant's fence is higher than every fence before the restart."""
-    url = own_server.create_database()
+    url = own_pg_server.create_database()
     a = hosts("host-a", url)
     held = a("acquire", lane="a", holder="w-a", ttl_ms=HOUR_MS)["lease"]
-    own_server.halt()
+    own_pg_server.halt()
     try:
         down = a("heartbeat", lane="a", holder="w-a")
         assert down["exit_code"] == 69 and "\n" not in down["error"]
@@ -366,7 +353,7 @@ def test_a_server_restart_is_an_outage_then_everything_resumes(repo, ws: Path, h
         assert decision(hook(ws, url, "sess-A", "Write", "a/x.py")) == "deny"
         nothing_local(repo, ws)
     finally:
-        own_server.start_again()
+        own_pg_server.start_again()
     beat = a("heartbeat", lane="a", holder="w-a")
     assert beat["beaten"] and beat["lease"]["fence"] == held["fence"]
     after = a("acquire", lane="b", holder="w-a", ttl_ms=HOUR_MS)["lease"]

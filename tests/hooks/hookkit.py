@@ -52,6 +52,17 @@ def store_of(root: Path):
     return open_store(Workspace(root, "--workspace"), load_config(root))
 
 
+def enforce_events(root: Path, since: int = 0) -> list:
+    """Every ENFORCE event after seq SINCE, the hooks' spooled denies folded in first (as a reader does)."""
+    from dos.service import journal
+    from dos.service.context import Context
+
+    ws = Workspace(root, "--workspace")
+    with Context(ws, load_config(root)) as ctx:
+        journal.flush(ctx)
+        return ctx.store.events(since_seq=since, ops=[Op.ENFORCE])
+
+
 def hold(root: Path, lane: str, holder: str, session: str, ttl_ms: int = 3_600_000):
     with store_of(root) as store:
         got = store.acquire(LaneRequest(lane=lane), holder=holder, session=session, ttl_ms=ttl_ms)

@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 
 from dos.hooks.__main__ import main as hook_main
-from tests.hooks.hookkit import hold, store_of
+from tests.hooks.hookkit import enforce_events, hold
 
-from dos.kernel.lease import Op
 
 HOSTS = ("claude-code", "codex", "cursor", "gemini", "antigravity")
 ME = "sess-me"
@@ -228,8 +227,7 @@ def _run(host: str, payload: dict, ws: Path) -> tuple[str, str, int]:
 
 
 def _last_enforce(ws: Path) -> tuple[int, str]:
-    with store_of(ws) as store:
-        events = store.events(ops=[Op.ENFORCE])
+    events = enforce_events(ws)
     return (events[-1].seq, events[-1].data["token"]) if events else (0, "")
 
 

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import dos_env
-from tests.hooks.hookkit import DOS_TOML, hold, store_of
+from tests.hooks.hookkit import DOS_TOML, enforce_events, hold
 
-from dos.kernel.lease import Op
 
 
 def _mount(*args: str) -> None:
@@ -43,8 +42,7 @@ def _denied(out: subprocess.CompletedProcess) -> bool:
 
 
 def _enforce_count(ws: Path) -> int:
-    with store_of(ws) as store:
-        return len(store.events(ops=[Op.ENFORCE]))
+    return len(enforce_events(ws))
 
 
 @pytest.fixture

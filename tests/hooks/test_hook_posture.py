@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from dos.kernel.lease import Op
 from dos.service.posture import FAULTS, POSTURES, apply
 from dos.kernel.enforce import Verdict
-from tests.hooks.hookkit import DOS_TOML, FIXTURES, load_fixture, store_of
+from tests.hooks.hookkit import DOS_TOML, FIXTURES, enforce_events, load_fixture, store_of
 from tests.hooks.tests_support import hook_env
 
 
@@ -46,9 +45,7 @@ def stop(ws: Path, session: str = "sess-A") -> dict:
 
 def enforced(ws: Path, since: int = 0) -> list[tuple[str, str, str]]:
     """(intervention, token, reason) of every ENFORCE event after seq SINCE."""
-    with store_of(ws) as store:
-        return [(e.data["intervention"], e.data["token"], e.reason)
-                for e in store.events(since_seq=since, ops=[Op.ENFORCE])]
+    return [(e.data["intervention"], e.data["token"], e.reason) for e in enforce_events(ws, since)]
 
 
 def last_seq(ws: Path) -> int:

@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 
 from tests.hooks.hookkit import DOS_TOML, call_hook, store_of
+from tests.hooks.hookkit import enforce_events as hookkit_enforce
 
 from dos.service.settings import CACHE_REL, load_settings
-from dos.kernel.lease import Op
 
 
 def edit(ws: Path, rel: str, session: str = "sess-A", **extra) -> dict:
@@ -22,8 +22,7 @@ def stop_event(ws: Path, active: bool, session: str = "sess-A") -> dict:
 
 
 def enforce_events(ws: Path) -> list:
-    with store_of(ws) as store:
-        return store.events(ops=[Op.ENFORCE])
+    return hookkit_enforce(ws)
 
 
 def test_deny_and_warn_are_recorded_as_enforce_events_but_allow_is_not(ws: Path) -> None:

@@ -68,12 +68,15 @@ def _row(root: Path, seq: int) -> tuple[int, str, list]:
 
 
 def test_editing_the_enforce_event_a_deny_journaled_is_caught(repo, run_dos) -> None:
-    """A hook deny writes its ENFORCE event and its journal row in one transaction, linked by digest."""
+    """A hook deny's ENFORCE event and its journal row, folded in from the spool in one transaction,
+    are linked by digest."""
     root = workspace(repo)
     assert run_dos("lease-lane", "acquire", "--lane", "docs", "--owner", "agentB", "--session", "sess-B",
                    cwd=root).returncode == 0
     code, _, _ = call_hook("pretool", edit(root, "sess-A", "docs/x.md"))
     assert code == 2
+    assert [r for r in rows(root) if r[1] == "pretool"] == [], "the deny waits in the spool"
+    assert run_dos("journal", "verify", cwd=root).returncode == 0  # a reader folds the spool in first
     (seq, syscall, verdict, session, lane, subject, event_seq), = [r for r in rows(root) if r[1] == "pretool"]
     assert (verdict, session, lane, subject) == ("COLLISION", "sess-A", "docs", "Edit docs/x.md")
     op, = rows(root, f"SELECT op FROM events WHERE seq = {event_seq}")[0]

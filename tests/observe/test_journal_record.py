@@ -107,16 +107,20 @@ def test_hook_allows_are_spooled_then_folded_exactly_once(repo) -> None:
     assert call_hook("pretool", read(root, "sess-A", "docs/x.md"))[0] == 0  # a read: not journaled by default
     assert call_hook("pretool", edit(root, "sess-A", "docs/x.md"))[0] == 2
     spool = root / ".dos" / "journal.spool"
-    assert spool.read_text().count("\n") == 2  # the header and the one write that was allowed
-    # the deny went straight into the chain with its ENFORCE event; the allow waits in the spool
-    assert [r[1:3] for r in rows(root)] == [("acquire", "ACQUIRE"), ("pretool", "COLLISION")]
+    assert spool.read_text().count("\n") == 3  # the header, the one write allowed, and the deny
+    # both wait in the spool: the deny with its ENFORCE event, which is not in the log yet
+    assert [r[1:3] for r in rows(root)] == [("acquire", "ACQUIRE")]
     with context(root) as ctx:
-        assert journal.flush(ctx) == 1
+        before = ctx.store.seq()
+        assert journal.flush(ctx) == 2
         assert journal.flush(ctx) == 0
         recs = journal.query(ctx, syscall="pretool")
+        enforce = ctx.store.events(since_seq=before)
     assert [(r["verdict"], r["subject"], r["source"]) for r in recs] == [
-        ("COLLISION", "Edit docs/x.md", "sensor"), ("ALLOW", "Edit src/app.py", "sensor")]
-    assert recs[1]["detail"] == {"action": "allow", "host": "claude-code", "tool": "Edit", "paths": "src/app.py"}
+        ("ALLOW", "Edit src/app.py", "sensor"), ("COLLISION", "Edit docs/x.md", "sensor")]
+    assert recs[0]["detail"] == {"action": "allow", "host": "claude-code", "tool": "Edit", "paths": "src/app.py"}
+    assert [(str(e.op), e.holder, e.data["token"]) for e in enforce] == [("ENFORCE", "sess-A", "COLLISION")]
+    assert [r[6] for r in rows(root) if r[1] == "pretool"] == [None, enforce[0].seq]  # linked by seq
 
 
 def test_hook_allows_setting(repo) -> None:

@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 
 from dos.config import load_config
-from dos.kernel.lease import Op
 from dos.service import skills
 from dos.service.posture import POSTURES
 from tests.conftest import Repo, dos_env
-from tests.hooks.hookkit import store_of
+from tests.hooks.hookkit import enforce_events
 from tests.skills.skillkit import DOS_TOML, PLAN_DOC, dos
 
 NO_HOST_ON_PATH = {"PATH": "/usr/bin:/bin"}  # only the workspace's own directories mark a host
@@ -49,8 +48,7 @@ def run_hook(root: Path, command: str, payload: dict) -> subprocess.CompletedPro
 
 
 def interventions(root: Path) -> list[tuple[str, str]]:
-    with store_of(root) as store:
-        return [(e.data["intervention"], e.data["token"]) for e in store.events(ops=[Op.ENFORCE])]
+    return [(e.data["intervention"], e.data["token"]) for e in enforce_events(root)]
 
 
 # Per posture: (pretool exit, what the agent is told, stop exit, what the store records).

@@ -87,10 +87,21 @@ def read_log(ctx: Context, *, now: int | None = None, scan: int = RECENT_SCAN) -
         spawns = [e for e in recent_events(tx, engine, str(Op.SPAWN), spawn_from)
                   if e.ts_ms > clock - SPAWN_PENDING_MS]
         enforce = recent_events(tx, engine, str(Op.ENFORCE), seq_since(tx, clock - RECENT_MS, seq),
-                                limit=scan, newest_first=True) if scan else []
+                                limit=scan, newest_first=True)[::-1] if scan else []
+        if scan and engine == "sqlite":
+            enforce = (enforce + _spooled(tx, ctx, clock))[-scan:]
         beats = _events(tx, "op IN (?, ?) ORDER BY seq", (str(Op.RECONCILE), str(Op.ADOPT))) if leases else []
-    return {"now": clock, "leases": leases, "seq": seq, "spawns": spawns, "enforce": enforce[::-1],
+    return {"now": clock, "leases": leases, "seq": seq, "spawns": spawns, "enforce": enforce,
             "beats": beats}
+
+
+def _spooled(tx: Any, ctx: Context, clock: int) -> list[Event]:
+    """The recent denies still in the hooks' spool (seq 0: not in the log yet), read, never folded."""
+    from dos.service.journal import spool_path
+    from dos.store.journal import pending_events
+    from dos.store.leases import event_from_row
+
+    return [event_from_row((0, *v)) for v in pending_events(tx, spool_path(ctx)) if clock - v[0] <= RECENT_MS]
 
 
 def judge(lease: Lease, now: int, beats: list[Event], *, here: str,
@@ -312,6 +323,7 @@ def timeline(ctx: Context, *, run_id: str = "", lease_id: str = "", session: str
     """One run's story: its leases, their events, the hooks' decisions for its session, its verdicts, commits."""
     from dos.service import journal
 
+    journal.flush_quietly(ctx)  # the hooks' spooled denies belong to the story
     store = ctx.store
     found: dict[str, Lease] = {}
     for lease, _ in store.leases():
@@ -375,11 +387,13 @@ def _commits_between(ctx: Context, start_ms: int, end_ms: int, n: int = 50) -> l
 
 
 
-def log_position(ctx: Context) -> tuple[int, int]:
-    """(the event log's seq, the verdict journal's seq): what changes when anything is decided."""
+def log_position(ctx: Context) -> tuple[int, int, int]:
+    """(the event log's seq, the verdict journal's seq, the hooks' spool size): what changes when
+    anything is decided (a hook's deny waits in the spool until the next writer folds it in)."""
     from dos.service import journal
+    from dos.store.journal import spool_stamp
 
-    return ctx.store.seq(), journal.latest_seq(ctx)
+    return ctx.store.seq(), journal.latest_seq(ctx), spool_stamp(journal.spool_path(ctx))
 
 
 class LogWatcher:
@@ -390,7 +404,7 @@ class LogWatcher:
     stays as the floor for stores that do not notify.
     """
 
-    def __init__(self, open_ctx: Callable[[], Context], on_change: Callable[[tuple[int, int]], None], *,
+    def __init__(self, open_ctx: Callable[[], Context], on_change: Callable[[tuple[int, int, int]], None], *,
                  poll_s: float = 0.1, pg_poll_s: float = 1.0) -> None:
         self._open_ctx = open_ctx
         self._on_change = on_change
@@ -398,7 +412,7 @@ class LogWatcher:
         self.pg_poll_s = pg_poll_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.position: tuple[int, int] | None = None
+        self.position: tuple[int, int, int] | None = None
         self.error = ""
         self.listening = False
         self.wakeups = 0  # NOTIFYs received
@@ -470,7 +484,8 @@ class LogWatcher:
             conn.close()
 
 
-def wait_for_change(ctx: Context, after: tuple[int, int], *, timeout_s: float, poll_s: float = 0.1) -> tuple[int, int]:
+def wait_for_change(ctx: Context, after: tuple[int, int, int], *, timeout_s: float,
+                    poll_s: float = 0.1) -> tuple[int, int, int]:
     """Block until the log moves past AFTER (or TIMEOUT_S passes); the position now."""
     deadline = time.monotonic() + timeout_s
     while True:

@@ -177,14 +177,29 @@ def lease_verdict(syscall: str, outcome: Any, lane: str = "") -> tuple[Any, dict
 
 def lease_journal(ctx: Context | None, syscall: str, *, run_id: str = "", session: str = "", lane: str = "",
                   holder: str = "", record_mode: str = "") -> Any:
-    """The store ``journal=`` callback that records lease operation SYSCALL inside its transaction."""
+    """The store ``journal=`` callback that records lease operation SYSCALL inside its transaction.
+
+    On SQLite it folds the spool in first (when there is one), so the hooks' pending denies and
+    allows reach the log with the lease traffic (on PostgreSQL that would cost a round trip).
+    """
     if (record_mode or mode(ctx)) == "off":
         return None
+    spool = spool_path(ctx) if ctx is not None and ctx.store.engine.name == "sqlite" else ""
 
     def write(tx: Any, outcome: Any, event: Any) -> None:
         if syscall == "heartbeat" and outcome is not None and event is None:
             return  # a coalesced beat wrote nothing, and decided nothing new
+        from dos.store import journal as js
         from dos.store.journal import append
+
+        if spool and js.spool_pending(spool):
+            tx.execute("SAVEPOINT dos_spool")  # a spool that cannot be folded never fails the operation
+            try:
+                js.drain_spool(tx, spool, now_ms=tx.now_ms())
+                tx.execute("RELEASE dos_spool")
+            except Exception:  # noqa: BLE001 - the next flush retries it
+                tx.execute("ROLLBACK TO dos_spool")
+                tx.execute("RELEASE dos_spool")
 
         try:
             verdict, extra, where = lease_verdict(syscall, outcome, lane)
@@ -324,7 +339,8 @@ def spool_path(ctx: Context) -> str:
 
 
 def flush(ctx: Context) -> int:
-    """Fold the spool (hook allow decisions) into the chain; the rows added. Never creates a store."""
+    """Fold the spool (the hooks' allows, and pretool denies with their ENFORCE events) into the
+    log and the chain; the records folded. Never creates a store."""
     from dos.store import journal as js
 
     path = spool_path(ctx)

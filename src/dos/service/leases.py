@@ -227,8 +227,11 @@ def iso(ms: int) -> str:
 
 
 def journal_tail(ctx: Context, n: int) -> Iterator[dict[str, Any]]:
+    """The last N events, the hooks' spooled denies folded in first."""
+    from dos.service.journal import flush_quietly
     from dos.store import jsonl
 
+    flush_quietly(ctx)
     return jsonl.export_records(ctx.store.tail(n))
 
 
@@ -239,9 +242,11 @@ def journal_replay(ctx: Context) -> list[dict[str, Any]]:
 
 
 def journal_export(ctx: Context) -> Iterator[str]:
-    """The whole log as reference lane-journal JSONL lines."""
+    """The whole log as reference lane-journal JSONL lines, the hooks' spooled denies folded in first."""
+    from dos.service.journal import flush_quietly
     from dos.store import jsonl
 
+    flush_quietly(ctx)
     return (jsonl.dumps(r) + "\n" for r in jsonl.export_records(ctx.store.iter_events()))
 
 

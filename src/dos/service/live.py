@@ -1,8 +1,9 @@
 """The live leases for one hook decision, and the record of what it enforced.
 
-SQLite is read with the lean reader (``dos.store.live``) and the ENFORCE event appended
-with one INSERT; PostgreSQL, auto-acquire and a store's first write go through the full
-``Store``. A record that cannot be written leaves the verdict standing and says why.
+SQLite is read with the lean reader (``dos.store.live``); a pretool deny's ENFORCE event goes
+to the journal spool the next writer folds in, any other with one INSERT. PostgreSQL,
+auto-acquire and a store's first write go through the full ``Store``. A record that cannot be
+written leaves the verdict standing and says why.
 """
 
 from __future__ import annotations
@@ -99,16 +100,36 @@ class LiveView:
                 with full_store(self.settings) as store:
                     store.record(Op.ENFORCE, **fields, journal=event_link(row))
                 return ""
-            from dos.store.live import append_event, event_values
+            from dos.store.live import event_values
 
-            append_event(self.settings.store_path, self.settings.busy_timeout_ms,
-                         event_values(self.now, "ENFORCE", host_id=procs.host_id(), **fields), row)
+            values = event_values(self.now, "ENFORCE", host_id=procs.host_id(), **fields)
+            spool = self._spool_path()
+            if spool and event.moment == "pre":
+                from dos.store.journal_rows import spool_append
+
+                if spool_append(spool, row, event=values):
+                    return ""
+            from dos.store.live import append_event
+
+            append_event(self.settings.store_path, self.settings.busy_timeout_ms, values, row, spool=spool)
             return ""
         except Exception as exc:  # noqa: BLE001 - the verdict stands; the missing record is reported
             text = " ".join(str(exc).split())[:200] or type(exc).__name__
             return f"dos-hook: this {verdict.action} was not recorded in the store ({text})"
         finally:
             self.close()
+
+    def _spool_path(self) -> str:
+        """The journal spool beside the store, or '' when the store lives elsewhere than ``.dos/``.
+
+        A pretool deny's event and row go there as one line that the next writer folds in (the
+        store's write transaction is what made a deny slower than an allow)."""
+        state_dir = os.path.join(self.settings.root, ".dos")
+        if os.path.dirname(self.settings.store_path) != state_dir:
+            return ""
+        from dos.store.journal_rows import spool_path
+
+        return spool_path(state_dir)
 
     def close(self) -> None:
         """Close the read connection (after any record, so the writer's close skips the checkpoint)."""

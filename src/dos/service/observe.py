@@ -197,6 +197,9 @@ def helped(ctx: Context, *, session: str = "", since: str | None = None, example
         from dos.errors import UsageError
 
         raise UsageError(f"--since {since!r}: give an ISO-8601 time, e.g. 2026-01-31T09:00:00Z")
+    from dos.service import journal
+
+    journal.flush_quietly(ctx)  # the hooks' spooled denies are ENFORCE records too
     store = ctx.store
     sql = ("SELECT seq, ts_ms, lane, holder, reason, data FROM events WHERE op = ?"
            + (" AND holder = ?" if session else "") + (" AND ts_ms >= ?" if since_ms is not None else "")

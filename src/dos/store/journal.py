@@ -4,8 +4,8 @@ Each row's ``hash`` is SHA-256 over the previous row's hash and the row's own fi
 editing, removing or reordering a row breaks the chain at that row. Compaction folds the
 oldest rows into a checkpoint that keeps the chain's head, so what remains still verifies.
 The spool (``.dos/journal.spool``) takes the rows of callers that have no transaction of
-their own (a hook's allow decision): one appended line each, folded into the chain, exactly
-once, by the next writer. Cheap to import: the hook's deny path appends through here.
+their own (a hook's allow, or its deny with the ENFORCE event): one appended line each,
+folded into the log and the chain, exactly once, by the next writer. Cheap to import: the hook's deny path appends through here.
 """
 
 from __future__ import annotations
@@ -69,8 +69,9 @@ def drain_spool(tx: Any, path: str, *, now_ms: int, keep_s: float = 60.0) -> tup
     """Fold the spool's complete lines into the chain inside TX, exactly once.
 
     The offset read so far is kept per spool (by the random id in its header) in ``meta``,
-    written in the same transaction as the rows, so a crash re-reads nothing twice. Returns
-    (rows added, files to unlink once TX has committed: moved-aside spools fully read).
+    written in the same transaction as the rows, so a crash re-reads nothing twice. A line with
+    an ENFORCE event (a hook's deny) inserts the event first and links its row to it. Returns
+    (records folded, files to unlink once TX has committed: moved-aside spools fully read).
     """
     import time
 
@@ -84,7 +85,7 @@ def drain_spool(tx: Any, path: str, *, now_ms: int, keep_s: float = 60.0) -> tup
         state = {}
     state = state if isinstance(state, dict) else {}
     new_state: dict[str, int] = {}
-    rows: list[dict[str, Any]] = []
+    records: list[tuple[dict[str, Any] | None, tuple[Any, ...] | None]] = []
     corrupt = 0
     done: list[str] = []
     for name in files:
@@ -102,13 +103,13 @@ def drain_spool(tx: Any, path: str, *, now_ms: int, keep_s: float = 60.0) -> tup
             continue
         end = chunk.rfind(b"\n") + 1
         for raw in chunk[:end].splitlines():
-            row = _spool_row(raw)
-            if row is None:
+            got = _spool_record(raw)
+            if got is None:
                 corrupt += 1
-                cut = raw.rfind(b'{"detail":')  # a torn write, then a whole record appended after it
-                row = _spool_row(raw[cut:]) if cut > 0 else None
-            if row is not None:
-                rows.append(row)
+                cut = raw.rfind(b'{"')  # a torn write, then a whole record appended after it
+                got = _spool_record(raw[cut:]) if cut > 0 else None
+            if got is not None:
+                records.append(got)
         new_state[ident] = off + end
         if name != path and off + end >= st.st_size and time.time() - st.st_mtime > keep_s:
             done.append(name)
@@ -118,31 +119,102 @@ def drain_spool(tx: Any, path: str, *, now_ms: int, keep_s: float = 60.0) -> tup
             except OSError:
                 pass
     if corrupt:
-        rows.append(make_row(now_ms, "journal", "SPOOL_CORRUPT", subject=path, source="kernel",
-                             detail={"lines": corrupt}))
-    rows.sort(key=lambda r: r["ts_ms"])
+        records.append((make_row(now_ms, "journal", "SPOOL_CORRUPT", subject=path, source="kernel",
+                                 detail={"lines": corrupt}), None))
+    records.sort(key=lambda r: r[1][0] if r[0] is None else r[0]["ts_ms"])  # type: ignore[index]
+    rows = []
+    for row, event in records:
+        if event is not None:
+            from dos.store.live import EVENT_INSERT
+
+            seq = int(tx.execute(EVENT_INSERT, event)[0][0])
+            if row is not None:
+                row.update(event_seq=seq, event_hash=event_hash(event))
+        if row is not None:
+            rows.append(row)
     if rows:
         append(tx, rows)
     if new_state != state:
         tx.execute("INSERT INTO meta (key, value) VALUES ('journal_spool', ?) "
                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (dumps(new_state, sort_keys=True),))
-    return len(rows), done
+    return len(records), done
 
 
-def _spool_row(raw: bytes) -> dict[str, Any] | None:
+def pending_events(tx: Any, path: str) -> list[tuple[Any, ...]]:
+    """The ENFORCE event values the spool at PATH holds that TX's store has not folded in yet.
+
+    Read-only (what a screen shows between a hook's deny and the next writer); oldest first.
+    """
+    files = _spool_files(path)
+    if not files:
+        return []
+    got = tx.execute("SELECT value FROM meta WHERE key = 'journal_spool'")
+    try:
+        state = loads(got[0][0]) if got else {}
+    except JSONError:
+        state = {}
+    state = state if isinstance(state, dict) else {}
+    out: list[tuple[Any, ...]] = []
+    for name in files:
+        try:
+            with open(name, "rb") as fh:
+                header = fh.readline()
+                if not header.startswith(SPOOL_MAGIC.encode()) or not header.endswith(b"\n"):
+                    continue
+                ident = header[len(SPOOL_MAGIC):].strip().decode("ascii", "replace")
+                fh.seek(int(state.get(ident, len(header))))
+                chunk = fh.read()
+        except (OSError, ValueError):
+            continue
+        for raw in chunk[:chunk.rfind(b"\n") + 1].splitlines():
+            found = _spool_record(raw)
+            if found is not None and found[1] is not None:
+                out.append(found[1])
+    return sorted(out, key=lambda v: v[0])
+
+
+def spool_stamp(path: str) -> int:
+    """The spool files' total size: it grows with every line a hook appends (a screen's change signal)."""
+    total = 0
+    for name in _spool_files(path):
+        try:
+            total += os.stat(name).st_size
+        except OSError:
+            pass
+    return total
+
+
+def _spool_record(raw: bytes) -> tuple[dict[str, Any] | None, tuple[Any, ...] | None] | None:
+    """(journal row or None, ENFORCE event values or None) of one spool line; None if it is not one."""
     try:
         rec = loads(raw.decode("utf-8"))
         if not isinstance(rec, dict) or not isinstance(rec.get("ts_ms"), int):
             return None
+        event = _spool_event(rec.get("event"))
+        if rec.get("event") is not None and event is None:
+            return None
+        if rec.get("nojournal") is True:
+            return (None, event) if event is not None else None
         detail = rec.get("detail", "{}")
         if not isinstance(detail, str) or not isinstance(loads(detail), dict):
             return None
         return make_row(rec["ts_ms"], str(rec.get("syscall", "")), str(rec.get("verdict", "")),
                         run_id=str(rec.get("run_id", "")), session=str(rec.get("session", "")),
                         lane=str(rec.get("lane", "")), subject=str(rec.get("subject", "")), detail=detail,
-                        source=str(rec.get("source", "sensor")))
+                        source=str(rec.get("source", "sensor"))), event
     except (JSONError, UnicodeDecodeError, ValueError, TypeError):
         return None
+
+
+def _spool_event(values: Any) -> tuple[Any, ...] | None:
+    """A spooled event's values, if they are an ENFORCE event's: the spool never carries a lease
+    operation (a line that could grant or release a lease would let a file write change the view)."""
+    if not (isinstance(values, list) and len(values) == 8 and isinstance(values[0], int)
+            and not isinstance(values[0], bool) and all(isinstance(v, str) for v in values[1:])):
+        return None
+    if values[1] != "ENFORCE" or not isinstance(loads(values[7]), dict):
+        return None
+    return tuple(values)
 
 
 def unlink_all(names: Sequence[str]) -> None:

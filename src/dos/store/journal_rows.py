@@ -1,9 +1,9 @@
 """The verdict journal's rows as the hook's lean path writes them: clipped, chained, appended.
 
 ``make_row`` clips agents' text, ``append_rows`` chains rows after the head inside the caller's
-transaction, and ``spool_append`` adds one line to the spool a hook's allow decisions go to.
-Everything else about the journal (draining the spool, reading, verifying, compaction) is in
-``dos.store.journal``; this module is what a hook imports.
+transaction, and ``spool_append`` adds one line to the spool a hook's decisions go to (an
+allow, or a deny with its ENFORCE event). Everything else about the journal (draining the
+spool, reading, verifying, compaction) is in ``dos.store.journal``; this is what a hook imports.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ MAX_DETAIL = 4096  # characters of detail JSON a row keeps
 SPOOL_NAME = "journal.spool"
 SPOOL_MAGIC = "#dos-journal-spool "
 ROTATE_BYTES = 4 * 1024 * 1024  # a consumed spool this large is moved aside, then removed
+SPOOL_FIELDS = ("ts_ms", "syscall", "verdict", "run_id", "session", "lane", "subject", "detail", "source")
 MAX_SPOOL_LINE = 3800  # under PIPE_BUF with room: one write(2) of an O_APPEND file is never torn
 
 
@@ -153,16 +154,24 @@ def spool_path(state_dir: str) -> str:
     return os.path.join(state_dir, SPOOL_NAME)
 
 
-def spool_append(path: str, row: Mapping[str, Any], *, create_dir: bool = False) -> bool:
+def spool_append(path: str, row: Mapping[str, Any] | None, *, create_dir: bool = False,
+                 event: Sequence[Any] | None = None) -> bool:
     """Append ROW (``make_row`` fields) to the spool at PATH as one line; False if it could not be.
 
+    EVENT (the values of one lease-log event, ``ts_ms, op, lane, ...``): the hook deny's
+    ENFORCE event, inserted when the line is folded and linked to ROW (None: journaling is off).
+    A line with an event is never truncated: too long, and False says record it directly.
     Never creates ``.dos/`` unless CREATE_DIR. A new spool is published with its header line
     already in it (a hard link of a finished file), so every line after the header is a record.
     """
-    rec = {k: row[k] for k in ("ts_ms", "syscall", "verdict", "run_id", "session", "lane", "subject",
-                               "detail", "source")}
+    rec: dict[str, Any] = {k: row[k] for k in SPOOL_FIELDS} if row is not None else {"nojournal": True}
+    if event is not None:
+        rec["event"] = list(event)
+        rec.setdefault("ts_ms", int(event[0]))
     line = dumps(rec, sort_keys=True, separators=(",", ":")) + "\n"
     if len(line) > MAX_SPOOL_LINE:
+        if event is not None or row is None:
+            return False
         rec["detail"] = dumps({"_truncated": True})
         rec["subject"] = rec["subject"][:200]
         line = dumps(rec, sort_keys=True, separators=(",", ":")) + "\n"

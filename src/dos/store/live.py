@@ -176,12 +176,15 @@ def read_live(conn: Any, now_ms: int) -> list[Lease]:
     return [lease_from_row(r) for r in conn.execute(LIVE_SELECT, (now_ms,)).fetchall()]
 
 
-def append_event(path: str, busy_ms: int, values: tuple[Any, ...], journal_row: dict[str, Any] | None = None) -> int:
+def append_event(path: str, busy_ms: int, values: tuple[Any, ...], journal_row: dict[str, Any] | None = None,
+                 *, spool: str = "") -> int:
     """Append one forensic event to the store at PATH in its own transaction; its seq.
 
     JOURNAL_ROW (``dos.store.journal.make_row``): the verdict the event records, chained into
     the verdict journal in the same transaction (linked to the event by its seq and digest).
-    Raises the C sqlite module's errors; the caller decides what a failed record means.
+    SPOOL: the journal spool beside the store, folded in first when it has lines, so the log
+    keeps the hooks' earlier denies before this event. Raises the C sqlite module's errors;
+    the caller decides what a failed record means.
     """
     import _sqlite3
 
@@ -196,13 +199,24 @@ def append_event(path: str, busy_ms: int, values: tuple[Any, ...], journal_row: 
         check_schema(conn, path)
         conn.execute("BEGIN IMMEDIATE")
         try:
+            journaled = conn.execute("PRAGMA user_version").fetchone()[0] >= 2
+            done: list[str] = []
+            if spool and journaled and os.path.exists(spool):
+                from dos.store.journal import RawTx, drain_spool
+
+                _, done = drain_spool(RawTx(conn, int(values[0])), spool, now_ms=int(values[0]))
             seq = conn.execute(EVENT_INSERT, values).fetchone()[0]
-            if journal_row is not None and conn.execute("PRAGMA user_version").fetchone()[0] >= 2:
+            if journal_row is not None and journaled:
                 from dos.store import journal_rows as journal
 
                 journal.append_rows(journal.conn_execute(conn), [dict(
                     journal_row, event_seq=int(seq), event_hash=journal.event_hash(values))])
             conn.execute("COMMIT")
+            for name in done:
+                try:
+                    os.unlink(name)
+                except OSError:
+                    pass
         except BaseException:
             conn.execute("ROLLBACK")
             raise

@@ -37,11 +37,11 @@ class Hub:
     """The latest log position and the queues of the connected streams (one slot each: the newest wins)."""
 
     def __init__(self) -> None:
-        self.position: tuple[int, int] = (0, 0)
-        self._subs: set[asyncio.Queue[tuple[int, int]]] = set()
+        self.position: tuple[int, int, int] = (0, 0, 0)
+        self._subs: set[asyncio.Queue[tuple[int, int, int]]] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
 
-    def publish(self, pos: tuple[int, int]) -> None:
+    def publish(self, pos: tuple[int, int, int]) -> None:
         if pos == self.position:
             return
         self.position = pos
@@ -50,16 +50,16 @@ class Hub:
                 q.get_nowait()
             q.put_nowait(pos)
 
-    def publish_threadsafe(self, pos: tuple[int, int]) -> None:
+    def publish_threadsafe(self, pos: tuple[int, int, int]) -> None:
         if self.loop is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self.publish, pos)
 
-    def subscribe(self) -> asyncio.Queue[tuple[int, int]]:
-        q: asyncio.Queue[tuple[int, int]] = asyncio.Queue(maxsize=1)
+    def subscribe(self) -> asyncio.Queue[tuple[int, int, int]]:
+        q: asyncio.Queue[tuple[int, int, int]] = asyncio.Queue(maxsize=1)
         self._subs.add(q)
         return q
 
-    def unsubscribe(self, q: asyncio.Queue[tuple[int, int]]) -> None:
+    def unsubscribe(self, q: asyncio.Queue[tuple[int, int, int]]) -> None:
         self._subs.discard(q)
 
     @property
@@ -352,8 +352,8 @@ def _json(obj: Any, status: int = 200) -> Response:
     return Response(_dumps(obj), status, media_type="application/json")
 
 
-def _sse(pos: tuple[int, int]) -> str:
-    return f"event: seq\ndata: {json.dumps({'seq': pos[0], 'journal_seq': pos[1]})}\n\n"
+def _sse(pos: tuple[int, int, int]) -> str:
+    return f"event: seq\ndata: {json.dumps({'seq': pos[0], 'journal_seq': pos[1], 'spool': pos[2]})}\n\n"
 
 
 def _error(request: Request, status: int, message: str) -> Response:

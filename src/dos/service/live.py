@@ -1,7 +1,8 @@
 """The live leases for one hook decision, and the record of what it enforced.
 
-SQLite is read with the lean reader (``dos.store.live``); a pretool deny's ENFORCE event goes
-to the journal spool the next writer folds in, any other with one INSERT. PostgreSQL,
+SQLite is read with the lean reader (``dos.store.live``); a pretool deny's or posttool
+warning's ENFORCE event goes to the journal spool the next writer folds in, a stop's with one
+INSERT. PostgreSQL,
 auto-acquire and a store's first write go through the full ``Store``. A record that cannot be
 written leaves the verdict standing and says why.
 """
@@ -104,7 +105,7 @@ class LiveView:
 
             values = event_values(self.now, "ENFORCE", host_id=procs.host_id(), **fields)
             spool = self._spool_path()
-            if spool and event.moment == "pre":
+            if spool and event.moment in ("pre", "post"):  # a stop refusal is read back by the cap: at once
                 from dos.store.journal_rows import spool_append
 
                 if spool_append(spool, row, event=values):
@@ -122,8 +123,8 @@ class LiveView:
     def _spool_path(self) -> str:
         """The journal spool beside the store, or '' when the store lives elsewhere than ``.dos/``.
 
-        A pretool deny's event and row go there as one line that the next writer folds in (the
-        store's write transaction is what made a deny slower than an allow)."""
+        A pretool deny's (or posttool warning's) event and row go there as one line that the next
+        writer folds in (the store's write transaction is what made a deny slower than an allow)."""
         state_dir = os.path.join(self.settings.root, ".dos")
         if os.path.dirname(self.settings.store_path) != state_dir:
             return ""

@@ -224,3 +224,20 @@ def test_a_verified_claim_is_not_verified_again_until_head_moves(ws: Path, repo)
     assert (got.code, got.stderr) == (0, ""), "answered from the remembered ship, without git"
     repo.git("revert", "--no-edit", "HEAD")
     assert call_hook("stop", stop_event(ws, False)).code == 2, "HEAD moved: verified again, and refused"
+
+
+def test_a_remembered_ship_stops_without_rewriting_the_sessions_files(ws: Path, repo) -> None:
+    """The common stop (a claim proven at this HEAD) reads its cache and writes nothing back;
+    a damaged cache is not trusted: the claim is verified again."""
+    repo.commit("AUTH1: implement login")
+    assert call_hook("stop", stop_event(ws, False)).code == 0
+    streams = sorted(p for p in (ws / ".dos").rglob("*.json") if "sess-A" in str(p))
+    assert streams, "the first stop remembers the ship"
+    before = {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in streams}
+    assert call_hook("stop", stop_event(ws, False)).code == 0
+    assert {p: (p.stat().st_mtime_ns, p.stat().st_ino) for p in streams} == before
+    cache, = [p for p in streams if p.name.endswith(".shipped.json")]
+    remembered = json.loads(cache.read_text())
+    cache.write_text(json.dumps({"key": remembered["key"], "claims": [[1, 2]]}))
+    assert call_hook("stop", stop_event(ws, False)).code == 0
+    assert json.loads(cache.read_text()) == remembered, "verified again and remembered afresh"

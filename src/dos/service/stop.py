@@ -90,7 +90,8 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str],
     cache_path = stream_path(settings.root, event.session or "_", "shipped.json")
     key = _evidence_key(settings.root)
     cached = read_json(cache_path)
-    proven = set(map(tuple, cached.get("claims", []))) if key is not None and cached.get("key") == key else set()
+    remembered = _remembered(cached)
+    proven = set(remembered) if key is not None and cached.get("key") == key else set()
     results = []
     for plan, phase in dict.fromkeys(found):
         if (plan, phase) in proven:
@@ -103,7 +104,7 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str],
             break
         if durable:
             proven.add((plan, phase))
-    if key is not None:
+    if key is not None and (cached.get("key") != key or proven != remembered):  # unchanged: no write
         write_json(settings.root, cache_path, {"key": key, "claims": sorted(proven)})
     verdict = stop_verdict(claim, shipped, detail, stop_hook_active=event.stop_hook_active, blocks=blocks,
                            cap=settings.stop_block_cap)
@@ -117,7 +118,8 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str],
 
     verdict, recorded = apply(settings.posture, "stop", verdict)  # [hooks] posture: only gate refuses a stop
     kept = blocks + 1 if verdict.action == "deny" else (blocks if verdict.token == "CAP_REACHED" else 0)
-    notes = [n for n in [write_json(settings.root, count_path, {"blocks": kept})] if n]
+    notes = [n for n in [write_json(settings.root, count_path, {"blocks": kept})] if n] \
+        if kept != kept_blocks else []
     if verdict.action == "warn":  # a host has no channel to tell an agent at a stop without refusing it
         notes.append("dos-hook: " + verdict.reason)
     if recorded.action != "allow" or recorded.token == "CAP_REACHED":
@@ -130,6 +132,15 @@ def decide(event: HookEvent, settings: Settings, env: Mapping[str, str],
     if verdict.token == "CAP_REACHED":
         notes.append("dos-hook: " + verdict.reason.removeprefix("DOS: "))
     return Decision(verdict, notes, {"checked": len(results), "results": results})
+
+
+def _remembered(cached: Mapping[str, Any]) -> set[tuple[str, ...]]:
+    """The (plan, phase) pairs a session's ship cache holds (a damaged cache holds none)."""
+    claims = cached.get("claims")
+    if not isinstance(claims, list) or not all(isinstance(c, list) and all(isinstance(x, str) for x in c)
+                                                for c in claims):
+        return set()
+    return {tuple(c) for c in claims}
 
 
 def _evidence_key(root: str) -> list[Any] | None:

@@ -125,7 +125,7 @@ def drain_spool(tx: Any, path: str, *, now_ms: int, keep_s: float = 60.0) -> tup
     rows = []
     for row, event in records:
         if event is not None:
-            from dos.store.live import EVENT_INSERT
+            from dos.store.schema import EVENT_INSERT
 
             seq = int(tx.execute(EVENT_INSERT, event)[0][0])
             if row is not None:

@@ -12,7 +12,7 @@ import os
 from dos.kernel.jsonc import dumps, loads
 from dos.kernel.lease import Lease
 from dos.kernel.tree import LockMode
-from dos.store.schema import EVENT_COLUMNS, LEASE_COLUMNS, SCHEMA_VERSION
+from dos.store.schema import EVENT_COLUMNS, EVENT_INSERT, LEASE_COLUMNS, SCHEMA_VERSION
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 LEASE_SELECT = f"SELECT {', '.join(LEASE_COLUMNS)} FROM leases"
 LIVE_SELECT = LEASE_SELECT + " WHERE heartbeat_ms + ttl_ms > ? ORDER BY fence"
 EVENT_SELECT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
-EVENT_INSERT = ("INSERT INTO events (ts_ms, op, lane, lease_id, holder, host_id, reason, data) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq")
 LEASE_INSERT = (f"INSERT INTO leases ({', '.join(LEASE_COLUMNS)}) "
                 f"VALUES ({', '.join('?' for _ in LEASE_COLUMNS)})")
 

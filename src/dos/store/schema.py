@@ -24,6 +24,8 @@ LEASE_COLUMNS = (
     "ttl_ms", "mode", "session", "host_id", "pid", "pid_start", "run_id", "loop_ts",
 )
 EVENT_COLUMNS = ("seq", "ts_ms", "op", "lane", "lease_id", "holder", "host_id", "reason", "data")
+EVENT_INSERT = ("INSERT INTO events (ts_ms, op, lane, lease_id, holder, host_id, reason, data) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq")
 
 BASE_DDL = (
     """CREATE TABLE IF NOT EXISTS meta (

@@ -38,7 +38,8 @@ def _install() -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="session")
 def agent_clis() -> dict[str, Path]:
-    """name -> executable of every pinned CLI (claude, codex, gemini, qwen, opencode), installed if need be."""
+    """name -> executable of every pinned CLI (claude, codex, gemini, qwen, opencode, kilo, copilot, droid), installed
+    if need be."""
     try:
         proc = _install()
     except subprocess.TimeoutExpired:
@@ -78,6 +79,31 @@ def opencode_cli(agent_clis) -> Path:
     if exe is None or not os.access(exe, os.X_OK):
         pytest.fail(f"install-agent-clis did not report an executable opencode: {exe}", pytrace=False)
     return exe
+
+
+def _pinned(agent_clis: dict[str, Path], name: str) -> Path:
+    exe = agent_clis.get(name)
+    if exe is None or not os.access(exe, os.X_OK):
+        pytest.fail(f"install-agent-clis did not report an executable {name}: {exe}", pytrace=False)
+    return exe
+
+
+@pytest.fixture(scope="session")
+def kilo_cli(agent_clis) -> Path:
+    """The pinned Kilo Code CLI (``kilo``), installed with the others; missing is a failure, never a skip."""
+    return _pinned(agent_clis, "kilo")
+
+
+@pytest.fixture(scope="session")
+def copilot_cli(agent_clis) -> Path:
+    """The pinned GitHub Copilot CLI (``copilot``), installed with the others; missing is a failure."""
+    return _pinned(agent_clis, "copilot")
+
+
+@pytest.fixture(scope="session")
+def droid_cli(agent_clis) -> Path:
+    """The pinned Factory Droid CLI (``droid``), installed with the others; missing is a failure."""
+    return _pinned(agent_clis, "droid")
 
 
 @pytest.fixture

@@ -146,6 +146,10 @@ class Host:
         """Lines where the host says a hook failed (a deny must not look like a crash)."""
         return []
 
+    def exe_env(self, exe: Path) -> dict[str, str]:
+        """What the environment needs to know about the installed executable itself."""
+        return {}
+
 
 class ClaudeCode(Host):
     def write(self, ws: Workspace, target: Path, content: str) -> Turn:
@@ -278,6 +282,14 @@ class Qwen(Host):
 QWEN = Qwen("qwen", "qwen", "openai-chat")
 
 
+def closed_network() -> dict[str, str]:
+    """Proxy and npm settings that send anything but 127.0.0.1 to the discard port (nothing listens)."""
+    closed = "http://127.0.0.1:9"
+    return {"npm_config_registry": closed + "/", "npm_config_offline": "true",
+            "HTTP_PROXY": closed, "HTTPS_PROXY": closed, "http_proxy": closed, "https_proxy": closed,
+            "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+
+
 class OpenCode(Host):
     """OpenCode (``opencode run``) against the fake's Chat Completions endpoint, through a user-level
     provider with ``npm: "@ai-sdk/openai-compatible"`` (bundled in the binary: nothing is fetched for it).
@@ -334,6 +346,121 @@ class OpenCode(Host):
 
 
 OPENCODE = OpenCode("opencode", "opencode", "openai-chat")
+
+class Kilo(OpenCode):
+    """Kilo Code's CLI (``kilo run``), a fork of OpenCode: the same provider entry, in its own
+    ``~/.config/kilo/kilo.json``, and the same plugin API.
+
+    Not in HOSTS: test_kilo_e2e.py drives it. Kilo's own services (models list, session ingest,
+    telemetry, update checks) are switched off by its variables, and anything else that tries to
+    leave 127.0.0.1 meets the closed port.
+    """
+
+    def env(self, ws: Workspace, fake: FakeModel) -> dict[str, str]:
+        return {"KILO_DISABLE_MODELS_FETCH": "1", "KILO_DISABLE_AUTOUPDATE": "1", "KILO_DISABLE_SHARE": "1",
+                "KILO_DISABLE_SESSION_INGEST": "1", "KILO_DISABLE_LSP_DOWNLOAD": "1", "KILO_TELEMETRY_DISABLED": "1",
+                "NO_COLOR": "1", **closed_network()}
+
+    def config_path(self, ws: Workspace) -> Path:
+        return ws.home / ".config" / "kilo" / "kilo.json"
+
+
+KILO = Kilo("kilo", "kilo", "openai-chat")
+
+class Copilot(Host):
+    """GitHub Copilot CLI (``copilot -p``) in offline BYOK mode: ``COPILOT_PROVIDER_BASE_URL`` at the
+    fake's Chat Completions endpoint and ``COPILOT_OFFLINE=true`` (no GitHub login, telemetry, web
+    tools or update check); a closed proxy catches anything else.
+
+    Not in HOSTS: test_copilot_e2e.py drives it. The npm package is a launcher that unpacks the CLI
+    into ``COPILOT_PKG_CACHE_HOME``; that points beside the cached install, so it unpacks once.
+    """
+
+    MODEL = "gpt-4.1"  # a model id Copilot knows (token limits, tool support); the fake ignores it
+
+    def write(self, ws: Workspace, target: Path, content: str) -> Turn:
+        return call("create", path=str(target), file_text=content)
+
+    def edit(self, target: Path, old: str, new: str) -> Turn:
+        return call("edit", path=str(target), old_str=old, new_str=new)
+
+    def argv(self, exe: Path, ws: Workspace, prompt: str, extra: Sequence[str] = ()) -> list[str]:
+        # allow-all: Copilot's own tool and path prompts off (as yolo elsewhere); DOS is the only gate.
+        return [str(exe), "-p", prompt, "--allow-all-tools", "--allow-all-paths", "--no-color",
+                "--disable-client-telemetry", *extra]
+
+    def exe_env(self, exe: Path) -> dict[str, str]:
+        return {"COPILOT_PKG_CACHE_HOME": str(exe.parents[2] / ".copilot-pkg")}
+
+    def env(self, ws: Workspace, fake: FakeModel) -> dict[str, str]:
+        return {"COPILOT_OFFLINE": "true", "COPILOT_PROVIDER_BASE_URL": fake.openai_url,
+                "COPILOT_PROVIDER_TYPE": "openai", "COPILOT_PROVIDER_API_KEY": FAKE_KEY,
+                "COPILOT_MODEL": self.MODEL, "COPILOT_AUTO_UPDATE": "false", "COPILOT_HOME": str(self.home(ws)),
+                "NO_COLOR": "1", **closed_network()}
+
+    def home(self, ws: Workspace) -> Path:
+        return ws.home / ".copilot"
+
+    def user_config(self, ws: Workspace, fake: FakeModel, *, trust_project: bool = True) -> None:
+        path = self.home(ws) / "config.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Copilot rewrites this file with a // comment header; its body is plain JSON.
+        text = "\n".join(ln for ln in path.read_text().splitlines() if not ln.lstrip().startswith("//")) \
+            if path.exists() else ""
+        config = json.loads(text) if text.strip() else {}
+        if trust_project:  # what the interactive "trust this folder" answer saves
+            folders = config.setdefault("trustedFolders", [])
+            if str(ws.root) not in folders:
+                folders.append(str(ws.root))
+        path.write_text(json.dumps(config, indent=2))
+
+    def failure_noise(self, proc: subprocess.CompletedProcess[str]) -> list[str]:
+        return [ln for ln in (proc.stdout + proc.stderr).splitlines()
+                if "hook" in ln.lower() and ("fail" in ln.lower() or "error" in ln.lower())]
+
+
+COPILOT = Copilot("copilot", "copilot", "openai-chat")
+
+class Droid(Host):
+    """Factory's Droid (``droid exec``) against the fake's Chat Completions endpoint, as a BYOK custom
+    model (``customModels`` in ``~/.factory/settings.json``, provider ``generic-chat-completion-api``):
+    no Factory login. A closed proxy catches anything but 127.0.0.1.
+
+    Not in HOSTS: test_droid_e2e.py drives it.
+    """
+
+    MODEL = "fake-coder"
+    DISPLAY = "e2e-fake"
+
+    def write(self, ws: Workspace, target: Path, content: str) -> Turn:
+        return call("Create", file_path=str(target), content=content)
+
+    def edit(self, target: Path, old: str, new: str) -> Turn:
+        return call("Edit", file_path=str(target), old_str=old, new_str=new)
+
+    def argv(self, exe: Path, ws: Workspace, prompt: str, extra: Sequence[str] = ()) -> list[str]:
+        # skip-permissions-unsafe: Droid's own autonomy gate off (as yolo elsewhere); DOS is the only gate.
+        return [str(exe), "exec", "--skip-permissions-unsafe", "-m", f"custom:{self.DISPLAY}-0",
+                "--cwd", str(ws.root), *extra, prompt]
+
+    def env(self, ws: Workspace, fake: FakeModel) -> dict[str, str]:
+        return {"NO_COLOR": "1", **closed_network()}
+
+    def user_config(self, ws: Workspace, fake: FakeModel, *, trust_project: bool = True) -> None:
+        path = ws.home / ".factory" / "settings.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        settings = json.loads(path.read_text()) if path.exists() else {}
+        settings["customModels"] = [{"model": self.MODEL, "displayName": self.DISPLAY, "baseUrl": fake.openai_url,
+                                     "apiKey": FAKE_KEY, "provider": "generic-chat-completion-api",
+                                     "maxOutputTokens": 4096}]
+        path.write_text(json.dumps(settings, indent=2))
+
+    def failure_noise(self, proc: subprocess.CompletedProcess[str]) -> list[str]:
+        return [ln for ln in (proc.stdout + proc.stderr).splitlines()
+                if "hook" in ln.lower() and ("fail" in ln.lower() or "error" in ln.lower())]
+
+
+DROID = Droid("factory", "droid", "openai-chat")
 
 HOSTS: dict[str, Host] = {
     "claude-code": ClaudeCode("claude-code", "claude", "anthropic"),
@@ -394,7 +521,7 @@ def run_host(host: Host, exe: Path, ws: Workspace, script: Sequence[Turn], *, gu
         front = [exe.parent, *([ws.shim] if dos_hook_on_path and ws.shim else [])]
         env = {"HOME": str(ws.home), "PATH": user_path(*front), "LANG": "C.UTF-8", "TERM": "dumb",
                "TMPDIR": str(tmp), "USER": os.environ.get("USER", "root"),
-               "DISPATCH_HOME": str(ws.home / ".dos-home"), **host.env(ws, fake)}
+               "DISPATCH_HOME": str(ws.home / ".dos-home"), **host.env(ws, fake), **host.exe_env(exe)}
         assert str(VENV_BIN) not in env["PATH"].split(os.pathsep), env["PATH"]
         assert shutil.which("python", path=env["PATH"]) != str(VENV_BIN / "python"), env["PATH"]
         found = shutil.which("dos-hook", path=env["PATH"])
@@ -433,6 +560,37 @@ def wire(ws: Workspace, host: Host, exe: Path | None = None, *, activated: bool 
     """
     args = ["init", "--hooks", host.name, *(["--scope", "user"] if scope == "user" else []), *extra]
     return dos(ws.root, *args, activated=activated, env=host_user_env(ws, host, exe)).stdout
+
+
+# --------------------------------------------------------------------------- what the new hosts' tests share
+
+
+def assert_denied_naming(run: Run, holder: str = HOLDER) -> None:
+    """The model was told DOS's reason naming HOLDER, the host did not report a failed hook, and it ended normally."""
+    told = run.result_for(holder)
+    assert told is not None and "DOS" in told["text"], \
+        f"the model was never told DOS's deny reason naming {holder!r}{run.report()}"
+    noise = run.host.failure_noise(run.proc)
+    assert not noise, f"the deny surfaced as a failed hook, not a refused call: {noise}{run.report()}"
+    assert run.proc.returncode == 0, f"{run.host.exe} did not end normally after the deny{run.report()}"
+
+
+def assert_told_outside(run: Run) -> None:
+    told = run.result_for("outside the workspace")
+    assert told is not None and "DOS" in told["text"], \
+        f"the model was not told by DOS that the path is outside the workspace{run.report()}"
+
+
+def json_field(run: Run, key: str) -> str:
+    """The first non-empty string KEY in the CLI's JSON output lines (a session id, say)."""
+    for line in run.proc.stdout.splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and isinstance(event.get(key), str) and event[key]:
+            return event[key]
+    raise AssertionError(f"no {key!r} in the CLI's JSON output{run.report()}")
 
 
 # --------------------------------------------------------------------------- what Codex says about its hooks
@@ -481,5 +639,6 @@ def codex_list_hooks(exe: Path, ws: Workspace, host: Codex, args: Sequence[str] 
             proc.wait()
 
 
-__all__ = ["DOS", "HOLDER", "HOSTS", "OPENCODE", "QWEN", "Host", "OpenCode", "Qwen", "Run", "TIMINGS", "Workspace", "call", "codex_list_hooks", "dos",
+__all__ = ["COPILOT", "DOS", "DROID", "HOLDER", "HOSTS", "KILO", "OPENCODE", "QWEN", "assert_denied_naming",
+           "assert_told_outside", "closed_network", "json_field", "Host", "OpenCode", "Qwen", "Run", "TIMINGS", "Workspace", "call", "codex_list_hooks", "dos",
            "dynamic", "host_user_env", "make_workspace", "run_host", "say", "user_path", "wire"]

@@ -113,9 +113,12 @@ SPECS: dict[str, HostSpec] = {s.host: s for s in (
     HostSpec("qwen", ".qwen/settings.json", _CC, "groups", f"Qwen Code {_TRUSTED}.", comments=True,
              label="Qwen Code", user=("", "", ".qwen/settings.json"), marker=(".qwen", "qwen"),
              env=("QWEN_PROJECT_DIR", "CLAUDE_PROJECT_DIR", "GEMINI_PROJECT_DIR")),
-    HostSpec("factory", ".factory/hooks.json", _CC, "groups",
+    # Droid reads `hooks` from settings.json beside any hooks.json; its hooks.json holds the events at
+    # the top level, so the `hooks` object older DOS versions wrote there was ignored (droid 0.215.0, e2e).
+    HostSpec("factory", ".factory/settings.json", _CC, "groups",
              "Droid snapshots hooks at start-up and asks to review edited ones in /hooks.", label="Factory Droid",
-             user=("", "", ".factory/hooks.json"), marker=(".factory", "droid"), env=("FACTORY_PROJECT_DIR",)),
+             legacy=(".factory/hooks.json",), user=("", "", ".factory/settings.json"), marker=(".factory", "droid"),
+             env=("FACTORY_PROJECT_DIR",)),
     HostSpec("codebuddy", ".codebuddy/settings.json", _CC, "groups",
              "CodeBuddy applies an edited hooks file only once it is reviewed in its /hooks panel.",
              label="CodeBuddy Code", user=("", "", ".codebuddy/settings.json"), marker=(".codebuddy", "codebuddy"),
@@ -149,7 +152,8 @@ SPECS: dict[str, HostSpec] = {s.host: s for s in (
              extra=(("timeout", 30),)),
     # ---- their own envelopes
     HostSpec("copilot", ".github/hooks/dos.json", _CC, "flat",
-             "One file for both GitHub Copilot CLI and VS Code's Copilot agent (both read .github/hooks/).",
+             "One file for both GitHub Copilot CLI and VS Code's Copilot agent (both read .github/hooks/); "
+             f"Copilot CLI {_TRUSTED}.",
              label="GitHub Copilot", user=("COPILOT_HOME", "hooks/dos.json", ".copilot/hooks/dos.json"),
              marker=(".github/hooks", "copilot"), deny_exit=0, key="bash", mirror=("command",),
              extra=(("type", "command"), ("timeoutSec", 30)), created=(("version", 1),)),

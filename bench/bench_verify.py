@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from run import Case, dos_cmd, ref_cmd
+from run import Case, _env, dos_cmd, ref_cmd
 
 
 def _build(path: Path, n: int) -> None:
@@ -63,6 +63,13 @@ def cases(tmp: Path) -> list[Case]:
                 out.append(Case(f"{k}: reference verify, {label}", [*ref, "verify", "AUTH", phase], cwd=repo,
                                 ok_codes=(0, 1), group=k))
         if n == 10_000:
+            # A workspace with a store: the verdict is journaled (the store is opened for that one row).
+            stored = tmp / "r10k-store"
+            subprocess.run(["git", "clone", "-q", str(repo), str(stored)], check=True)
+            subprocess.run([*dos_cmd(), "verify", "AUTH", "AUTH3"], cwd=stored, env=_env({"DISPATCH_OBSERVE": "1"},
+                           dos_cmd()), capture_output=True, check=False)
+            out.append(Case(f"{k}: dos verify, not shipped, journaled into a store", [*dos_cmd(), "verify", "AUTH",
+                            "AUTH3"], cwd=stored, ok_codes=(1,), group=k))
             for way in ("stream", "capture"):
                 out.append(Case(f"{k}: library scan, {way} (not shipped)",
                                 [sys.executable, "-c", _WAYS, way, str(repo)], group=k))

@@ -1,21 +1,24 @@
 """The one module that runs git. Everything else asks it for evidence.
 
 Each call runs git with a fixed, locale-free environment and maps failures to
-``GitError`` with a one-line message.
+``GitError`` with a one-line message. Git is started with ``os.posix_spawnp`` and read
+through ``select``: a verdict verb pays for neither ``subprocess`` nor ``threading``.
 """
 
 from __future__ import annotations
 
 import os
-import select
-import subprocess
-import time
-from pathlib import Path
-from typing import Any, Iterator, Sequence
 
 from dos.errors import GitError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any, Iterator, Sequence
+
 _ENV_DROP = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
+_SIGKILL = 9  # the same numbers on every POSIX system DOS runs on; spares importing ``signal``
+_SIGDEF = (13, 25)  # SIGPIPE, SIGXFSZ: Python ignores them, git must not inherit that (as subprocess restores)
 
 
 def git_env() -> dict[str, str]:
@@ -24,21 +27,141 @@ def git_env() -> dict[str, str]:
     return env
 
 
+class _Git:
+    """One running ``git -C ROOT ARGS``: its pid and the read ends of its stdout and stderr pipes.
+
+    ``pump`` reads both pipes (so a chatty stderr can never block git on a full pipe), ``finish``
+    reaps it, ``kill`` stops it. A pipe is enlarged where the system allows, so git can run ahead
+    of a reader that is still starting up.
+    """
+
+    __slots__ = ("pid", "out", "err", "errbuf", "code", "what")
+
+    def __init__(self, root: Any, args: Sequence[str], env: dict[str, str] | None = None) -> None:
+        self.what = args[0] if args else "git"
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        _grow_pipe(out_w)
+        actions = [(os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
+        try:
+            self.pid = os.posix_spawnp("git", ["git", "-C", str(root), *args], git_env() if env is None else env,
+                                       file_actions=actions, setsigdef=_SIGDEF)
+        except FileNotFoundError:
+            for fd in (out_r, out_w, err_r, err_w):
+                os.close(fd)
+            raise GitError("git is not installed or not on PATH") from None
+        except OSError as exc:
+            for fd in (out_r, out_w, err_r, err_w):
+                os.close(fd)
+            raise GitError(f"git could not be started: {exc.strerror}") from None
+        os.close(out_w)
+        os.close(err_w)
+        self.out, self.err = out_r, err_r
+        self.errbuf = b""
+        self.code: int | None = None
+
+    def pump(self, deadline: float | None, timeout: float | None) -> bytes:
+        """The next chunk of stdout (b'' at its end), reading stderr meanwhile; GitError past DEADLINE."""
+        import select
+
+        while True:
+            fds = [self.out] if self.err < 0 else [self.out, self.err]
+            if deadline is None and self.err < 0:
+                ready = fds
+            else:
+                left = None
+                if deadline is not None:
+                    import time
+
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise GitError(f"git {self.what} timed out after {timeout}s")
+                ready = select.select(fds, [], [], left)[0]
+                if not ready:
+                    raise GitError(f"git {self.what} timed out after {timeout}s")
+            if self.err in ready:
+                data = os.read(self.err, 1 << 16)
+                if data:
+                    self.errbuf += data
+                else:
+                    os.close(self.err)
+                    self.err = -1
+            if self.out in ready:
+                return os.read(self.out, 1 << 16)
+
+    def finish(self) -> int:
+        """Drain stderr, reap git and return its exit code."""
+        while self.err >= 0:
+            data = os.read(self.err, 1 << 16)
+            if data:
+                self.errbuf += data
+            else:
+                os.close(self.err)
+                self.err = -1
+        if self.code is None:
+            try:
+                self.code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+            except ChildProcessError:  # reaped elsewhere (SIGCHLD ignored): subprocess reads that as 0 too
+                self.code = 0
+        return self.code
+
+    def failure(self) -> GitError:
+        msg = self.errbuf.decode("utf-8", "replace").strip().splitlines()
+        return GitError(f"git {self.what} failed: {msg[-1] if msg else f'exit {self.code}'}")
+
+    def close(self) -> None:
+        """Kill git if it still runs, reap it and close the pipes (idempotent)."""
+        if self.code is None:
+            try:
+                done, status = os.waitpid(self.pid, os.WNOHANG)
+                if not done:
+                    os.kill(self.pid, _SIGKILL)
+                    done, status = os.waitpid(self.pid, 0)
+                self.code = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:
+                self.code = -1
+        for name in ("out", "err"):
+            fd = getattr(self, name)
+            if fd >= 0:
+                os.close(fd)
+                setattr(self, name, -1)
+
+
+def _grow_pipe(fd: int) -> None:
+    """Ask for a 1 MiB pipe (Linux ``F_SETPIPE_SZ``); where that is refused the default stays."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass
+
+
+def _deadline(timeout: float | None) -> float | None:
+    if timeout is None:
+        return None
+    import time
+
+    return time.monotonic() + timeout
+
+
 def run_git(root: Path, args: Sequence[str], *, check: bool = True, timeout: float | None = None) -> str:
     """Run ``git -C ROOT ARGS`` and return stdout (decoded UTF-8, invalid bytes replaced)."""
+    proc = _Git(root, args)
+    deadline = _deadline(timeout)
+    chunks = []
     try:
-        proc = subprocess.run(
-            ["git", "-C", str(root), *args],
-            capture_output=True, env=git_env(), timeout=timeout, check=False,
-        )
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH") from None
-    except subprocess.TimeoutExpired:
-        raise GitError(f"git {args[0]} timed out after {timeout}s") from None
-    if check and proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {args[0]} failed: {msg[-1] if msg else f'exit {proc.returncode}'}")
-    return proc.stdout.decode("utf-8", "replace")
+        while True:
+            chunk = proc.pump(deadline, timeout)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        code = proc.finish()
+    finally:
+        proc.close()
+    if check and code != 0:
+        raise proc.failure()
+    return b"".join(chunks).decode("utf-8", "replace")
 
 
 def find_git_top(start: Path) -> Path | None:
@@ -76,22 +199,28 @@ def resolve_ref(root: Path, ref: str) -> str:
 # --------------------------------------------------------------------------- history streaming
 
 _LOG_FORMAT = "%H%x00%s%x00%b%x1e"
-_CHUNK = 1 << 16
+
+
+def log_args(ref: str = "HEAD", *, paths: Sequence[str] = (), extra: Sequence[str] = ()) -> list[str]:
+    """The ``git log`` arguments ``iter_log`` runs for REF (``start_records`` can start them early)."""
+    args = ["log", f"--format={_LOG_FORMAT}", *extra, "--end-of-options", ref]
+    if paths:
+        args += ["--", *paths]
+    return args
 
 
 def iter_log(root: Path, ref: str = "HEAD", *, paths: Sequence[str] = (), timeout: float | None = None,
-             extra: Sequence[str] = (), keep: Any = None) -> Iterator[tuple[str, str, str]]:
+             extra: Sequence[str] = (), keep: Any = None, started: Any = None) -> Iterator[tuple[str, str, str]]:
     """Yield ``(sha, subject, body)`` newest first from one streaming ``git log`` process.
 
     Only one chunk of output is held at a time, so memory stays flat in history length.
     With KEEP (an object whose ``hits(lowercased_bytes)`` gives offsets), only records
     holding a hit are parsed and yielded; the rest are skipped at C speed.
     Closing the generator early kills git. TIMEOUT bounds the whole walk (GitError).
+    STARTED: the ``start_records`` handle of these very arguments, already running.
     """
-    args = ["log", f"--format={_LOG_FORMAT}", *extra, "--end-of-options", ref]
-    if paths:
-        args += ["--", *paths]
-    for rec in stream_records(root, args, timeout=timeout, keep=keep):
+    for rec in stream_records(root, log_args(ref, paths=paths, extra=extra), timeout=timeout, keep=keep,
+                              started=started):
         sha, subject, body = rec.lstrip(b"\n").split(b"\x00", 2)
         yield (sha.decode("ascii", "replace"), subject.decode("utf-8", "replace"),
                body.decode("utf-8", "replace"))
@@ -109,29 +238,28 @@ def iter_headed(root: Path, args: Sequence[str], *, timeout: float | None = None
         yield sha, subject, rest
 
 
+def start_records(root: Path, args: Sequence[str]) -> Any:
+    """Start ``git ARGS`` now, for ``stream_records(..., started=)`` to read later.
+
+    A caller that still has work to do before reading (imports, compiling a matcher) lets git
+    walk history meanwhile. The handle must reach ``stream_records`` or ``close()``.
+    """
+    # GIT_FLUSH=0: git otherwise flushes after every record on a pipe (one write per commit).
+    return _Git(root, args, {**git_env(), "GIT_FLUSH": "0"})
+
+
 def stream_records(root: Path, args: Sequence[str], *, timeout: float | None = None,
-                   keep: Any = None) -> Iterator[bytes]:
+                   keep: Any = None, started: Any = None) -> Iterator[bytes]:
     """Run ``git ARGS`` and yield its output split on 0x1E, one chunk in memory at a time.
 
     A non-blank tail after the last separator is yielded too. GitError if git fails.
     """
-    deadline = None if timeout is None else time.monotonic() + timeout
-    try:
-        # GIT_FLUSH=0: git otherwise flushes after every record on a pipe (one write per commit).
-        proc = subprocess.Popen(["git", "-C", str(root), *args], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env={**git_env(), "GIT_FLUSH": "0"})
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH") from None
-    assert proc.stdout is not None
-    fd = proc.stdout.fileno()
+    deadline = _deadline(timeout)
+    proc = started if started is not None else start_records(root, args)
     pending = b""
     try:
         while True:
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0 or not select.select([fd], [], [], left)[0]:
-                    raise GitError(f"git {args[0]} timed out after {timeout}s")
-            chunk = os.read(fd, _CHUNK)
+            chunk = proc.pump(deadline, timeout)
             if not chunk:
                 break
             pending += chunk
@@ -140,18 +268,12 @@ def stream_records(root: Path, args: Sequence[str], *, timeout: float | None = N
                 continue
             region, pending = pending[:cut], pending[cut:]
             yield from _records(region, keep)
-        if proc.wait() != 0:
-            err = proc.stderr.read().decode("utf-8", "replace").strip().splitlines() if proc.stderr else []
-            raise GitError(f"git {args[0]} failed: {err[-1] if err else f'exit {proc.returncode}'}")
+        if proc.finish() != 0:
+            raise proc.failure()
         if pending.strip() and (keep is None or keep.hits(pending.lower())):
             yield pending
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        if proc.stderr:
-            proc.stderr.close()
+        proc.close()
 
 
 def _records(region: bytes, keep: Any) -> list[bytes]:
@@ -185,8 +307,14 @@ def is_ancestor(root: Path, sha: str, ref: str, *, timeout: float | None = None)
         return False
     try:
         full = resolve_ref(root, sha)
-        done = subprocess.run(["git", "-C", str(root), "merge-base", "--is-ancestor", full, ref],
-                              capture_output=True, env=git_env(), timeout=timeout, check=False)
-    except (GitError, OSError, subprocess.TimeoutExpired):
+        proc = _Git(root, ["merge-base", "--is-ancestor", full, ref])
+        try:
+            deadline = _deadline(timeout)
+            while proc.pump(deadline, timeout):
+                pass
+            code = proc.finish()
+        finally:
+            proc.close()
+    except (GitError, OSError):
         return False
-    return done.returncode == 0
+    return code == 0

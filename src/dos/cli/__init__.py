@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from functools import cached_property
 
 from dos import exitcodes
 from dos.cli._registry import FAMILIES, VERBS
@@ -31,28 +30,31 @@ def __getattr__(name: str):
 
 
 class Context:
-    """What a verb needs from the outside: the workspace, its config, and the service context."""
+    """What a verb needs from the outside: the workspace, its config, and the service context.
+
+    Each is made on first use and kept (a lean verb may never touch them).
+    """
 
     def __init__(self, workspace_arg: str | None) -> None:
         self.workspace_arg = workspace_arg
 
-    @cached_property
-    def workspace(self):  # -> dos.config.Workspace
-        from dos.config import find_workspace
+    def __getattr__(self, name: str):
+        if name == "workspace":  # -> dos.config.Workspace
+            from dos.config import find_workspace
 
-        return find_workspace(self.workspace_arg)
+            value = find_workspace(self.workspace_arg)
+        elif name == "config":  # -> dos.config.Config
+            from dos.config import load_config
 
-    @cached_property
-    def config(self):  # -> dos.config.Config
-        from dos.config import load_config
+            value = load_config(self.workspace.root)
+        elif name == "service":  # -> dos.service.context.Context
+            from dos.service.context import Context as ServiceContext
 
-        return load_config(self.workspace.root)
-
-    @cached_property
-    def service(self):  # -> dos.service.context.Context
-        from dos.service.context import Context as ServiceContext
-
-        return ServiceContext(self.workspace, self.config)
+            value = ServiceContext(self.workspace, self.config)
+        else:
+            raise AttributeError(name)
+        self.__dict__[name] = value
+        return value
 
     def close(self) -> None:
         if "service" in self.__dict__:
@@ -126,16 +128,36 @@ def _top_help() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _verb_module(name: str):
+    module = VERBS[name].module
+    __import__(module)
+    return sys.modules[module]
+
+
 def build_verb_parser(name: str) -> tuple[ArgumentParser, object]:
     """The parser for verb NAME and its implementing module."""
     from dos.cli._parser import ArgumentParser
 
-    verb = VERBS[name]
-    __import__(verb.module)
-    module = sys.modules[verb.module]
-    parser = ArgumentParser(prog=f"dos {name}", description=verb.summary)
+    module = _verb_module(name)
+    parser = ArgumentParser(prog=f"dos {name}", description=VERBS[name].summary)
     getattr(module, f"configure_{name.replace('-', '_')}")(parser)
     return parser, module
+
+
+def parse_verb(name: str, words: list[str]) -> tuple[object, object]:
+    """(arguments, module) of verb NAME given WORDS.
+
+    A verb module may declare ``LEAN_<verb>``, a ``dos.cli._parser.Lean`` of its flags: the
+    words it parses skip argparse (a verdict verb's start-up); whatever it cannot parse
+    goes to argparse, which gives every error and help text.
+    """
+    module = _verb_module(name)
+    lean = getattr(module, f"LEAN_{name.replace('-', '_')}", None)
+    args = lean.parse(words) if lean is not None else None
+    if args is None:
+        parser, module = build_verb_parser(name)
+        args = parser.parse_args(words)
+    return args, module
 
 
 def _run(argv: list[str]) -> int:
@@ -158,8 +180,7 @@ def _run(argv: list[str]) -> int:
         close = difflib.get_close_matches(name, VERBS, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else " (see 'dos --help')"
         raise UsageError(f"dos: unknown verb {name!r}{hint}")
-    parser, module = build_verb_parser(name)
-    args = parser.parse_args(argv[1:])
+    args, module = parse_verb(name, argv[1:])
     ctx = Context(workspace)
     try:
         code = getattr(module, f"run_{name.replace('-', '_')}")(args, ctx)

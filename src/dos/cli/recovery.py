@@ -7,15 +7,18 @@ Each parses, calls ``dos.service`` (intents, recovery, transcripts, reap), print
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import Any
 
-from dos.cli._args import count, pid
 from dos.cli._output import add_json, print_json, print_verdict
+from dos.cli._parser import BOOL, Lean, choice
 from dos.errors import UsageError
 from dos.exitcodes import exit_code
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
 
 GOOD = {"DECLARED", "VERIFIED", "SUSPENDED", "FOUND", "ADVANCING", "RESUMABLE", "COMPLETE", "REWIND", "NO_REWIND",
         "HEALTHY", "UNREADABLE", "FULL", "EMPTY", "PLANNED", "APPLIED"}
@@ -53,6 +56,8 @@ def _say(token: str, reason: str, details: list[tuple[str, str]] = ()) -> None:
 
 
 def configure_intent(parser: argparse.ArgumentParser) -> None:
+    from dos.cli._args import count, pid
+
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = sub.add_parser("declare", help="declare the run's goal and its steps (binds the run's writer)")
     _run_id_flag(p, required=False)
@@ -170,6 +175,15 @@ def _show(args: argparse.Namespace, svc: Any, rid: str) -> int:
 
 
 # --------------------------------------------------------------------------- status
+
+
+# ``dos status`` parsed without argparse (anything else it is given goes to configure_status's parser).
+LEAN_status = Lean(("run_id",), 0, {
+    "--run-id": ("run_id_flag", str, None), "--start-sha": ("start_sha", str, ""),
+    "--now-ms": ("now_ms", int, None), "--last-heartbeat-age-ms": ("last_heartbeat_age_ms", int, None),
+    "--lane": ("lane", str, ""), "--loop-ts": ("loop_ts", str, ""), "--stopped": ("stopped", BOOL, False),
+    "--live": ("live", BOOL, False), "--no-proc": ("no_proc", BOOL, False), "--json": ("json", BOOL, False),
+    "--output": ("output", choice("text", "json"), None)})
 
 
 def configure_status(parser: argparse.ArgumentParser) -> None:

@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from dos.cli._args import seconds
 from dos.cli._output import color_enabled, paint, print_json
+from dos.cli._parser import BOOL, Lean
 from dos.exitcodes import OK, exit_code
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+MAX_SECONDS = 10 * 365 * 24 * 3600  # dos.cli._args.MAX_SECONDS (a test holds the two equal)
+
+
+def _lean_seconds(text: str) -> float:
+    """``--timeout`` as ``dos.cli._args.seconds`` takes it; ValueError for what it refuses."""
+    value = float(text)
+    if not (0 < value <= MAX_SECONDS):  # also false for NaN
+        raise ValueError(text)
+    return value
+
+
+# ``dos verify`` parsed without argparse (anything else it is given goes to configure_verify's parser).
+LEAN_verify = Lean(("plan", "phase"), 2, {
+    "--ref": ("ref", str, None), "--json": ("json", BOOL, False), "--explain": ("explain", BOOL, False),
+    "--output": ("output", str, None), "--timeout": ("timeout", _lean_seconds, None),
+    "--no-ci": ("no_ci", BOOL, False)})
 
 
 def configure_verify(p: argparse.ArgumentParser) -> None:
+    from dos.cli._args import seconds
+
     p.add_argument("plan", metavar="PLAN", help="the plan (series) id, e.g. AUTH")
     p.add_argument("phase", metavar="PHASE", help="the phase id, e.g. AUTH1")
     p.add_argument("--ref", help="judge the history of REF instead of HEAD")
@@ -45,14 +67,16 @@ def _plain(v) -> str:
 
 
 def run_verify(args: argparse.Namespace, ctx) -> int:
-    from dos.service.truth import interpret, verify
+    from dos.service.truth import interpret, verify, verify_lean
 
     renderer = args.output or ("json" if args.json else "text")
     if renderer not in ("text", "json", "plain"):
         from dos.errors import UsageError
 
         raise UsageError(f"unknown renderer {renderer!r}; known: text, json, plain")
-    v = verify(ctx.service, args.plan, args.phase, ref=args.ref, timeout=args.timeout)
+    v = verify_lean(ctx.workspace_arg, args.plan, args.phase, ref=args.ref, timeout=args.timeout)
+    if v is None:  # only the full path can answer (and say what is wrong)
+        v = verify(ctx.service, args.plan, args.phase, ref=args.ref, timeout=args.timeout)
     if renderer == "plain":
         sys.stdout.write(_plain(v) + "\n")
         if args.explain:

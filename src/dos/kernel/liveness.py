@@ -8,11 +8,14 @@ lease identity (``lease_id``), and ADOPT counts as a beat.
 
 from __future__ import annotations
 
-from dos.kernel.table import asdict, table
 from enum import StrEnum
-from typing import Any, Iterable
 
 from dos.kernel.lease import Event, Op
+from dos.kernel.table import asdict, table
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable
 
 FUTURE_SKEW_MS = 1_000  # events stamped up to this far past ``now`` still count
 PROGRESS_OPS = frozenset({Op.ACQUIRE, Op.RELEASE, Op.SCAVENGE, Op.RECONCILE})

@@ -7,7 +7,10 @@ entropy (the shell mixes a counter, the pid and a monotonic clock, as the refere
 from __future__ import annotations
 
 from dos.kernel.table import table
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 PREFIX = "RID-"

@@ -9,8 +9,12 @@ but a trailing period ends a token (``... AUTH1.`` ships AUTH1).
 from __future__ import annotations
 
 import re
+
 from dos.kernel.table import fields, table
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 PRE = r"(?<![A-Za-z0-9.\-])"
 # Not followed by a token character; a period ends the token unless a token char follows it.

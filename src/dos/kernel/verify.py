@@ -8,9 +8,11 @@ kept and only win if history runs out without a direct one.
 from __future__ import annotations
 
 from dos.kernel.table import field, table
-from typing import Any
-
 from dos.kernel.stamp import RUNGS, StampMatcher, grade, is_bump_or_ledger_only, revert_targets
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @table

@@ -78,7 +78,6 @@ def fast_status(workspace: str | None, run_id: str, *, start_sha: str = "", now:
                 live: bool = False, proc: bool = True, env: Mapping[str, str] | None = None) -> StatusDigest | None:
     """RUN_ID's status digest read the lean way, or None when only the full path can read this store."""
     import time
-    from pathlib import Path
 
     from dos import procs
     from dos.kernel.lease import is_live
@@ -110,7 +109,7 @@ def fast_status(workspace: str | None, run_id: str, *, start_sha: str = "", now:
     now = time.time_ns() // 1_000_000 if now is None else now
     from dos.kernel.resume import candidate_shas
 
-    facts = ancestry.gather(Path(root), candidate_shas(state) if state is not None else [],
+    facts = ancestry.gather(root, candidate_shas(state) if state is not None else [],
                             start_sha or (state.start_sha if state is not None else ""))
     here = procs.host_id()
     beat, count, alive, region = None, 0, None, ()

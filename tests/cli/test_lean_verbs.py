@@ -122,7 +122,8 @@ def _argparse(verb: str, words: list[str]) -> dict | str:
 
 
 @pytest.mark.parametrize("verb, lean, words", [("verify", LEAN_verify, w) for w in VERIFY_WORDS]
-                         + [("status", LEAN_status, w) for w in STATUS_WORDS], ids=repr)
+                         + [("status", LEAN_status, w) for w in STATUS_WORDS],
+                         ids=lambda v: v if isinstance(v, str) else (repr(v) if isinstance(v, list) else "lean"))
 def test_the_lean_parse_is_argparses(verb: str, lean, words: list[str], capsys: pytest.CaptureFixture) -> None:
     got = lean.parse(words)
     want = _argparse(verb, words)

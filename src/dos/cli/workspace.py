@@ -83,8 +83,9 @@ def configure_init(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scope", choices=("project", "user"), default="project",
                    help="with --hooks: the workspace's files (project) or this user's (user: every workspace "
                         "with a dos.toml)")
-    p.add_argument("--mcp", metavar="HOST", help="register the DOS MCP server with HOST (auto: every host found "
-                                                  "whose MCP file is in the workspace)")
+    p.add_argument("--mcp", metavar="HOST", help="register the DOS MCP server in HOST's own MCP file (auto: every "
+                                                  "host found whose MCP file is in the workspace; hosts and files: "
+                                                  "docs/mcp-hosts.md)")
     p.add_argument("--skills", action="store_true",
                    help="install the core playbooks in each host's own format (the hosts of --hooks, else every "
                         "host found, else Claude Code and AGENTS.md)")

@@ -65,6 +65,16 @@ def spool_pending(path: str) -> bool:
     return bool(_spool_files(path))
 
 
+def _spool_state(tx: Any) -> dict[str, Any]:
+    """The offset folded so far of each spool, by its header's id (kept in ``meta`` by the fold)."""
+    got = tx.execute("SELECT value FROM meta WHERE key = 'journal_spool'")
+    try:
+        state = loads(got[0][0]) if got else {}
+    except JSONError:
+        state = {}
+    return state if isinstance(state, dict) else {}
+
+
 def drain_spool(tx: Any, path: str, *, now_ms: int, keep_s: float = 60.0) -> tuple[int, list[str]]:
     """Fold the spool's complete lines into the chain inside TX, exactly once.
 
@@ -78,12 +88,7 @@ def drain_spool(tx: Any, path: str, *, now_ms: int, keep_s: float = 60.0) -> tup
     files = _spool_files(path)
     if not files:
         return 0, []
-    got = tx.execute("SELECT value FROM meta WHERE key = 'journal_spool'")
-    try:
-        state = loads(got[0][0]) if got else {}
-    except JSONError:
-        state = {}
-    state = state if isinstance(state, dict) else {}
+    state = _spool_state(tx)
     new_state: dict[str, int] = {}
     records: list[tuple[dict[str, Any] | None, tuple[Any, ...] | None]] = []
     corrupt = 0
@@ -148,12 +153,7 @@ def pending_events(tx: Any, path: str) -> list[tuple[Any, ...]]:
     files = _spool_files(path)
     if not files:
         return []
-    got = tx.execute("SELECT value FROM meta WHERE key = 'journal_spool'")
-    try:
-        state = loads(got[0][0]) if got else {}
-    except JSONError:
-        state = {}
-    state = state if isinstance(state, dict) else {}
+    state = _spool_state(tx)
     out: list[tuple[Any, ...]] = []
     for name in files:
         try:

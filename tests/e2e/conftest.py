@@ -106,6 +106,12 @@ def droid_cli(agent_clis) -> Path:
     return _pinned(agent_clis, "droid")
 
 
+@pytest.fixture(scope="session")
+def cline_cli(agent_clis) -> Path:
+    """The pinned Cline CLI (``cline``), installed with the others; missing is a failure, never a skip."""
+    return _pinned(agent_clis, "cline")
+
+
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
     """A git repo with ``dos init`` (lanes api, web) and a live lease on api held by bob."""

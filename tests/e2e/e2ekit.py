@@ -462,6 +462,56 @@ class Droid(Host):
 
 DROID = Droid("factory", "droid", "openai-chat")
 
+
+class Cline(Host):
+    """Cline's CLI (``cline --json "<prompt>"``: one-shot, tools auto-approved by default) against the
+    fake's Chat Completions API, through the ``openai-compatible`` provider that ``cline auth -p
+    openai-compatible -b URL`` saves in ``~/.cline/data/settings/providers.json`` (no Cline account).
+
+    Not in HOSTS: test_cline_e2e.py drives it. DOS's plugin (``.cline/plugins/dos.js``) runs the
+    portable ``dos-hook`` command, so the agent's PATH gets the pipx-like shim. Telemetry and update
+    checks are switched off, and anything else that tries to leave 127.0.0.1 meets the closed port.
+    """
+
+    PROVIDER = "openai-compatible"
+    MODEL = "fake-coder"
+
+    def write(self, ws: Workspace, target: Path, content: str) -> Turn:
+        return call("editor", path=str(target), new_text=content)
+
+    def argv(self, exe: Path, ws: Workspace, prompt: str, extra: Sequence[str] = ()) -> list[str]:
+        return [str(exe), "--json", "-P", self.PROVIDER, "-m", self.MODEL, *extra, prompt]
+
+    def env(self, ws: Workspace, fake: FakeModel) -> dict[str, str]:
+        return {"DISABLE_TELEMETRY": "1", "CLINE_NO_AUTO_UPDATE": "1", "NO_COLOR": "1", **closed_network()}
+
+    def user_config(self, ws: Workspace, fake: FakeModel, *, trust_project: bool = True) -> None:
+        path = ws.home / ".cline" / "data" / "settings" / "providers.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        settings = {"provider": self.PROVIDER, "apiKey": FAKE_KEY, "model": self.MODEL, "baseUrl": fake.openai_url}
+        path.write_text(json.dumps({"version": 1, "lastUsedProvider": self.PROVIDER, "modes": {},
+                                    "providers": {self.PROVIDER: {"settings": settings, "tokenSource": "manual",
+                                                                  "updatedAt": "2026-01-01T00:00:00.000Z"}}},
+                                   indent=2))
+
+    def sessions(self, exe: Path, ws: Workspace) -> list[dict[str, Any]]:
+        """``cline history --json``: the sessions this HOME has run, newest first."""
+        env = {"HOME": str(ws.home), "PATH": user_path(exe.parent), "LANG": "C.UTF-8", "NO_COLOR": "1",
+               "DISABLE_TELEMETRY": "1", "CLINE_NO_AUTO_UPDATE": "1", **closed_network()}
+        proc = subprocess.run([str(exe), "history", "--json"], cwd=ws.root, env=env, text=True, capture_output=True,
+                              timeout=120, stdin=subprocess.DEVNULL)
+        assert proc.returncode == 0, f"cline history --json exited {proc.returncode}: {proc.stderr[-800:]}"
+        return json.loads(proc.stdout)
+
+    def failure_noise(self, proc: subprocess.CompletedProcess[str]) -> list[str]:
+        """A plugin that failed to load, or a hook command that failed (a deny is a skipped call, not this)."""
+        return [ln for ln in (proc.stdout + proc.stderr).splitlines()
+                if ("plugin" in ln.lower() or "hook command" in ln.lower())
+                and ("fail" in ln.lower() or "error" in ln.lower())]
+
+
+CLINE = Cline("cline", "cline", "openai-chat")
+
 HOSTS: dict[str, Host] = {
     "claude-code": ClaudeCode("claude-code", "claude", "anthropic"),
     "codex": Codex("codex", "codex", "openai"),
@@ -639,6 +689,6 @@ def codex_list_hooks(exe: Path, ws: Workspace, host: Codex, args: Sequence[str] 
             proc.wait()
 
 
-__all__ = ["COPILOT", "DOS", "DROID", "HOLDER", "HOSTS", "KILO", "OPENCODE", "QWEN", "assert_denied_naming",
+__all__ = ["CLINE", "COPILOT", "DOS", "DROID", "HOLDER", "HOSTS", "KILO", "OPENCODE", "QWEN", "assert_denied_naming",
            "assert_told_outside", "closed_network", "json_field", "Host", "OpenCode", "Qwen", "Run", "TIMINGS", "Workspace", "call", "codex_list_hooks", "dos",
            "dynamic", "host_user_env", "make_workspace", "run_host", "say", "user_path", "wire"]

@@ -1,5 +1,6 @@
-"""Hosts added after the first twenty: Kilo Code (wired by ``dos init --hooks kilo``), and Hermes Agent
-and Cline, which have a dialect but no installer (their hooks files are wired by hand, docs/hosts.md).
+"""Hosts added after the first twenty: Kilo Code and Cline (wired by ``dos init --hooks kilo|cline``, each
+with a plugin file), and Hermes Agent, which has a dialect but no installer (wired by hand, docs/hosts.md).
+Cline 3.x's own payloads and its plugin are tested in test_host_cline.py.
 
 Each host's documented payload: a write into a lane another session holds is denied, the holder's
 own write is allowed, a write outside the workspace is denied, the deny is that host's exact
@@ -39,7 +40,7 @@ def hermes(ws: Path, session: str, target: str) -> dict:
 
 
 def cline(ws: Path, session: str, target: str) -> dict:
-    """Cline's PreToolUse stdin (docs.cline.bot/features/hooks/hook-reference)."""
+    """The VS Code extension's PreToolUse stdin (docs.cline.bot/features/hooks/hook-reference)."""
     return {"clineVersion": "3.36.0", "hookName": "PreToolUse", "timestamp": "1767225600000", "taskId": session,
             "workspaceRoots": [str(ws)], "userId": "u1",
             "preToolUse": {"toolName": "write_to_file", "parameters": {"path": target, "content": "x"}}}
@@ -54,10 +55,11 @@ ALLOW = {"kilo": "", "hermes": "", "cline": '{"cancel": false}\n'}
 HOST_NAMES = sorted(PAYLOADS)
 
 
-def test_each_new_host_is_a_dialect_and_only_kilo_has_an_installer() -> None:
+def test_each_new_host_is_a_dialect_and_kilo_and_cline_have_installers() -> None:
     assert set(HOST_NAMES) <= set(HOSTS)
     assert "kilo" in SPECS and SPECS["kilo"].shape == "plugin"
-    assert "hermes" not in SPECS and "cline" not in SPECS, "no installer shape for YAML or one-file-per-event hooks"
+    assert "cline" in SPECS and SPECS["cline"].shape == "plugin"
+    assert "hermes" not in SPECS, "no installer shape for YAML hooks"
 
 
 def _assert_deny(host: str, code: int, stdout: str, stderr: str, words: str) -> None:

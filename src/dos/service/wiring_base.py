@@ -186,6 +186,12 @@ SPECS: dict[str, HostSpec] = {s.host: s for s in (
              "Kilo Code runs OpenCode's plugin API; it has no stop gate, its plugin can only refuse tool calls.",
              label="Kilo Code", user=("XDG_CONFIG_HOME", "kilo/plugins/dos.js", ".config/kilo/plugins/dos.js"),
              marker=(".kilo", "kilo"), deny_exit=0),
+    # Cline 3.x ends the whole run when a hook file cancels a call; a plugin's beforeTool can skip just
+    # that call and hand the model the reason (cline 3.0.65, e2e), so DOS wires Cline with a plugin.
+    HostSpec("cline", ".cline/plugins/dos.js", (("PreToolUse", "pretool"), ("PostToolUse", "posttool")), "plugin",
+             "Cline loads DOS's plugin from .cline/plugins/; it has no stop gate, the plugin can only refuse tool "
+             "calls.", label="Cline", user=("CLINE_DIR", "plugins/dos.js", ".cline/plugins/dos.js"),
+             marker=(".cline", "cline"), deny_exit=0),
 )}
 # Names that reach another host's wiring: the same file, the same dialect.
 ALIASES = {"cursor-cli": "cursor", "copilot-cli": "copilot"}

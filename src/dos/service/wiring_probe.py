@@ -88,7 +88,7 @@ PROBE_WRITE = {
 # How each host's envelope says "deny" (beside its exit code).
 DENY_SHAPE = {"claude-code": "cc", "codex": "cc", "qwen": "cc", "factory": "cc", "codebuddy": "cc", "continue": "cc",
               "qoder": "cc", "augment": "cc", "kimi": "cc", "grok": "cc", "cursor": "permission", "copilot": "top",
-              "devin": "block", "goose": "block"}
+              "devin": "block", "goose": "block", "cline": "cancel"}
 
 
 def payload(host: str, ws: str, verb: str, cwd: str | None = None) -> dict[str, Any]:
@@ -111,6 +111,14 @@ def payload(host: str, ws: str, verb: str, cwd: str | None = None) -> dict[str, 
         if verb == "posttool":
             return {**base, "tool": "read", "args": {"filePath": os.path.join(ws, "dos.toml")}, "output": "ok"}
         return {**base, "tool": "write", "args": {"filePath": target, "content": "x"}}
+    if host == "cline":  # what DOS's plugin sends: Cline 3.x's own hook-file payload
+        base = {"hookName": "tool_call" if verb == "pretool" else "tool_result", "taskId": "dos-selftest-A",
+                "sessionContext": {"rootSessionId": "dos-selftest-A"}, "workspaceRoots": [cwd]}
+        if verb == "posttool":
+            return {**base, "tool_result": {"id": "t1", "name": "read_files",
+                                            "input": {"files": [{"path": os.path.join(ws, "dos.toml")}]},
+                                            "output": "ok"}}
+        return {**base, "tool_call": {"id": "t1", "name": "editor", "input": {"path": target, "new_text": "x"}}}
     if host == "crush":
         return {"event": event, "session_id": "dos-selftest-A", "cwd": cwd, "tool_name": "write",
                 "tool_input": {"file_path": target, "content": "x"}}
@@ -161,6 +169,8 @@ def is_deny(host: str, stdout: str, stderr: str = "") -> bool:
         return out.get("permissionDecision") == "deny"
     if shape == "block":
         return out.get("decision") == "block"
+    if shape == "cancel":
+        return out.get("cancel") is True
     return out.get("decision") == "deny"
 
 

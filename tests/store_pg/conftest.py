@@ -7,6 +7,7 @@ from typing import Callable, Iterator
 import pytest
 
 from dos.store.postgres import PostgresEngine
+from tests.store_pg.roundtrips import RoundTripRelay
 
 
 @pytest.fixture
@@ -25,3 +26,11 @@ def pg_engine(pg_url: str) -> Iterator[Callable[..., PostgresEngine]]:
             engine.close()
         except Exception:
             pass
+
+
+@pytest.fixture
+def relay(pg_url: str) -> Iterator[RoundTripRelay]:
+    """A round-trip counting relay in front of this test's server (also a partition switch)."""
+    r = RoundTripRelay(pg_url)
+    yield r
+    r.close()

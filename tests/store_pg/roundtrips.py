@@ -19,6 +19,11 @@ import socket
 import threading
 from urllib.parse import urlsplit, urlunsplit
 
+from dos.kernel.lanes import Taxonomy
+
+#: Two disjoint lanes, the shape every round-trip test leases in.
+TWO_LANES = Taxonomy(concurrent=("a", "b"), autopick=(), trees={"a": ("a/**",), "b": ("b/**",)})
+
 
 class RoundTripRelay:
     """Relays 127.0.0.1:<port> to the server of URL; ``count`` is the round trips seen so far."""

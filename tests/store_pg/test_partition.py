@@ -100,13 +100,6 @@ def ws(repo) -> Path:
 
 
 @pytest.fixture
-def relay(pg_url: str) -> Iterator[RoundTripRelay]:
-    r = RoundTripRelay(pg_url)
-    yield r
-    r.close()
-
-
-@pytest.fixture
 def hosts(ws: Path) -> Iterator[Any]:
     made: list[Host] = []
 

@@ -8,19 +8,12 @@ import psycopg
 import pytest
 
 from dos.errors import StoreError
-from dos.kernel.lanes import LaneRequest, Taxonomy
+from dos.kernel.lanes import LaneRequest
 from dos.store.leases import Store
 from dos.store.postgres import PostgresEngine
-from tests.store_pg.roundtrips import RoundTripRelay
+from tests.store_pg.roundtrips import TWO_LANES, RoundTripRelay
 
-TAXONOMY = Taxonomy(concurrent=("a", "b"), autopick=(), trees={"a": ("a/**",), "b": ("b/**",)})
-
-
-@pytest.fixture
-def relay(pg_url: str) -> Iterator[RoundTripRelay]:
-    r = RoundTripRelay(pg_url)
-    yield r
-    r.close()
+TAXONOMY = TWO_LANES
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from dos.kernel.table import table
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
@@ -19,7 +20,7 @@ from dos.errors import StoreError, UsageError
 from dos.kernel.admission import conflicting
 from dos.kernel.lanes import LaneDecision, LaneRequest, Taxonomy
 from dos.kernel.lease import MUTATING_OPS, Event, Lease, Op, is_live
-from dos.kernel.replay import adopted, apply, checkpoint, replay
+from dos.kernel.replay import adopted, apply, checkpoint, fold_rows, replay
 from dos.store.engine import Engine, Tx
 from dos.store.live import (EVENT_INSERT, EVENT_SELECT, LEASE_INSERT, LEASE_SELECT, encode_data,
                             event_values, lease_from_row, lease_to_row)
@@ -87,6 +88,42 @@ def _paged(tx: Tx, where: str, params: Sequence[Any], *, page: int = 5000) -> It
         if len(rows) < page:
             return
         after = int(rows[-1][0])
+
+
+_MUTATING = tuple(sorted(str(o) for o in MUTATING_OPS))
+# ``op || ''``: no index on op may serve these; every read and delete walks the seq key in order
+# (the op index would sort every mutating row for each page, and scan them all for each batch).
+_MUTATING_IN = f"op || '' IN ({', '.join('?' for _ in _MUTATING)})"
+
+
+def _latest_checkpoint(tx: Tx) -> int:
+    """The seq of the newest CHECKPOINT (0 if none): every mutating event before it is folded into it."""
+    rows = tx.execute("SELECT max(seq) FROM events WHERE op = ?", (str(Op.CHECKPOINT),))
+    return int(rows[0][0] or 0)
+
+
+def _mutating_rows(tx: Tx, start: int, *, page: int = 5000) -> Iterator[tuple[Any, ...]]:
+    """``(seq, ts_ms, op, lease_id, data)`` of the mutating events from seq START on, a page at a time."""
+    after = start - 1
+    while True:
+        rows = tx.execute(f"SELECT seq, ts_ms, op, lease_id, data FROM events WHERE seq > ? AND {_MUTATING_IN} "
+                          "ORDER BY seq LIMIT ?", (after, *_MUTATING, page))
+        yield from rows
+        if len(rows) < page:
+            return
+        after = int(rows[-1][0])
+
+
+class _Last:
+    """Passes rows through, keeping the last one (the fold's high-water mark)."""
+
+    def __init__(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        self.rows, self.last = rows, None
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        for row in self.rows:
+            self.last = row
+            yield row
 
 
 class Store:
@@ -368,16 +405,21 @@ class Store:
 
     # ------------------------------------------------------------------ reads
 
+    def _read_viewing(self) -> Any:
+        """A read transaction whose first read is ``_view``: an engine that can sends it with BEGIN."""
+        fused = getattr(self.engine, "read_reading", None)
+        return fused(_VIEW_SELECT) if fused is not None else self.engine.read()
+
     def live_leases(self) -> list[Lease]:
         """THE live set: the view filtered by the one expiry rule (with same-host dead-PID evidence)."""
-        with self.engine.read() as tx:
+        with self._read_viewing() as tx:
             now = tx.now_ms()
             view = self._view(tx)
         return self._split(view, now)[0]
 
     def leases(self) -> list[tuple[Lease, bool]]:
         """Every lease in the view with its liveness; expired ones stay until scavenged."""
-        with self.engine.read() as tx:
+        with self._read_viewing() as tx:
             now = tx.now_ms()
             view = self._view(tx)
         return [(x, is_live(x, now, holder_dead=self._holder_dead(x))) for x in view]
@@ -418,11 +460,13 @@ class Store:
             return int(tx.execute("SELECT count(*) FROM events")[0][0])
 
     def replay(self) -> dict[str, Lease]:
-        """The pure fold of the whole log (what the view must equal), read a page at a time."""
-        state: dict[str, Lease] = {}
-        for event in self.iter_events():
-            apply(state, event)
-        return state
+        """The pure fold of the log (what the view must equal), from its newest CHECKPOINT on.
+
+        A checkpoint at seq S stands for every mutating event up to S, so the fold starts
+        there; mutating events before it that compaction has not deleted yet are skipped.
+        """
+        with self.engine.read() as tx:
+            return fold_rows(_mutating_rows(tx, _latest_checkpoint(tx)))
 
     def view(self) -> dict[str, Lease]:
         """The leases view as stored, keyed by lease id."""
@@ -434,31 +478,78 @@ class Store:
 
     # ------------------------------------------------------------------ maintenance
 
-    def compact(self) -> dict[str, int]:
-        """Fold every mutating event into one CHECKPOINT; forensic events are kept. replay is unchanged.
+    def compact(self, *, batch: int = 2000, detail: bool = False) -> dict[str, int]:
+        """Fold every mutating event into one CHECKPOINT, online; forensic events are kept, replay unchanged.
 
-        The log is read in pages, so compaction holds the fold, not the history, in memory.
+        1. The fold is read from a read snapshot, which takes no lock (writers go on).
+        2. One short write transaction puts the CHECKPOINT in place of the last folded event
+           (seq S), unless a newer checkpoint is already there.
+        3. The mutating events before S are deleted BATCH seqs at a time, each batch its own
+           short write transaction, with a pause as long as the batch between them.
+        Replay equals the view at every step: a fold in seq order is reset by the checkpoint
+        at S, so the events before it count for nothing while they still exist, and events
+        appended meanwhile come after S. DETAIL adds the checkpoint seq, the leases in it, the
+        batches, and the longest the write lock was held (ms, to the commit).
         """
-        mutating = [str(o) for o in MUTATING_OPS]
-        marks = ", ".join("?" for _ in mutating)
-        with self.engine.write() as tx:
+        started = time.monotonic()
+        with self.engine.read() as tx:
             count, size = tx.execute("SELECT count(*), coalesce(sum(length(data)), 0) FROM events")[0]
-            state: dict[str, Lease] = {}
-            last: Event | None = None
-            for event in _paged(tx, f" AND op IN ({marks})", mutating):
-                apply(state, event)
-                last = event
-            if last is None:
-                return {"entries_before": int(count), "entries_after": int(count), "bytes_reclaimed": 0}
-            cp = checkpoint(state.values(), seq=last.seq, ts_ms=last.ts_ms)
+            first = int(tx.execute("SELECT coalesce(min(seq), 0) FROM events")[0][0])
+            rows = _Last(_mutating_rows(tx, _latest_checkpoint(tx)))
+            state = fold_rows(rows)
+        fold_ms = (time.monotonic() - started) * 1000
+        report = {"entries_before": int(count), "entries_after": int(count), "bytes_reclaimed": 0}
+        if rows.last is None:
+            return {**report, **({"checkpoint_seq": 0, "leases": 0, "deleted": 0, "batches": 0,
+                                  "fold_ms": round(fold_ms, 1), "longest_write_ms": 0.0} if detail else {})}
+        cut, ts_ms, op, _, _ = rows.last
+        cut, reclaimed, longest = int(cut), 0, 0.0
+        if op != str(Op.CHECKPOINT):
+            cp = checkpoint(state.values(), seq=cut, ts_ms=int(ts_ms))
             text = encode_data(cp.data)
-            tx.execute(f"DELETE FROM events WHERE op IN ({marks})", mutating)
-            tx.execute("INSERT INTO events (seq, ts_ms, op, lane, lease_id, holder, host_id, reason, data) "
-                       "VALUES (?, ?, ?, '', '', '', ?, ?, ?)",
-                       (cp.seq, cp.ts_ms, str(Op.CHECKPOINT), self.host_id, cp.reason, text))
-            after, after_size = tx.execute("SELECT count(*), coalesce(sum(length(data)), 0) FROM events")[0]
-            return {"entries_before": int(count), "entries_after": int(after),
-                    "bytes_reclaimed": max(0, int(size) - int(after_size))}
+            with self.engine.write() as tx:
+                t = time.monotonic()  # the lock is held from here (waiting for it blocks nobody)
+                newest = _latest_checkpoint(tx)
+                if newest >= cut:  # another compaction got further while we folded: its checkpoint stands
+                    cut = newest
+                else:
+                    gone = tx.execute("DELETE FROM events WHERE seq = ? RETURNING length(data)", (cut,))
+                    tx.execute("INSERT INTO events (seq, ts_ms, op, lane, lease_id, holder, host_id, reason, data) "
+                               "VALUES (?, ?, ?, '', '', '', ?, ?, ?)",
+                               (cp.seq, cp.ts_ms, str(Op.CHECKPOINT), self.host_id, cp.reason, text))
+                    reclaimed += sum(int(r[0]) for r in gone) - len(text)
+            longest = (time.monotonic() - t) * 1000
+        deleted, batches = 0, 0
+        lo = first
+        while lo < cut:
+            hi = min(lo + max(1, int(batch)), cut)
+            with self.engine.write() as tx:
+                t = time.monotonic()
+                gone = tx.execute(f"DELETE FROM events WHERE seq >= ? AND seq < ? AND {_MUTATING_IN} "
+                                  "RETURNING length(data)", (lo, hi, *_MUTATING))
+            held = time.monotonic() - t  # to the commit
+            longest = max(longest, held * 1000)
+            deleted, batches = deleted + len(gone), batches + 1
+            reclaimed += sum(int(r[0]) for r in gone)
+            lo = self._next_mutating(hi, cut)
+            if lo < cut:
+                time.sleep(held)  # leave the lock free as long as it was held: acquirers get their turn
+        with self.engine.read() as tx:
+            after = int(tx.execute("SELECT count(*) FROM events")[0][0])
+        report = {"entries_before": int(count), "entries_after": after, "bytes_reclaimed": max(0, reclaimed)}
+        if detail:
+            report.update(checkpoint_seq=cut, leases=len(state), deleted=deleted, batches=batches,
+                          fold_ms=round(fold_ms, 1), longest_write_ms=round(longest, 1),
+                          seconds=round(time.monotonic() - started, 3))
+        return report
+
+    def _next_mutating(self, start: int, cut: int) -> int:
+        """The first mutating seq in [START, CUT), else CUT; read without the lock, so runs of
+        forensic events are skipped outside the write transactions."""
+        with self.engine.read() as tx:
+            rows = tx.execute(f"SELECT min(seq) FROM events WHERE seq >= ? AND seq < ? AND {_MUTATING_IN}",
+                              (start, cut, *_MUTATING))
+        return int(rows[0][0]) if rows and rows[0][0] is not None else cut
 
     def iter_events(self, *, page: int = 5000) -> Iterator[Event]:
         """Every event in seq order, read a page at a time (for export and replay of long logs)."""

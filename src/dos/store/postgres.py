@@ -92,12 +92,17 @@ EMPTY_DDL = tuple(stmt.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE"
 class _Tx:
     """One open transaction on the engine's connection."""
 
-    def __init__(self, engine: PostgresEngine, now: int | None = None) -> None:
+    def __init__(self, engine: PostgresEngine, now: int | None = None,
+                 prefetched: tuple[str, list[tuple[Any, ...]]] | None = None) -> None:
         self._engine = engine
         self._cur = engine._conn.cursor()
         self._now = now
+        self._prefetched = prefetched  # (sql, rows): already read with BEGIN (``read_reading``)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        pre, self._prefetched = self._prefetched, None
+        if pre is not None and sql == pre[0] and not params:
+            return list(pre[1])
         with self._engine._mapped():
             self._engine.round_trips += 1
             self._cur.execute(translate(sql), tuple(params))
@@ -294,6 +299,40 @@ class PostgresEngine:
         if not self._ready and self.schema_version() == 0:
             return self._transaction("BEGIN ISOLATION LEVEL REPEATABLE READ", ensure=False, empty=True)
         return self._transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    def read_reading(self, sql: str) -> Any:
+        """``read()``, with SQL (no parameters) sent with BEGIN and the clock in one round trip.
+
+        The transaction's first ``execute(SQL)`` returns those rows; COMMIT is the second and
+        last round trip, so ``Store.live_leases`` costs two. Before the schema exists this is
+        ``read()`` (an empty store, created by nothing).
+        """
+        if not self._ready and self.schema_version() == 0:
+            return self.read()
+        return self._read_prefetched(sql)
+
+    @contextmanager
+    def _read_prefetched(self, sql: str) -> Iterator[_Tx]:
+        with self._lock:
+            self._reconnect_if_lost()
+            stmts = ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", *([_CLOCK_SQL] if self.clock is None else []),
+                     translate(sql)]
+            try:
+                self.round_trips += 1
+                with self._mapped():
+                    with self._conn.pipeline():
+                        curs = [self._conn.execute(stmt) for stmt in stmts]
+                    rows = [cur.fetchall() if cur.description else [] for cur in curs]
+            except BaseException:  # leave no aborted transaction behind
+                self._finish(False)
+                raise
+            now = int(rows[1][0][0]) if self.clock is None else None
+            ok = False
+            try:
+                yield _Tx(self, now, (sql, rows[-1]))
+                ok = True
+            finally:
+                self._finish(ok)
 
     # -------------------------------------------------------------- schema
 

@@ -47,3 +47,23 @@ def test_stop_json_reports_the_claims_checked(ws: Path) -> None:
     assert report["results"][0]["plan"] == "AUTH" and report["results"][0]["shipped"] is False
     extra = call_hook("stop", {**stop, "session_id": "sess-Z"}, extra=("--plan", "AUTH", "--phase", "AUTH9"))
     assert extra.code == 2 and "AUTH AUTH9" in extra.stderr
+
+
+def test_a_session_id_with_a_lone_surrogate_is_judged_not_faulted(ws: Path) -> None:
+    """JSON carries ``\\ud800``, UTF-8 cannot: the id is stored as its escape, never an internal fault."""
+    odd = "\u2028\ud800?"
+    raw = '{"session_id": "\\u2028\\ud800?", "cwd": %s, "hook_event_name": "%s"%s}'
+    import json
+
+    where = json.dumps(str(ws))
+    write = ', "tool_name": "Write", "tool_input": {"file_path": %s, "content": "x"}' % json.dumps(str(ws / "src/a.py"))
+    deny = call_hook("pretool", None, raw=raw % (where, "PreToolUse", write))
+    assert deny.code == 2 and "warning" not in deny.stderr and "agentA" in deny.stderr
+    for verb, name in (("posttool", "PostToolUse"), ("stop", "Stop"), ("session-start", "SessionStart"),
+                       ("marker", "Stop")):
+        for dialect in ("claude-code", "gemini"):
+            got = call_hook(verb, None, raw=raw % (where, name, write if verb == "posttool" else ""), dialect=dialect)
+            assert "warning" not in got.stderr and "Traceback" not in got.stderr, (verb, got.stderr)
+            bare = call_hook(verb, None, raw='{"conversation_id": "\\u2028\\ud800?"}', dialect=dialect)
+            assert "warning" not in bare.stderr, (verb, dialect, bare.stderr)  # no cwd: the full path
+    assert odd.encode("utf-8", "surrogatepass")  # the payload really held a lone surrogate

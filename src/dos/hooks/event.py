@@ -24,6 +24,19 @@ def text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def storable(value: str) -> str:
+    """VALUE, with a lone surrogate (valid JSON, never UTF-8) written as its ``\\udXXX`` escape.
+
+    A session id is a key in the store and on disk; one JSON can carry and UTF-8 cannot would
+    fail every write that names it. The escape is stable, so every event of that session agrees.
+    """
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return "".join(f"\\u{ord(c):04x}" if "\ud800" <= c <= "\udfff" else c for c in value)
+
+
 def fence_of(payload: Mapping[str, Any]) -> int | None:
     """A fencing token the host passed in the payload (``dos_fence``), if it is an integer."""
     value = payload.get("dos_fence")

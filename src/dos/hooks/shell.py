@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from dos.hooks.event import NOTHING, VERB_MOMENT, Rendered
+from dos.hooks.event import NOTHING, VERB_MOMENT, Rendered, storable
 from dos.kernel.enforce import Verdict
 from dos.service.events import PRE, HookEvent
 
@@ -84,6 +84,8 @@ def run(opts: Mapping[str, Any], raw: str, env: Mapping[str, str]) -> Rendered:
             return NOTHING
         if opts.get("session"):
             event = event.replace(session=opts["session"])
+        if not event.session.isascii():
+            event = event.replace(session=storable(event.session))
         root = workspace_root(opts, env, event)
         if root is None:
             return NOTHING  # outside any workspace: nothing here is DOS's to judge

@@ -33,3 +33,21 @@ def read_text(path: str, limit: int = MAX_BYTES) -> str | None:
         return None
     finally:
         os.close(fd)
+
+
+def replace_text(path: str, text: str) -> bool:
+    """Best effort: write TEXT to PATH through a temporary file and a rename, so no reader ever
+    sees half of it. False where the directory cannot be written (callers run without a cache)."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        return False

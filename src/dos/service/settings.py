@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 
+from dos.files import replace_text
 from dos.kernel.jsonc import JSONError, dumps, loads
 
 TYPE_CHECKING = False
@@ -126,14 +127,7 @@ def _write(root: str, path: str, blob: dict[str, Any]) -> None:
     """Best effort: a workspace we cannot write to simply runs without a cache."""
     if not os.path.isdir(os.path.join(root, ".dos")):
         return  # never create state just to cache; the first store write creates .dos/
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(dumps(blob, sort_keys=True))
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    replace_text(path, dumps(blob, sort_keys=True))
 
 
 # --------------------------------------------------------------------------- where the workspace is

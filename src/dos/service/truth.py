@@ -368,16 +368,10 @@ def _read_cache(path: str) -> dict[str, Any] | None:
 
 def _write_cache(path: str, blob: dict[str, Any]) -> None:
     """Best effort: a workspace that cannot be written to runs without the cache."""
+    from dos.files import replace_text
     from dos.kernel.jsonc import dumps
 
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(dumps(blob, sort_keys=True))
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    replace_text(path, dumps(blob, sort_keys=True))
 
 
 def verify_lean(workspace: str | None, plan: str, phase: str, *, ref: str | None = None,

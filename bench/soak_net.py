@@ -19,6 +19,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dos.procs import is_running
+
 ROOT = Path(__file__).resolve().parents[1]
 PREFIX = "dsoak-"
 
@@ -30,16 +32,6 @@ def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     return run
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_stale() -> list[str]:
     """Delete namespaces (and their veth) left by soak runs whose process is gone; their names."""
     run = _ip("netns", "list", check=False)
@@ -47,7 +39,7 @@ def sweep_stale() -> list[str]:
     for line in run.stdout.splitlines():
         name = line.split()[0] if line.split() else ""
         parts = name[len(PREFIX):].split("-") if name.startswith(PREFIX) else []
-        if len(parts) == 2 and parts[0].isdigit() and not _alive(int(parts[0])):
+        if len(parts) == 2 and parts[0].isdigit() and not is_running(int(parts[0])):
             _ip("netns", "del", name, check=False)
             _ip("link", "del", f"dsk{parts[0]}{parts[1]}h", check=False)
             gone.append(name)

@@ -46,13 +46,11 @@ class _Git:
         try:
             self.pid = os.posix_spawnp("git", ["git", "-C", str(root), *args], git_env() if env is None else env,
                                        file_actions=actions, setsigdef=_SIGDEF)
-        except FileNotFoundError:
-            for fd in (out_r, out_w, err_r, err_w):
-                os.close(fd)
-            raise GitError("git is not installed or not on PATH") from None
         except OSError as exc:
             for fd in (out_r, out_w, err_r, err_w):
                 os.close(fd)
+            if isinstance(exc, FileNotFoundError):
+                raise GitError("git is not installed or not on PATH") from None
             raise GitError(f"git could not be started: {exc.strerror}") from None
         os.close(out_w)
         os.close(err_w)
@@ -80,30 +78,29 @@ class _Git:
                 if not ready:
                     raise GitError(f"git {self.what} timed out after {timeout}s")
             if self.err in ready:
-                data = os.read(self.err, 1 << 16)
-                if data:
-                    self.errbuf += data
-                else:
-                    os.close(self.err)
-                    self.err = -1
+                self._read_err()
             if self.out in ready:
                 return os.read(self.out, 1 << 16)
 
     def finish(self) -> int:
         """Drain stderr, reap git and return its exit code."""
         while self.err >= 0:
-            data = os.read(self.err, 1 << 16)
-            if data:
-                self.errbuf += data
-            else:
-                os.close(self.err)
-                self.err = -1
+            self._read_err()
         if self.code is None:
             try:
                 self.code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
             except ChildProcessError:  # reaped elsewhere (SIGCHLD ignored): subprocess reads that as 0 too
                 self.code = 0
         return self.code
+
+    def _read_err(self) -> None:
+        """One chunk of stderr into ``errbuf``; at its end the pipe is closed."""
+        data = os.read(self.err, 1 << 16)
+        if data:
+            self.errbuf += data
+        else:
+            os.close(self.err)
+            self.err = -1
 
     def failure(self) -> GitError:
         msg = self.errbuf.decode("utf-8", "replace").strip().splitlines()

@@ -9,9 +9,9 @@ _MODULES = {"claude-code": "claude_code", "codex": "codex", "cursor": "cursor", 
             "qwen": "qwen", "factory": "factory", "codebuddy": "codebuddy", "continue": "continue_cli",
             "devin": "devin", "qoder": "qoder", "augment": "augment", "openhands": "openhands", "goose": "goose",
             "grok": "grok", "kimi": "kimi", "copilot": "copilot", "crush": "crush", "tabnine": "tabnine",
-            "vibe": "vibe", "windsurf": "windsurf", "opencode": "opencode", "kilo": "kilo",
-            # dialects with no installer: the host's hooks file is wired by hand (docs/hosts.md)
-            "hermes": "hermes", "cline": "cline",
+            "vibe": "vibe", "windsurf": "windsurf", "opencode": "opencode", "kilo": "kilo", "cline": "cline",
+            # a dialect with no installer: the host's hooks file is wired by hand (docs/hosts.md)
+            "hermes": "hermes",
             # aliases: the same file and dialect as the host they name
             "cursor-cli": "cursor", "copilot-cli": "copilot"}
 HOSTS = tuple(_MODULES)

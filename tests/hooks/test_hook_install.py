@@ -234,8 +234,35 @@ def test_invalid_json_is_one_line_and_nothing_is_written(tmp_path: Path) -> None
     assert path.read_text() == "{not json"
 
 
-def test_gemini_settings_with_comments_are_read_but_never_rewritten(tmp_path: Path) -> None:
-    text = '{\n  // my model\n  "model": {"name": "gemini-3"},\n}\n'
+def test_gemini_settings_with_comments_are_edited_in_place(tmp_path: Path) -> None:
+    """JSONC (Gemini, Qwen, Tabnine): DOS's hooks are spliced in; every comment and byte around them stays."""
+    from dos.service.wiring_files import JsonFile
+
+    text = ('{\n  // my model\n  "model": {"name": "gemini-3"}, /* pinned */\n  "hooks": {\n'
+            '    // my own gate runs first\n    "BeforeTool": [{"hooks": [{"type": "command", "command": "./mine.sh"}]}],\n'
+            '  },\n}\n')
+    path = write(tmp_path, ".gemini/settings.json", text)
+    assert "wired" in install_one(tmp_path, SPECS["gemini"])
+    after = path.read_text()
+    assert after.startswith('{\n  // my model\n  "model": {"name": "gemini-3"}, /* pinned */\n')
+    assert "// my own gate runs first" in after
+    data = JsonFile(path, comments=True).data
+    assert data["model"] == {"name": "gemini-3"}
+    commands = [h["command"] for g in data["hooks"]["BeforeTool"] for h in g["hooks"]]
+    assert commands[0] == "./mine.sh" and any("pretool" in c for c in commands[1:])
+    assert dos_entries(path, SPECS["gemini"].shape, SPECS["gemini"]), "DOS hooks are in the file"
+    assert "already wired" in install_one(tmp_path, SPECS["gemini"]), "a second run changes nothing"
+    assert path.read_text() == after
+    install_one(tmp_path, SPECS["gemini"], remove=True)
+    back = path.read_text()
+    assert "// my model" in back and "// my own gate runs first" in back
+    assert JsonFile(path, comments=True).data == JsonFile(write(tmp_path, "orig.json", text), comments=True).data
+
+
+def test_a_comment_inside_what_dos_would_replace_is_refused(tmp_path: Path) -> None:
+    """A comment inside the event array DOS rewrites would be lost: refused, nothing written."""
+    text = ('{\n  "hooks": {\n    "BeforeTool": [\n      // keep me\n'
+            '      {"hooks": [{"type": "command", "command": "./mine.sh"}]}\n    ]\n  }\n}\n')
     path = write(tmp_path, ".gemini/settings.json", text)
     with pytest.raises(ConfigError, match="has comments"):
         install_one(tmp_path, SPECS["gemini"])

@@ -538,8 +538,44 @@ def _plan_json(path: Path, spec: HostSpec, cmds: Mapping[str, str], *, remove: b
     else:
         new, events = merge_json(data, spec, cmds, path=str(path))
     changed = bool(events or stripped) and new != f.data
+    if changed and f.had_comments and f.text is not None:
+        spliced = _splice_jsonc(path, f.text, f.data, new)
+        if spliced is not None:
+            return changed, events, f.text, spliced, False
     after = dump_json(new) if new else ""
     return changed, events, f.text, after, changed and f.had_comments
+
+
+def _splice_jsonc(path: Path, text: str, old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """NEW written into the commented TEXT by editing in place only the members that differ (two
+    levels deep: ``hooks.<Event>``), so the user's comments and layout stay; None where that
+    cannot be done without losing a comment (the caller then refuses, as for any rewrite)."""
+    from collections import Counter
+
+    from dos.service import jsonc_edit
+    from dos.service.wiring_files import comments_of
+
+    edits: list[tuple[list[str], Any]] = []
+    for key in [*old, *(k for k in new if k not in old)]:
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            edits += [([key, sub], b.get(sub)) for sub in [*a, *(k for k in b if k not in a)] if a.get(sub) != b.get(sub)]
+        else:
+            edits.append(([key], b))
+    if any(value is None and keys[-1] in (new.get(keys[0]) if len(keys) > 1 else new) for keys, value in edits):
+        return None  # a JSON null DOS would have to write reads as a delete to the editor
+    out: str | None = text
+    try:
+        for keys, value in edits:
+            out, _ = jsonc_edit.edit(out, keys, value, path, comments=True)
+    except ConfigError:
+        return None
+    out = out or ""
+    if Counter(comments_of(text)) - Counter(comments_of(out)):
+        return None  # a comment sat inside a member DOS replaces
+    return out
 
 
 def _plan_toml(path: Path, spec: HostSpec, cmds: Mapping[str, str], *, remove: bool, force: bool

@@ -4,7 +4,7 @@ The host table (which file, which key, which entry shape) is ``dos.mcp.hosts``. 
 a project file get a portable entry that runs ``dos-mcp`` for the project directory; hosts
 that read only the user's file get this interpreter's absolute command and the workspace's
 absolute path. Idempotent; ``--remove`` takes out only DOS's entry; the user's file is
-edited in place (comments, order and layout kept: JSON/JSONC by ``dos.mcp.jsonc``, TOML by
+edited in place (comments, order and layout kept: JSON/JSONC by ``dos.service.jsonc_edit``, TOML by
 tomlkit, YAML by ``dos.mcp.yamlfile``), and a file that does not parse is one line naming
 it and the line, never overwritten. A host with no MCP file DOS can write is said so plainly.
 """
@@ -78,7 +78,7 @@ def _apply(spec: McpHost, path: Path, value: dict[str, Any] | None) -> tuple[boo
     text = read_text(path)
     note = ""
     if spec.fmt in ("json", "jsonc"):
-        from dos.mcp import jsonc
+        from dos.service import jsonc_edit as jsonc
 
         new, changed = jsonc.edit(text, (*spec.keys, NAME), value, path, comments=spec.fmt == "jsonc")
     elif spec.fmt == "toml":

@@ -69,8 +69,19 @@ def read_text(path: Path) -> str | None:
 
 def strip_comments(text: str) -> tuple[str, bool]:
     """TEXT without ``//`` and ``/* */`` comments (strings respected), and whether it had any."""
+    body, found = _scan_comments(text)
+    return body, bool(found)
+
+
+def comments_of(text: str) -> list[str]:
+    """Every ``//`` and ``/* */`` comment in TEXT, in order (strings respected)."""
+    return _scan_comments(text)[1]
+
+
+def _scan_comments(text: str) -> tuple[str, list[str]]:
     out: list[str] = []
-    i, n, found = 0, len(text), False
+    found: list[str] = []
+    i, n = 0, len(text)
     in_str = False
     while i < n:
         c = text[i]
@@ -89,13 +100,15 @@ def strip_comments(text: str) -> tuple[str, bool]:
             out.append(c)
             i += 1
         elif text.startswith("//", i):
-            found = True
             j = text.find("\n", i)
-            i = n if j < 0 else j
+            j = n if j < 0 else j
+            found.append(text[i:j])
+            i = j
         elif text.startswith("/*", i):
-            found = True
             j = text.find("*/", i + 2)
-            i = n if j < 0 else j + 2
+            j = n if j < 0 else j + 2
+            found.append(text[i:j])
+            i = j
             out.append(" ")
         else:
             out.append(c)

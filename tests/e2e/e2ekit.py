@@ -589,6 +589,31 @@ def run_host(host: Host, exe: Path, ws: Workspace, script: Sequence[Turn], *, gu
         return Run(host, ws, argv, proc, fake, seconds)
     finally:
         fake.stop()
+        stop_strays(ws.home)
+
+
+def stop_strays(home: Path) -> list[int]:
+    """SIGKILL every process still running with HOME=HOME: what the agent left behind when it
+    exited (Cline's hub daemon detaches and would outlive the suite). Their pids."""
+    import signal
+
+    mark = b"HOME=" + os.fsencode(str(home))
+    killed = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                env = fh.read().split(b"\0")
+        except OSError:
+            continue
+        if mark in env:
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+                killed.append(int(entry))
+            except OSError:
+                pass
+    return killed
 
 
 def host_user_env(ws: Workspace, host: Host, exe: Path | None = None) -> dict[str, str]:

@@ -41,8 +41,9 @@ class Case:
 
 
 def dos_cmd() -> list[str]:
-    """How to run this checkout's dos: the installed script, else python -m dos."""
-    return [sys.executable, "-m", "dos"]
+    """How to run this checkout's dos: the installed script (what a user types), else python -m dos."""
+    script = Path(sys.executable).parent / "dos"
+    return [str(script)] if script.is_file() and os.access(script, os.X_OK) else [sys.executable, "-m", "dos"]
 
 
 def ref_cmd() -> list[str] | None:

@@ -144,7 +144,18 @@ def _deadline(timeout: float | None) -> float | None:
 
 def run_git(root: Path, args: Sequence[str], *, check: bool = True, timeout: float | None = None) -> str:
     """Run ``git -C ROOT ARGS`` and return stdout (decoded UTF-8, invalid bytes replaced)."""
-    proc = _Git(root, args)
+    return collect(_Git(root, args), check=check, timeout=timeout)
+
+
+def start_git(root: Path, args: Sequence[str]) -> _Git:
+    """Start ``git -C ROOT ARGS`` now, to ``collect`` later: two independent calls then overlap.
+    Its stdout pipe holds 1 MiB where the system allows, so it runs ahead while another is read."""
+    return _Git(root, args)
+
+
+def collect(proc: _Git, *, check: bool = True, timeout: float | None = None) -> str:
+    """The stdout of a started git (decoded UTF-8, invalid bytes replaced), once it has exited;
+    GitError if it failed and CHECK, or past TIMEOUT. Always reaps it."""
     deadline = _deadline(timeout)
     chunks = []
     try:

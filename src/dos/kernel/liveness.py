@@ -8,9 +8,8 @@ lease identity (``lease_id``), and ADOPT counts as a beat.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from dos.kernel.lease import Event, Op
+from dos.kernel.record import Choice
 from dos.kernel.table import asdict, table
 
 TYPE_CHECKING = False
@@ -22,10 +21,8 @@ PROGRESS_OPS = frozenset({Op.ACQUIRE, Op.RELEASE, Op.SCAVENGE, Op.RECONCILE})
 BEAT_OPS = frozenset({Op.ACQUIRE, Op.HEARTBEAT, Op.ADOPT})
 
 
-class Liveness(StrEnum):
-    ADVANCING = "ADVANCING"
-    SPINNING = "SPINNING"
-    STALLED = "STALLED"
+class Liveness(Choice, values=("ADVANCING", "SPINNING", "STALLED")):
+    """The verdict (a string, as the reference prints it; no ``enum``, which costs status 5 ms of imports)."""
 
 
 @table

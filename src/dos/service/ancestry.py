@@ -10,13 +10,13 @@ that is not hex-shaped is never handed to git.
 from __future__ import annotations
 
 from dos.errors import GitError
-from dos.git import run_git
+from dos.git import collect, run_git, start_git
 from dos.kernel.resume import MIN_PREFIX, Commit, is_hex_sha
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import Iterable
+    from typing import Any, Iterable
 
 
 class Facts:
@@ -77,16 +77,23 @@ def footprints(root: Path, shas: Iterable[str]) -> dict[str, tuple[str, tuple[st
     return result
 
 
-def since(root: Path, start: str) -> tuple[list[str], bool] | None:
+def _since_args(start: str) -> list[str]:
+    return ["rev-list", "--boundary", "HEAD", "--not", start, "--"]
+
+
+def since(root: Path, start: str, *, started: Any = None) -> tuple[list[str], bool] | None:
     """(full shas reachable from HEAD but not from START, newest first; is START itself in HEAD's history).
 
     None when git cannot walk from START. START is a boundary of the walk exactly when it is an
     ancestor of HEAD other than HEAD; with nothing since it, it is in HEAD's history only as HEAD.
+    STARTED: that very ``rev-list`` already started (``git.start_git``), to collect here.
     """
     if not start:
+        if started is not None:
+            started.close()
         return None
     try:
-        out = run_git(root, ["rev-list", "--boundary", "HEAD", "--not", start, "--"])
+        out = collect(started if started is not None else start_git(root, _since_args(start)))
     except GitError:
         return None
     lines = [x.strip() for x in out.splitlines() if x.strip()]
@@ -101,9 +108,23 @@ def gather(root: Path, shas: Iterable[str], start: str = "") -> Facts:
     from dos.git import is_ancestor
 
     wanted = [s for s in dict.fromkeys([*shas, start]) if s and is_hex_sha(s)]
-    printed = footprints(root, wanted)
+    early = None
+    if len(start) == 40 and is_hex_sha(start):  # the walk needs no lookup first: it runs beside the log
+        try:
+            early = start_git(root, _since_args(start.lower()))
+        except GitError:
+            early = None
+    try:
+        printed = footprints(root, wanted)
+    except BaseException:
+        if early is not None:
+            early.close()
+        raise
     start_full = printed.get(start, ("", ()))[0] if start else ""
-    walked = since(root, start_full) if start_full else None
+    if early is not None and start_full != start.lower():
+        early.close()
+        early = None
+    walked = since(root, start_full, started=early) if start_full else None
     reach, start_in = walked if walked is not None else (None, False)
     in_reach = set(reach or ())
     commits = {}

@@ -386,8 +386,7 @@ def verify_lean(workspace: str | None, plan: str, phase: str, *, ref: str | None
         return None
     cfg = lean_config(root)
     verdict = _verify(root, cfg, plan, phase, ref=ref, timeout=timeout)
-    store = _journal_store(root, cfg, env)
-    if store is not None and not (store and _spool_record(root, verdict, ref)):
+    if _journal_wanted(root, cfg, env):
         from dos.service.context import Context
 
         with Context.discover(workspace, env=env) as ctx:
@@ -395,37 +394,19 @@ def verify_lean(workspace: str | None, plan: str, phase: str, *, ref: str | None
     return verdict
 
 
-def _spool_record(root: str, verdict: ShipVerdict, ref: str | None) -> bool:
-    """The verdict's record as one line appended to the journal's spool beside the SQLite store
-    (no SQLite opened: the next store write or journal read folds it into the chain, in order);
-    False where it could not be appended, and the caller writes it through the store."""
-    import time
-
-    from dos.service.journal import row_for
-    from dos.store.journal_rows import spool_append, spool_path
-
-    row = row_for(time.time_ns() // 1_000_000, "verify", verdict, subject=f"{verdict.plan}::{verdict.phase}",
-                  detail={"ref": ref or "HEAD"})
-    return spool_append(spool_path(os.path.join(root, ".dos")), row)
-
-
-def _journal_store(root: str, cfg: LeanConfig, env: Mapping[str, str]) -> str | None:
-    """Where ``journal.record`` would write: None when it would write nothing (recording off, or
-    ``auto`` with no store: it never creates one then); the SQLite file when it exists in the
-    workspace's ``.dos/`` (a spooled line reaches it); '' otherwise (PostgreSQL, a store elsewhere,
-    or ``always`` creating one: only the store itself can take the record)."""
+def _journal_wanted(root: str, cfg: LeanConfig, env: Mapping[str, str]) -> bool:
+    """Whether ``journal.record`` could write anything: not when recording is off, nor on ``auto``
+    with no store to write to (it never creates one then)."""
     from dos.service.hook_journal import env_mode
 
     mode = env_mode(env) or cfg.record
     if mode == "off":
-        return None
-    if env.get("DOS_STORE_URL", "").strip() or cfg.store_url.strip():
-        return ""
+        return False
+    if mode != "auto" or env.get("DOS_STORE_URL", "").strip() or cfg.store_url.strip():
+        return True
     if cfg.store_path:
         given = os.path.expanduser(cfg.store_path)
         path = given if os.path.isabs(given) else os.path.join(root, given)
     else:
         path = os.path.join(root, ".dos", "store.sqlite3")
-    if os.path.isfile(path):
-        return path if os.path.dirname(os.path.abspath(path)) == os.path.join(os.path.abspath(root), ".dos") else ""
-    return None if mode == "auto" else ""
+    return os.path.exists(path)

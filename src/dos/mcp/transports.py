@@ -133,6 +133,7 @@ def serve_http(*, workspace: str | None, deadline_ms: int, port: int) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((HOST, port))
+    sock.listen(128)  # listening before the line is printed: a client that reads it and connects is queued, not refused
     bound = sock.getsockname()[1]
     sys.stderr.write(f"dos-mcp: serving streamable HTTP on http://{HOST}:{bound}{PATH}\n")
     sys.stderr.flush()

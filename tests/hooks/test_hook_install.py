@@ -49,9 +49,28 @@ command = "./mine.sh"  # my own gate
 """
 
 
+USER_YAML = """# my hermes profile
+model: opus  # pinned
+hooks:
+  PreToolUse:
+  - command: ./guard.sh
+"""
+
+
 def _original(spec) -> str | None:
     """What the user's file held before DOS: its own hooks in the host's own shape (a plugin file is DOS's alone)."""
+    if spec.fmt == "yaml":
+        return USER_YAML
     return {"toml": USER_CODEX, "toml-list": USER_LIST, "plugin": None}.get(spec.shape, json.dumps(USER_CC, indent=2) + "\n")
+
+
+def _data(spec, path: Path) -> dict:
+    """The hooks file as the host parses it (JSON, or Hermes's YAML)."""
+    if spec.fmt == "yaml":
+        import yaml
+
+        return yaml.safe_load(path.read_text())
+    return json.loads(path.read_text())
 
 
 @pytest.mark.parametrize("host", sorted(SPECS))
@@ -83,7 +102,7 @@ def test_install_is_idempotent_and_remove_restores_the_user_file(tmp_path: Path,
     assert wired_hosts(tmp_path, scope, env) == {}
     if original is None:
         assert not path.exists(), "the plugin file DOS wrote is deleted"
-    elif spec.shape in ("toml", "toml-list"):
+    elif spec.shape in ("toml", "toml-list") or spec.fmt == "yaml":
         assert path.read_text() == original
     else:
         assert json.loads(path.read_text()) == USER_CC
@@ -113,7 +132,7 @@ def test_a_file_dos_creates_is_exactly_what_the_host_reads(tmp_path: Path, host:
         tables = tomllib.loads(path.read_text())["hooks"]
         assert {"command": want, spec.event_key: pre, **dict(spec.extra)} in tables
         return
-    data = json.loads(path.read_text())
+    data = _data(spec, path)
     entry = data["hooks"][pre][0]
     assert entry == {spec.key: want, **{m: want for m in spec.mirror}, **dict(spec.extra)}
     for key, value in spec.created:

@@ -95,7 +95,7 @@ DENY: dict[str, tuple[int, Callable[[Any, str], bool]]] = {
 
 
 def test_every_wired_host_has_a_golden_case() -> None:
-    assert set(HOSTS) | {"claude-code", "codex", "cursor", "gemini", "antigravity", "kilo", "cline"} == set(SPECS)  # kilo, cline: test_host_dialects_more
+    assert set(HOSTS) | {"claude-code", "codex", "cursor", "gemini", "antigravity", "kilo", "cline", "hermes"} == set(SPECS)  # kilo, cline, hermes: test_host_dialects_more
     assert set(DENY) == set(HOSTS)
 
 

@@ -1,5 +1,5 @@
 """Hosts added after the first twenty: Kilo Code and Cline (wired by ``dos init --hooks kilo|cline``, each
-with a plugin file), and Hermes Agent, which has a dialect but no installer (wired by hand, docs/hosts.md).
+with a plugin file), and Hermes Agent (``dos init --hooks hermes``: the ``hooks:`` block of its YAML config).
 Cline 3.x's own payloads and its plugin are tested in test_host_cline.py.
 
 Each host's documented payload: a write into a lane another session holds is denied, the holder's
@@ -59,7 +59,57 @@ def test_each_new_host_is_a_dialect_and_kilo_and_cline_have_installers() -> None
     assert set(HOST_NAMES) <= set(HOSTS)
     assert "kilo" in SPECS and SPECS["kilo"].shape == "plugin"
     assert "cline" in SPECS and SPECS["cline"].shape == "plugin"
-    assert "hermes" not in SPECS, "no installer shape for YAML hooks"
+    assert "hermes" in SPECS and SPECS["hermes"].fmt == "yaml" and SPECS["hermes"].user_only
+
+
+HERMES_CONFIG = """# my hermes profile
+model:
+  default: gpt-5  # pinned
+hooks:
+  pre_tool_call:
+  - command: ./mine.sh
+mcp_servers: {}
+created: 2024-01-01
+"""
+
+
+def test_hermes_hooks_are_spliced_into_its_yaml_config_and_removed_again(tmp_path: Path, run_dos) -> None:
+    """The user's comments, entries and dates stay; a second run changes nothing; --remove gives the file back."""
+    import yaml
+
+    home = tmp_path / "home"
+    cfg = home / ".hermes" / "config.yaml"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text(HERMES_CONFIG)
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    env = {"HOME": str(home)}
+    got = run_dos("init", "--hooks", "hermes", "--scope", "user", cwd=ws, env=env)
+    assert got.returncode == 0 and "pre_tool_call, post_tool_call, pre_verify" in got.stdout, got.stderr
+    text = cfg.read_text()
+    assert text.startswith("# my hermes profile\nmodel:\n  default: gpt-5  # pinned\nhooks:\n")
+    data = yaml.safe_load(text)
+    pre = [h["command"] for h in data["hooks"]["pre_tool_call"]]
+    assert pre[0] == "./mine.sh" and "pretool --dialect hermes" in pre[1]
+    assert "stop --dialect hermes" in data["hooks"]["pre_verify"][0]["command"]
+    assert data["created"].isoformat() == "2024-01-01" and data["mcp_servers"] == {}
+    again = run_dos("init", "--hooks", "hermes", "--scope", "user", cwd=ws, env=env)
+    assert "already wired" in again.stdout and cfg.read_text() == text
+    probe = run_dos("hook", "selftest", "hermes", "--scope", "user", cwd=ws, env=env)
+    assert probe.returncode == 0 and "denied a write into a held lane" in probe.stdout, probe.stdout + probe.stderr
+    assert run_dos("init", "--hooks", "hermes", "--scope", "user", "--remove", cwd=ws, env=env).returncode == 0
+    assert cfg.read_text() == HERMES_CONFIG
+
+
+def test_a_comment_inside_a_hermes_event_list_is_refused_not_dropped(tmp_path: Path, run_dos) -> None:
+    home = tmp_path / "home"
+    cfg = home / ".hermes" / "config.yaml"
+    cfg.parent.mkdir(parents=True)
+    text = "hooks:\n  pre_tool_call:\n    - command: ./mine.sh   # my own gate\n"
+    cfg.write_text(text)
+    got = run_dos("init", "--hooks", "hermes", "--scope", "user", cwd=tmp_path, env={"HOME": str(home)})
+    assert got.returncode != 0 and "has comments" in got.stderr and "\n" not in got.stderr.strip()
+    assert cfg.read_text() == text
 
 
 def _assert_deny(host: str, code: int, stdout: str, stderr: str, words: str) -> None:

@@ -10,7 +10,6 @@ _MODULES = {"claude-code": "claude_code", "codex": "codex", "cursor": "cursor", 
             "devin": "devin", "qoder": "qoder", "augment": "augment", "openhands": "openhands", "goose": "goose",
             "grok": "grok", "kimi": "kimi", "copilot": "copilot", "crush": "crush", "tabnine": "tabnine",
             "vibe": "vibe", "windsurf": "windsurf", "opencode": "opencode", "kilo": "kilo", "cline": "cline",
-            # a dialect with no installer: the host's hooks file is wired by hand (docs/hosts.md)
             "hermes": "hermes",
             # aliases: the same file and dialect as the host they name
             "cursor-cli": "cursor", "copilot-cli": "copilot"}

@@ -15,6 +15,7 @@ git ignoring Claude Code's ``settings.local.json``.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shlex
@@ -74,7 +75,7 @@ def merge_json(data: dict[str, Any], spec: HostSpec, cmds: Mapping[str, str] | s
     if isinstance(cmds, str):
         cmds = {e: f"{cmds} {verb} --dialect {spec.host}" for e, verb in spec.events}
     where = path or spec.path
-    out = json.loads(json.dumps(data))
+    out = copy.deepcopy(data)  # YAML data may hold dates: no JSON round trip
     if not out:
         out.update(spec.created)  # only in a file we create, so --remove can undo it exactly
     hooks = out.setdefault("hooks", {})
@@ -94,7 +95,7 @@ def merge_json(data: dict[str, Any], spec: HostSpec, cmds: Mapping[str, str] | s
 
 def strip_json(data: dict[str, Any], spec: HostSpec) -> tuple[dict[str, Any], int]:
     """DATA without any DOS hook entry; empty lists and groups left behind are dropped."""
-    out = json.loads(json.dumps(data))
+    out = copy.deepcopy(data)  # YAML data may hold dates: no JSON round trip
     hooks = out.get("hooks")
     if not isinstance(hooks, dict):
         return out, 0
@@ -465,6 +466,8 @@ def install_one(root: Path, spec: HostSpec, program: str | None = None, *, remov
     legacy = [root / rel for rel in spec.legacy] if scope == "project" else []
     lines: list[str] = []
     planner = {"toml": _plan_toml, "toml-list": _plan_toml_list, "plugin": _plan_plugin}.get(spec.shape, _plan_json)
+    if spec.fmt == "yaml":
+        planner = _plan_yaml
     plan = planner(path, spec, cmds, remove=remove, force=force)
     changed, events, before, after, commented = plan
     legacy_plans = []
@@ -544,6 +547,35 @@ def _plan_json(path: Path, spec: HostSpec, cmds: Mapping[str, str], *, remove: b
             return changed, events, f.text, spliced, False
     after = dump_json(new) if new else ""
     return changed, events, f.text, after, changed and f.had_comments
+
+
+def _plan_yaml(path: Path, spec: HostSpec, cmds: Mapping[str, str], *, remove: bool, force: bool
+               ) -> tuple[bool, list[str], str | None, str, bool]:
+    """The JSON shapes in a YAML file (Hermes): each ``hooks.<event>`` DOS changes is spliced into
+    the text, so the user's comments and the rest of the file stay as they were."""
+    from dos.service.wiring_files import read_text
+    from dos.service.yaml_edit import edit, load
+
+    before = read_text(path)
+    data = load(before or "", path)
+    base, stripped = strip_json(data, spec) if remove or force else (data, 0)
+    new, events = (base, []) if remove else merge_json(base, spec, cmds, path=str(path))
+    changed = bool(events or stripped) and new != data
+    if not changed:
+        return False, events, before, before or "", False
+    old_hooks, new_hooks = data.get("hooks") or {}, new.get("hooks") or {}
+    text: str | None = before
+    lost = False
+    for event in [*old_hooks, *(e for e in new_hooks if e not in old_hooks)]:
+        if old_hooks.get(event) != new_hooks.get(event):
+            text, _, dropped = edit(text, "hooks", event, new_hooks.get(event), path)
+            lost = lost or dropped
+    from collections import Counter
+
+    from dos.service.yaml_edit import comments
+
+    lost = lost or bool(Counter(comments(before or "")) - Counter(comments(text or "")))  # one inside a list DOS replaced
+    return changed, events, before, text or "", lost
 
 
 def _splice_jsonc(path: Path, text: str, old: dict[str, Any], new: dict[str, Any]) -> str | None:

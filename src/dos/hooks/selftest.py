@@ -40,8 +40,8 @@ def _result(c: Check) -> SelftestResult:
 
 
 def selftest_all(root: Path, hosts: list[str] | None = None, scopes: tuple[str, ...] = SCOPES) -> list[SelftestResult]:
-    """One result per wired (host, scope) among HOSTS and SCOPES; a host DOS has a dialect but no
-    installer for (Hermes) is one failed result saying so, since DOS cannot read its wiring."""
+    """One result per wired (host, scope) among HOSTS and SCOPES; a host DOS had a dialect but no
+    installer for would be one failed result saying so, since DOS could not read its wiring."""
     unwired = [h for h in hosts or () if h not in SPECS]
     out = [SelftestResult(h, False, f"{h}: DOS has a dialect but no installer for this host, so it cannot read "
                                     "the wiring back to test it", "project",

@@ -5,7 +5,7 @@ a project file get a portable entry that runs ``dos-mcp`` for the project direct
 that read only the user's file get this interpreter's absolute command and the workspace's
 absolute path. Idempotent; ``--remove`` takes out only DOS's entry; the user's file is
 edited in place (comments, order and layout kept: JSON/JSONC by ``dos.service.jsonc_edit``, TOML by
-tomlkit, YAML by ``dos.mcp.yamlfile``), and a file that does not parse is one line naming
+tomlkit, YAML by ``dos.service.yaml_edit``), and a file that does not parse is one line naming
 it and the line, never overwritten. A host with no MCP file DOS can write is said so plainly.
 """
 
@@ -86,7 +86,7 @@ def _apply(spec: McpHost, path: Path, value: dict[str, Any] | None) -> tuple[boo
     elif spec.fmt == "toml-list":
         new, changed = _toml_list(text, path, spec.keys[0], value)
     else:
-        from dos.mcp import yamlfile
+        from dos.service import yaml_edit as yamlfile
 
         new, changed, lost = yamlfile.edit(text, spec.keys[0], NAME, value, path)
         if lost:

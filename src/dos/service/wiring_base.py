@@ -64,6 +64,7 @@ class HostSpec:
     event_key: str = "event"  # toml-list: the field naming a hook's event
     script: bool = False  # the host runs only a script file: DOS writes one per verb and points at it
     dialect: str = ""  # the dialect the commands name (default: the host)
+    fmt: str = "json"  # the file's language for the JSON shapes: "json" (JSONC where ``comments``) or "yaml"
 
     @property
     def pretool_event(self) -> str:
@@ -150,6 +151,10 @@ SPECS: dict[str, HostSpec] = {s.host: s for s in (
              "Kimi Code reads hooks only from the user's config.toml.", label="Kimi Code",
              user=("KIMI_CODE_HOME", "config.toml", ".kimi-code/config.toml"), marker=("", "kimi"),
              extra=(("timeout", 30),)),
+    HostSpec("hermes", "", (("pre_tool_call", "pretool"), ("post_tool_call", "posttool"), ("pre_verify", "stop")),
+             "flat", "Hermes asks the user once to consent to each (event, command) pair; its pre_verify "
+             "fires only on turns that edited code.", label="Hermes Agent",
+             user=("HERMES_HOME", "config.yaml", ".hermes/config.yaml"), marker=("", "hermes"), fmt="yaml"),
     # ---- their own envelopes
     HostSpec("copilot", ".github/hooks/dos.json", _CC, "flat",
              "One file for both GitHub Copilot CLI and VS Code's Copilot agent (both read .github/hooks/); "
@@ -428,7 +433,13 @@ def read_entries(path: Path, shape: str, spec: HostSpec | None = None) -> list[E
         text = read_text(path)
         found = plugin_commands(text) if text else None
         return [Entry(e, i, 0, c) for i, (e, c) in enumerate((found or {}).items())]
-    data = JsonFile(path, comments=True).data
+    if spec is not None and spec.fmt == "yaml":
+        from dos.service.yaml_edit import load
+
+        text = read_text(path)
+        data = load(text, path) if text else {}
+    else:
+        data = JsonFile(path, comments=True).data
     return _groups_entries(data.get("hooks"), shape, key)
 
 

@@ -84,11 +84,13 @@ PROBE_WRITE = {
     "copilot": ("create", lambda t: {"path": t, "file_text": "x"}),
     "crush": ("write", lambda t: {"file_path": t, "content": "x"}),
     "vibe": ("write_file", lambda t: {"path": t, "content": "x"}),
+    "hermes": ("write_file", lambda t: {"path": t, "content": "x"}),
 }
 # How each host's envelope says "deny" (beside its exit code).
 DENY_SHAPE = {"claude-code": "cc", "codex": "cc", "qwen": "cc", "factory": "cc", "codebuddy": "cc", "continue": "cc",
               "qoder": "cc", "augment": "cc", "kimi": "cc", "grok": "cc", "cursor": "permission", "copilot": "top",
-              "devin": "block", "goose": "block", "cline": "cancel"}
+              "devin": "block", "goose": "block", "cline": "cancel",
+              "hermes": "block"}
 
 
 def payload(host: str, ws: str, verb: str, cwd: str | None = None) -> dict[str, Any]:

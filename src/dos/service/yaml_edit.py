@@ -1,7 +1,7 @@
 """Set or delete ``TOP.NAME`` (one entry of a top-level block mapping) in a YAML file, keeping the rest.
 
-Goose (``extensions``) and Hermes (``mcp_servers``) keep MCP servers in a YAML file the user
-also edits. PyYAML cannot write comments back, so the entry is spliced into the text: the
+Goose (``extensions``) and Hermes (``mcp_servers``) keep MCP servers, and Hermes its hooks
+(``hooks``), in a YAML file the user also edits. PyYAML cannot write comments back, so the entry is spliced into the text: the
 lines of ``NAME:`` under the top-level ``TOP:`` block are replaced, appended or cut, and the
 result must load (``yaml.safe_load``) to exactly the expected data. Only when the file's
 layout defeats the splice (``TOP`` written in flow style, say) is the whole file dumped by
@@ -16,6 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from dos.service.wiring_files import fail
+
+
+def comments(text: str) -> list[str]:
+    """Every ``#`` comment in TEXT, in order. A ``#`` after a space inside a quoted string counts
+    too: a caller checking that none was lost then refuses rather than drops one."""
+    out = []
+    for line in text.splitlines():
+        at = 0 if line.lstrip().startswith("#") else line.find(" #") + 1
+        if line.lstrip().startswith("#") or at > 0:
+            out.append(line[line.index("#", at):].strip())
+    return out
 
 
 def load(text: str, path: Path | str) -> dict[str, Any]:
@@ -51,13 +62,19 @@ def _content(line: str) -> bool:
     return bool(s) and not s.startswith("#")
 
 
+def _item(line: str) -> bool:
+    """A sequence entry (``- x``): at its key's own indent it still belongs to that key (YAML allows it)."""
+    s = line.lstrip(" ")
+    return s == "-\n" or s.startswith("- ") or s.rstrip("\n") == "-"
+
+
 def _block(lines: list[str], top: str) -> tuple[int, int] | None:
     """(header line, end line) of the top-level ``TOP:`` block, or None; end excludes trailing blanks/comments."""
     head = re.compile(rf"^{re.escape(top)}\s*:\s*(#.*)?$")
     for i, line in enumerate(lines):
         if head.match(line.rstrip("\n")):
             j = i + 1
-            while j < len(lines) and (not _content(lines[j]) or _indent(lines[j]) > 0):
+            while j < len(lines) and (not _content(lines[j]) or _indent(lines[j]) > 0 or _item(lines[j])):
                 j += 1
             while j > i + 1 and not _content(lines[j - 1]):
                 j -= 1
@@ -75,7 +92,8 @@ def _child(lines: list[str], lo: int, hi: int, name: str) -> tuple[int, int, int
         key = line.strip().split(":", 1)[0].strip().strip("'\"")
         if key == name and line.strip().split(":", 1)[0].strip() and ":" in line:
             j = i + 1
-            while j < hi and (not _content(lines[j]) or _indent(lines[j]) > ind):
+            while j < hi and (not _content(lines[j]) or _indent(lines[j]) > ind
+                              or (_indent(lines[j]) == ind and _item(lines[j]))):
                 j += 1
             while j > i + 1 and not _content(lines[j - 1]):
                 j -= 1
@@ -87,12 +105,12 @@ def _child_indent(lines: list[str], lo: int, hi: int) -> int:
     return next((_indent(lines[i]) for i in range(lo, hi) if _content(lines[i])), 2)
 
 
-def _entry_lines(name: str, entry: dict[str, Any], ind: int) -> list[str]:
+def _entry_lines(name: str, entry: Any, ind: int) -> list[str]:
     body = _dump({name: entry})
     return [(" " * ind + line if line.strip() else line) + "\n" for line in body.splitlines()]
 
 
-def _splice(text: str, top: str, name: str, entry: dict[str, Any] | None) -> str | None:
+def _splice(text: str, top: str, name: str, entry: Any) -> str | None:
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
@@ -124,7 +142,7 @@ def _splice(text: str, top: str, name: str, entry: dict[str, Any] | None) -> str
     return "".join(lines[:end] + _entry_lines(name, entry, ind) + lines[end:])
 
 
-def edit(text: str | None, top: str, name: str, entry: dict[str, Any] | None,
+def edit(text: str | None, top: str, name: str, entry: Any,
          path: Path | str) -> tuple[str | None, bool, bool]:
     """(new text, changed, comments lost) with ``TOP.NAME`` set to ENTRY, or removed when ENTRY is None.
 

@@ -1,6 +1,7 @@
 """Fixtures for the real-CLI e2e tests: the pinned agent CLIs, and a fresh DOS workspace per test.
 
-The CLIs come from ``.ci/install-agent-clis`` (npm, cached outside the checkout). When the
+The CLIs come from ``.ci/install-agent-clis`` (npm, and PyPI through ``.ci/install-agent-pypi``; cached
+outside the checkout). When the
 npm registry cannot be reached the tests skip with the script's one line, or fail with it
 when ``CI`` is set.
 """
@@ -38,8 +39,8 @@ def _install() -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="session")
 def agent_clis() -> dict[str, Path]:
-    """name -> executable of every pinned CLI (claude, codex, gemini, qwen, opencode, kilo, copilot, droid), installed
-    if need be."""
+    """name -> executable of every pinned CLI (claude, codex, gemini, qwen, opencode, kilo, copilot, droid, cline
+    from npm; hermes from PyPI), installed if need be."""
     try:
         proc = _install()
     except subprocess.TimeoutExpired:
@@ -104,6 +105,12 @@ def copilot_cli(agent_clis) -> Path:
 def droid_cli(agent_clis) -> Path:
     """The pinned Factory Droid CLI (``droid``), installed with the others; missing is a failure."""
     return _pinned(agent_clis, "droid")
+
+
+@pytest.fixture(scope="session")
+def hermes_cli(agent_clis) -> Path:
+    """The pinned Hermes Agent (``hermes``, from PyPI in its own venv); missing is a failure, never a skip."""
+    return _pinned(agent_clis, "hermes")
 
 
 @pytest.fixture(scope="session")

@@ -512,6 +512,41 @@ class Cline(Host):
 
 CLINE = Cline("cline", "cline", "openai-chat")
 
+
+class Hermes(Host):
+    """Nous Research's Hermes Agent (``hermes -z "<prompt>"``: one-shot) against the fake's Chat Completions
+    API, as a ``custom`` provider in ``~/.hermes/config.yaml`` (no account). ``--yolo`` turns off its own
+    approvals (DOS is the only gate) and ``--accept-hooks`` gives the first-use consent the user would.
+
+    Not in HOSTS: test_hermes_e2e.py drives it. Hermes reads hooks only from the user's profile, so
+    the wiring is ``dos init --hooks hermes --scope user`` into the same file.
+    """
+
+    MODEL = "fake-coder"
+
+    def write(self, ws: Workspace, target: Path, content: str) -> Turn:
+        return call("write_file", path=str(target), content=content)
+
+    def argv(self, exe: Path, ws: Workspace, prompt: str, extra: Sequence[str] = ()) -> list[str]:
+        return [str(exe), "-z", prompt, "--yolo", "--accept-hooks", *extra]
+
+    def env(self, ws: Workspace, fake: FakeModel) -> dict[str, str]:
+        return {"NO_COLOR": "1", "OPENAI_API_KEY": FAKE_KEY, **closed_network()}
+
+    def user_config(self, ws: Workspace, fake: FakeModel, *, trust_project: bool = True) -> None:
+        path = ws.home / ".hermes" / "config.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        rest = path.read_text() if path.exists() else ""  # DOS's hooks block, when wired first
+        path.write_text(f"model:\n  provider: custom\n  base_url: {fake.openai_url}\n  default: {self.MODEL}\n"
+                        f"  api_key: {FAKE_KEY}\n" + rest)
+
+    def failure_noise(self, proc: subprocess.CompletedProcess[str]) -> list[str]:
+        return [ln for ln in (proc.stdout + proc.stderr).splitlines()
+                if "hook" in ln.lower() and ("fail" in ln.lower() or "error" in ln.lower())]
+
+
+HERMES = Hermes("hermes", "hermes", "openai-chat")
+
 HOSTS: dict[str, Host] = {
     "claude-code": ClaudeCode("claude-code", "claude", "anthropic"),
     "codex": Codex("codex", "codex", "openai"),

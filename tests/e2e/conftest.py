@@ -1,8 +1,7 @@
 """Fixtures for the real-CLI e2e tests: the pinned agent CLIs, and a fresh DOS workspace per test.
 
-The CLIs come from ``.ci/install-agent-clis`` (npm, and PyPI through ``.ci/install-agent-pypi``; cached
-outside the checkout). When the
-npm registry cannot be reached the tests skip with the script's one line, or fail with it
+The CLIs come from ``.ci/install-agent-clis`` (npm, and PyPI through ``.ci/install-agent-pypi``;
+cached outside the checkout). When the registry cannot be reached the tests skip with the script's one line, or fail with it
 when ``CI`` is set.
 """
 

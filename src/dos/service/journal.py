@@ -103,7 +103,7 @@ def detail_of(verdict: Any) -> dict[str, Any]:
 def row_for(ts_ms: int, syscall: str, verdict: Any, *, run_id: str = "", session: str = "", lane: str = "",
             subject: str = "", source: str = "kernel", detail: Mapping[str, Any] | None = None,
             event_seq: int | None = None, event_hash: str = "") -> dict[str, Any]:
-    from dos.store.journal import make_row
+    from dos.store.journal_rows import make_row
 
     found = detail_of(verdict)
     found.update(detail or {})

@@ -149,7 +149,7 @@ def _spool(settings: Any, digest: Any, run_id: str, env: Mapping[str, str], now:
     """Journal the verdict the way a hook's allow is: one line in the spool the next writer folds in."""
     try:
         from dos.service.journal import env_mode, row_for
-        from dos.store.journal import spool_append, spool_path
+        from dos.store.journal_rows import spool_append, spool_path
 
         observe = getattr(settings, "observe", None) or {}
         mode = env_mode(env) or str(observe.get("record", "auto"))

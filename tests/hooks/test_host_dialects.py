@@ -184,7 +184,7 @@ def test_a_host_without_a_stop_gate_ignores_a_stop_event(ws: Path, host: str) ->
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_the_opencode_plugin_refuses_what_dos_denies_and_passes_the_rest(ws: Path, tmp_path: Path) -> None:
     """DOS's plugin file, loaded by node as OpenCode loads it, runs the hook and throws on a deny."""
-    from dos.hooks.install import plugin_text
+    from dos.hooks.install_plugin import plugin_text
     from dos.service.wiring import absolute_command
 
     plugin = tmp_path / "dos.mjs"

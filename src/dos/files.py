@@ -35,13 +35,14 @@ def read_text(path: str, limit: int = MAX_BYTES) -> str | None:
         os.close(fd)
 
 
-def replace_text(path: str, text: str) -> bool:
-    """Best effort: write TEXT to PATH through a temporary file and a rename, so no reader ever
-    sees half of it. False where the directory cannot be written (callers run without a cache)."""
+def replace_text(path: str, text: str, *, errors: str = "strict", make_dirs: bool = True) -> bool:
+    """Write TEXT to PATH through a temporary file and a rename, so no reader ever sees half of it;
+    False (and PATH as it was) where that failed. MAKE_DIRS creates the directory first."""
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as fh:
+        if make_dirs:
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(tmp, "w", encoding="utf-8", errors=errors) as fh:
             fh.write(text)
         os.replace(tmp, path)
         return True

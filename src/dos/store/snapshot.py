@@ -236,19 +236,11 @@ def _read_index(path: str) -> dict[str, str | None] | None:
 
 
 def _write(path: str, text: str) -> bool:
-    """Replace PATH with TEXT atomically; False (and PATH as it was) if that failed."""
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8", errors="surrogatepass") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-        return True
-    except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        return False
+    """Replace PATH with TEXT atomically; False (and PATH as it was) if that failed. Its directory
+    is never created here: a directory that went away sends readers to the store."""
+    from dos.files import replace_text
+
+    return replace_text(path, text, errors="surrogatepass", make_dirs=False)
 
 
 def _remove(path: str) -> None:

@@ -272,3 +272,19 @@ def test_a_git_that_is_not_on_path_is_one_line(repo: Repo, run_dos) -> None:
     out = run_dos("verify", "AUTH", "AUTH1", cwd=repo.path, env={"PATH": str(repo.path)})
     assert out.returncode == 2 and "git is not installed or not on PATH" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("script, args, stdin", [("dos", ["--help"], ""), ("dos-hook", ["pretool"], "{}")])
+def test_the_installed_launchers_import_nothing_before_dos(tmp_path: Path, script: str, args: list[str],
+                                                           stdin: str) -> None:
+    """``dos`` and ``dos-hook`` as installed: plain launchers, not pip's wrapper (which imports re first)."""
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).parent / script
+    assert exe.is_file(), f"{exe} is not installed beside this interpreter"
+    done = subprocess.run([sys.executable, "-X", "importtime", str(exe), *args], input=stdin, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-500:]
+    loaded = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "dos" in loaded and "re" not in loaded, sorted(loaded - {"dos"})[:40]

@@ -1,5 +1,5 @@
 """``python -m dos`` runs the CLI."""
 
-from dos.cli import main
+from dos.cli import run
 
-raise SystemExit(main())
+run()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from dos.cli import build_verb_parser
-from dos.cli.recovery import LEAN_status
+from dos.cli.status import LEAN_status
 from dos.cli.truth import LEAN_verify
 from tests.conftest import Repo, dos_env
 
@@ -288,3 +288,16 @@ def test_the_installed_launchers_import_nothing_before_dos(tmp_path: Path, scrip
     assert done.returncode == 0, done.stderr[-500:]
     loaded = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
     assert "dos" in loaded and "re" not in loaded, sorted(loaded - {"dos"})[:40]
+
+
+@pytest.mark.parametrize("argv, collecting", [(["status", "not-a-run"], False), (["verify", "--help"], False),
+                                              (["exit-codes"], True), (["lease-lane", "--help"], True)])
+def test_the_process_keeps_the_collector_off_only_for_brief_verbs(argv: list[str], collecting: bool) -> None:
+    """``dos.cli.run`` starts with the cyclic collector off; every verb but the brief verdict verbs turns it back on
+    (a long-running screen or a batch verb without it would keep every cycle it makes)."""
+    code = ("import gc, sys\nsys.argv = ['dos', *%r]\nfrom dos import cli\nmain = cli.main\n"
+            "def spy(argv=None):\n    try:\n        return main(argv)\n"
+            "    finally:\n        sys.stderr.write('\\nGC %%s' %% gc.isenabled())\n"
+            "cli.main = spy\ncli.run()\n") % (argv,)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dos_env(None), timeout=60)
+    assert done.stderr.rsplit("GC ", 1)[-1].strip() == str(collecting), done.stderr[-500:]

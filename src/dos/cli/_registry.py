@@ -86,7 +86,7 @@ VERBS: dict[str, Verb] = {
         Verb("man", "workspace", "dos.cli.man", "the manual of this workspace's refusal reasons and lanes"),
         # recovery: intent, status, resume, complete, rewind, trace, verify-result, coverage, reap
         Verb("intent", "recovery", "dos.cli.recovery", "the intent ledger: declare, claim, verify, suspend, show"),
-        Verb("status", "recovery", "dos.cli.recovery", "one run's digest: liveness, verified steps, region, resume"),
+        Verb("status", "recovery", "dos.cli.status", "one run's digest: liveness, verified steps, region, resume"),
         Verb("resume", "recovery", "dos.cli.recovery", "where a stopped run re-enters, re-verified on git"),
         Verb("complete", "recovery", "dos.cli.recovery", "is a run's whole declared job verifiably done?"),
         Verb("rewind", "recovery", "dos.cli.recovery", "may a dead-ended conversation go back to its checkpoint?"),

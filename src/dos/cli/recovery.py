@@ -1,5 +1,5 @@
-"""Recovery verbs: ``intent``, ``status``, ``resume``, ``complete``, ``rewind``, ``trace``,
-``verify-result``, ``coverage`` and ``reap``.
+"""Recovery verbs: ``intent``, ``resume``, ``complete``, ``rewind``, ``trace``, ``verify-result``,
+``coverage`` and ``reap`` (``status``, the one a driver polls, is ``dos.cli.status``).
 
 Each parses, calls ``dos.service`` (intents, recovery, transcripts, reap), prints
 ``TOKEN  reason`` (with detail lines) or sorted-key JSON, and exits with the verdict's code.
@@ -11,7 +11,7 @@ import os
 import sys
 
 from dos.cli._output import add_json, print_json, print_verdict
-from dos.cli._parser import BOOL, Lean, choice
+from dos.cli.status import add_outputs, say, wants_json
 from dos.errors import UsageError
 from dos.exitcodes import exit_code
 
@@ -19,19 +19,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from typing import Any
-
-GOOD = {"DECLARED", "VERIFIED", "SUSPENDED", "FOUND", "ADVANCING", "RESUMABLE", "COMPLETE", "REWIND", "NO_REWIND",
-        "HEALTHY", "UNREADABLE", "FULL", "EMPTY", "PLANNED", "APPLIED"}
-
-
-def _outputs(p: argparse.ArgumentParser) -> None:
-    add_json(p)
-    p.add_argument("--output", choices=("text", "json"), default=None, help="renderer (json = --json)")
-
-
-def _json(args: argparse.Namespace) -> bool:
-    return bool(getattr(args, "json", False) or getattr(args, "output", None) == "json")
-
 
 def _run_id_flag(p: argparse.ArgumentParser, *, required: bool = True) -> None:
     p.add_argument("--run-id", required=required, default=None, metavar="RID", help="the run (RID-...)")
@@ -44,12 +31,6 @@ def _default_run_id(given: str | None) -> str:
     if not rid:
         raise UsageError("name the run: --run-id RID (or set CID_RUN_ID)")
     return rid
-
-
-def _say(token: str, reason: str, details: list[tuple[str, str]] = ()) -> None:
-    print_verdict(token, reason, good=token in GOOD)
-    for label, value in details:
-        sys.stdout.write(f"  {label:<13}: {value}\n")
 
 
 # --------------------------------------------------------------------------- intent
@@ -71,19 +52,19 @@ def configure_intent(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--pid", type=pid, default=None, help="the writer's process: its death shows the run stopped")
     _writer_flags(p)
     p.add_argument("--writer", default="", help="a name for the writer (shown to others it refuses)")
-    _outputs(p)
+    add_outputs(p)
 
     p = sub.add_parser("claim", help="claim a step is done at a commit; DOS checks it on git")
     _run_id_flag(p, required=False)
     p.add_argument("step")
     p.add_argument("--sha", default="HEAD", help="the step's commit (default HEAD)")
     _writer_flags(p)
-    _outputs(p)
+    add_outputs(p)
 
     p = sub.add_parser("verify", help="check claimed steps on git again; mint STEP_VERIFIED where they stand")
     _run_id_flag(p, required=False)
     p.add_argument("steps", nargs="*", metavar="STEP")
-    _outputs(p)
+    add_outputs(p)
 
     p = sub.add_parser("suspend", help="park the run resumably (with --transcript: mint a rewind checkpoint)")
     _run_id_flag(p, required=False)
@@ -92,11 +73,11 @@ def configure_intent(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--transcript", default="", help="the host's transcript; DOS digests the checkpoint turn")
     p.add_argument("--checkpoint-turn", type=count, default=None, help="the turn to anchor on (default: the last)")
     _writer_flags(p)
-    _outputs(p)
+    add_outputs(p)
 
     p = sub.add_parser("show", help="the run's folded ledger and its records")
     _run_id_flag(p, required=False)
-    _outputs(p)
+    add_outputs(p)
 
 
 def _writer_flags(p: argparse.ArgumentParser) -> None:
@@ -137,14 +118,14 @@ def run_intent(args: argparse.Namespace, ctx: Any) -> int:
     else:
         v = intents.suspend(svc, rid, reason=args.reason, resume_sha=args.resume_sha, transcript=args.transcript,
                             checkpoint_turn=args.checkpoint_turn, token=args.token, session=_session(args) or None)
-    if _json(args):
+    if wants_json(args):
         print_json(v.to_dict())
     else:
         details = [(c.step_id, f"{'stands' if c.stands else 'does not stand'} — {c.why}")
                    for c in v.checks] if len(v.checks) > 1 else []
         if v.writer_token:
             details.append(("writer token", f"{v.writer_token}  (export DOS_INTENT_TOKEN={v.writer_token})"))
-        _say(v.verdict, v.reason, details)
+        say(v.verdict, v.reason, details)
     return exit_code(f"intent {args.action}", v.verdict)
 
 
@@ -154,82 +135,24 @@ def _show(args: argparse.Namespace, svc: Any, rid: str) -> int:
     store = ledger(svc)
     got = store.get(rid)
     if got is None:
-        if _json(args):
+        if wants_json(args):
             print_json({"run_id": rid, "found": False})
         else:
-            _say("NOT_FOUND", f"no intent ledger for run {rid} in this store")
+            say("NOT_FOUND", f"no intent ledger for run {rid} in this store")
         return exit_code("intent show", "NOT_FOUND")
     run, state = got
     records = [{"seq": r.seq, "ts_ms": r.ts_ms, "op": r.op, "author": r.author, **r.data} for r in store.records(rid)]
-    if _json(args):
+    if wants_json(args):
         print_json({"run_id": rid, "found": True, "writer": run.to_dict(), "state": state.to_dict(),
                     "records": records})
     else:
-        _say("FOUND", f"run {rid}: {len(records)} record(s), {len(state.declared)} declared step(s)"
+        say("FOUND", f"run {rid}: {len(records)} record(s), {len(state.declared)} declared step(s)"
              + (", suspended" if state.suspended else ""),
              [("goal", state.goal or "-"), ("steps", ", ".join(state.declared) or "-"),
               ("claimed", ", ".join(f"{k}@{v[:12]}" for k, v in state.claims.items()) or "-"),
               ("verified", ", ".join(f"{k}@{v.get('sha', '')[:12]}" for k, v in state.verified.items()) or "-"),
               ("writer", run.writer or run.session or ("bound" if run.bound else "(none yet)"))])
     return exit_code("intent show", "FOUND")
-
-
-# --------------------------------------------------------------------------- status
-
-
-# ``dos status`` parsed without argparse (anything else it is given goes to configure_status's parser).
-LEAN_status = Lean(("run_id",), 0, {
-    "--run-id": ("run_id_flag", str, None), "--start-sha": ("start_sha", str, ""),
-    "--now-ms": ("now_ms", int, None), "--last-heartbeat-age-ms": ("last_heartbeat_age_ms", int, None),
-    "--lane": ("lane", str, ""), "--loop-ts": ("loop_ts", str, ""), "--stopped": ("stopped", BOOL, False),
-    "--live": ("live", BOOL, False), "--no-proc": ("no_proc", BOOL, False), "--json": ("json", BOOL, False),
-    "--output": ("output", choice("text", "json"), None)})
-
-
-def configure_status(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run_id", nargs="?", default=None, metavar="RUN_ID", help="the run (or --run-id)")
-    parser.add_argument("--run-id", dest="run_id_flag", default=None, metavar="RID", help="the run (RID-...)")
-    parser.add_argument("--start-sha", default="", help="count commits since this sha (default: the ledger's)")
-    parser.add_argument("--now-ms", type=int, default=None, help="judge at this epoch ms (default: now)")
-    parser.add_argument("--last-heartbeat-age-ms", type=int, default=None, help="override the heartbeat age")
-    parser.add_argument("--lane", default="", help="with --loop-ts: the run's lease")
-    parser.add_argument("--loop-ts", default="")
-    parser.add_argument("--stopped", action="store_true", help="treat the run as stopped: compute its resume")
-    parser.add_argument("--live", action="store_true", help="treat the run as live: no resume verdict")
-    parser.add_argument("--no-proc", action="store_true", help="skip the process probes")
-    _outputs(parser)
-
-
-def run_status(args: argparse.Namespace, ctx: Any) -> int:
-    from dos.service.runstatus import fast_status
-
-    if args.run_id and args.run_id_flag and args.run_id != args.run_id_flag:
-        raise UsageError(f"status: two different runs given ({args.run_id}, --run-id {args.run_id_flag})")
-    rid = args.run_id or args.run_id_flag
-    if not rid:
-        raise UsageError("status needs the run: dos status RUN_ID (or --run-id RID)")
-    kw = dict(start_sha=args.start_sha, now=args.now_ms, heartbeat_age=args.last_heartbeat_age_ms, lane=args.lane,
-              loop_ts=args.loop_ts, stopped=args.stopped, live=args.live, proc=not args.no_proc)
-    d = fast_status(ctx.workspace_arg, rid, **kw)  # a SQLite store, read without the full service
-    if d is None:
-        from dos.service.recovery import status
-
-        d = status(ctx.service, rid, **kw)
-    if _json(args):
-        print_json(d.to_dict())
-    else:
-        p = d.progress()
-        details = [("progress", f"{p['verified_count']}/{p['declared_count']} verified"
-                                + (f" ({', '.join(p['verified_steps'])})" if p["verified_steps"] else "")),
-                   ("region", ", ".join(d.region) if d.region else "(no live lease)")]
-        if d.resume is None:
-            details.append(("resume", "(live — resume is a question for a stopped run; --stopped to ask)"))
-        else:
-            details.append(("resume", f"{d.resume.verdict}  {d.resume.reason}  [stopped: {d.stopped_by}]"))
-            if d.resume.residual:
-                details.append(("residual", ", ".join(d.resume.residual)))
-        _say(d.token, d.reason, details)
-    return exit_code("status", d.token)
 
 
 # --------------------------------------------------------------------------- resume, complete, rewind
@@ -239,14 +162,14 @@ def configure_resume(parser: argparse.ArgumentParser) -> None:
     _run_id_flag(parser)
     parser.add_argument("--diverged", action="store_true", help="assert the lane moved past the resume point")
     parser.add_argument("--no-record", action="store_true", help="inspect only: record no RESUME_PROPOSED")
-    _outputs(parser)
+    add_outputs(parser)
 
 
 def run_resume(args: argparse.Namespace, ctx: Any) -> int:
     from dos.service.recovery import resume
 
     v = resume(ctx.service, args.run_id, diverged=args.diverged, record_proposal=not args.no_record)
-    if _json(args):
+    if wants_json(args):
         print_json(v.to_dict())
     else:
         details = [("re-entry SHA", v.resume_sha or "(none)")] if v.verdict != "UNRESUMABLE" else []
@@ -254,7 +177,7 @@ def run_resume(args: argparse.Namespace, ctx: Any) -> int:
             details.append(("residual", ", ".join(v.residual)))
         if v.verdict in ("RESUMABLE", "DIVERGED") and v.residual:
             details.append(("propose", v.proposed_command))
-        _say(str(v.verdict), v.reason, details)
+        say(str(v.verdict), v.reason, details)
         if v.already_proposed:
             sys.stdout.write(f"  (this continuation was proposed for {v.run_id} already; not recorded again)\n")
     return exit_code("resume", str(v.verdict))
@@ -263,14 +186,14 @@ def run_resume(args: argparse.Namespace, ctx: Any) -> int:
 def configure_complete(parser: argparse.ArgumentParser) -> None:
     _run_id_flag(parser)
     parser.add_argument("--diverged", action="store_true", help="assert the lane moved past the resume point")
-    _outputs(parser)
+    add_outputs(parser)
 
 
 def run_complete(args: argparse.Namespace, ctx: Any) -> int:
     from dos.service.recovery import complete
 
     v = complete(ctx.service, args.run_id, diverged=args.diverged)
-    if _json(args):
+    if wants_json(args):
         print_json(v.to_dict())
     else:
         details = []
@@ -279,7 +202,7 @@ def run_complete(args: argparse.Namespace, ctx: Any) -> int:
             details.append(("verified", f"{len(v.verified)}/{len(v.declared)} ({pct}%)"))
         if v.residual:
             details.append(("residual", ", ".join(v.residual)))
-        _say(str(v.state), v.reason, details)
+        say(str(v.state), v.reason, details)
     return exit_code("complete", str(v.state))
 
 
@@ -288,21 +211,21 @@ def configure_rewind(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fire", default="", choices=("", "DIVERGED", "THRASHING", "STARVED"), metavar="SIGNAL",
                         help="the stop signal observed: DIVERGED, THRASHING or STARVED (none: NO_REWIND)")
     parser.add_argument("--transcript", default="", help="the transcript to read (default: the one SUSPEND digested)")
-    _outputs(parser)
+    add_outputs(parser)
 
 
 def run_rewind(args: argparse.Namespace, ctx: Any) -> int:
     from dos.service.recovery import rewind
 
     v = rewind(ctx.service, args.run_id, fire=args.fire, transcript=args.transcript)
-    if _json(args):
+    if wants_json(args):
         print_json(v.to_dict())
     else:
         details = []
         if str(v.verdict) == "REWIND":
             details = [("rewind to turn", f"{v.rewind_to_turn} (digest {v.transcript_digest[:12]})"),
                        ("drop turns", str(list(v.dropped_turns)))]
-        _say(str(v.verdict), v.reason, details)
+        say(str(v.verdict), v.reason, details)
         for line in v.note()["lines"] if details else ():
             sys.stdout.write(f"    {line}\n")
     return exit_code("rewind", str(v.verdict))

@@ -5,13 +5,15 @@ The public API is imported lazily so that ``import dos`` stays cheap on the hook
 
 from __future__ import annotations
 
-from dos._version import __version__
-
 __all__ = ["__version__", "arbitrate", "leases"]
 
 
 def __getattr__(name: str):
-    """``dos.arbitrate`` and ``dos.leases`` load on first use."""
+    """``dos.__version__``, ``dos.arbitrate`` and ``dos.leases`` load on first use."""
+    if name == "__version__":
+        from dos._version import __version__
+
+        return __version__
     if name == "arbitrate":
         from dos.kernel.arbiter import arbitrate
 

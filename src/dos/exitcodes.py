@@ -8,7 +8,7 @@ the tests all read this module; no other module writes an exit code as a literal
 
 from __future__ import annotations
 
-from types import MappingProxyType
+MappingProxyType = type(type.__dict__)  # types.MappingProxyType, without importing types (0.2 ms)
 
 OK = 0
 REFUSED = 1  # the generic "no" of a yes/no verdict verb

@@ -31,17 +31,19 @@ class _Git:
     """One running ``git -C ROOT ARGS``: its pid and the read ends of its stdout and stderr pipes.
 
     ``pump`` reads both pipes (so a chatty stderr can never block git on a full pipe), ``finish``
-    reaps it, ``kill`` stops it. A pipe is enlarged where the system allows, so git can run ahead
-    of a reader that is still starting up.
+    reaps it, ``kill`` stops it. With GROW its stdout pipe is enlarged where the system allows, so
+    a long stream can run ahead of a reader that is still starting up.
     """
 
     __slots__ = ("pid", "out", "err", "errbuf", "code", "what")
 
-    def __init__(self, root: Any, args: Sequence[str], env: dict[str, str] | None = None) -> None:
+    def __init__(self, root: Any, args: Sequence[str], env: dict[str, str] | None = None, *,
+                 grow: bool = False) -> None:
         self.what = args[0] if args else "git"
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        _grow_pipe(out_w)
+        if grow:
+            _grow_pipe(out_w)
         actions = [(os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
         try:
             self.pid = os.posix_spawnp("git", ["git", "-C", str(root), *args], git_env() if env is None else env,
@@ -149,7 +151,7 @@ def run_git(root: Path, args: Sequence[str], *, check: bool = True, timeout: flo
 
 def start_git(root: Path, args: Sequence[str]) -> _Git:
     """Start ``git -C ROOT ARGS`` now, to ``collect`` later: two independent calls then overlap.
-    Its stdout pipe holds 1 MiB where the system allows, so it runs ahead while another is read."""
+    Its stdout pipe is the default one (64 KiB on Linux): git runs ahead of the reader until that fills."""
     return _Git(root, args)
 
 
@@ -253,7 +255,7 @@ def start_records(root: Path, args: Sequence[str]) -> Any:
     walk history meanwhile. The handle must reach ``stream_records`` or ``close()``.
     """
     # GIT_FLUSH=0: git otherwise flushes after every record on a pipe (one write per commit).
-    return _Git(root, args, {**git_env(), "GIT_FLUSH": "0"})
+    return _Git(root, args, {**git_env(), "GIT_FLUSH": "0"}, grow=True)
 
 
 def stream_records(root: Path, args: Sequence[str], *, timeout: float | None = None,

@@ -8,7 +8,7 @@ including one for 0 (an operator may want every pass observed).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import MappingProxyType
+MappingProxyType = type(type.__dict__)  # types.MappingProxyType, without importing types (0.2 ms)
 from typing import Any, Mapping
 
 INTERVENTIONS = ("OBSERVE", "WARN", "BLOCK", "DEFER")

@@ -8,7 +8,7 @@ metadata=...)``) and gives each class one shared, generic implementation instead
 
 from __future__ import annotations
 
-from types import MappingProxyType
+MappingProxyType = type(type.__dict__)  # types.MappingProxyType, without importing types (0.2 ms)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

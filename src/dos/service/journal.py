@@ -21,6 +21,11 @@ from dos.service.hook_journal import (  # noqa: F401 - re-exported: the hooks' h
     hook_mode as hook_mode,
     hook_row as hook_row,
 )
+from dos.store.journal_rows import (  # noqa: F401 - re-exported: a verdict as a row, built without the store
+    detail_of as detail_of,
+    row_for as row_for,
+    token_of as token_of,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -41,74 +46,6 @@ def mode(ctx: Context | None, env: Mapping[str, str] | None = None) -> str:
         return str(ctx.config.observe.record) if ctx is not None else "auto"
     except Exception:  # noqa: BLE001 - a broken dos.toml fails its verb elsewhere, not the journal
         return "auto"
-
-
-# --------------------------------------------------------------------------- verdicts as rows
-
-
-def token_of(verdict: Any) -> str:
-    """VERDICT's token: the protocol's ``token``, else its JSON's ``verdict``, else the text itself."""
-    if isinstance(verdict, str):
-        return verdict
-    token = getattr(verdict, "token", None)
-    if isinstance(token, str) and token:
-        return token
-    to_dict = getattr(verdict, "to_dict", None)
-    if callable(to_dict):
-        value = to_dict().get("verdict")
-        if value is not None:
-            return str(getattr(value, "value", value))
-    return str(verdict)
-
-
-def _flat(prefix: str, value: Any, out: dict[str, Any], depth: int) -> None:
-    if value is None or isinstance(value, (str, int, float, bool)):
-        out[prefix] = value
-    elif isinstance(value, dict):
-        if depth >= 2:
-            out[prefix + "#"] = len(value)
-            return
-        for k, v in value.items():
-            _flat(f"{prefix}.{k}", v, out, depth + 1)
-    elif isinstance(value, (list, tuple, set, frozenset)):
-        items = list(value)
-        if all(x is None or isinstance(x, (str, int, float, bool)) for x in items):
-            text = ", ".join("" if x is None else str(x) for x in items[:8])
-            out[prefix] = text + (f", … ({len(items)} in all)" if len(items) > 8 else "")
-        else:
-            out[prefix + "#"] = len(items)
-    else:
-        out[prefix] = str(getattr(value, "value", value))
-
-
-def detail_of(verdict: Any) -> dict[str, Any]:
-    """The scalar detail of VERDICT's JSON (its token and reason left out); nested evidence is flattened
-    to dotted keys instead of dropped."""
-    to_dict = getattr(verdict, "to_dict", None)
-    if not callable(to_dict):
-        return {}
-    out: dict[str, Any] = {}
-    for key, value in to_dict().items():
-        if key in ("verdict", "reason"):
-            continue
-        _flat(str(key), value, out, 0)
-    evidence = getattr(verdict, "evidence", None)
-    if isinstance(evidence, dict):
-        for key, value in evidence.items():
-            if str(key) not in out and value not in (None, "", [], (), {}):
-                _flat(f"evidence.{key}", value, out, 1)
-    return out
-
-
-def row_for(ts_ms: int, syscall: str, verdict: Any, *, run_id: str = "", session: str = "", lane: str = "",
-            subject: str = "", source: str = "kernel", detail: Mapping[str, Any] | None = None,
-            event_seq: int | None = None, event_hash: str = "") -> dict[str, Any]:
-    from dos.store.journal_rows import make_row
-
-    found = detail_of(verdict)
-    found.update(detail or {})
-    return make_row(ts_ms, syscall, token_of(verdict), run_id=run_id, session=session, lane=lane,
-                    subject=subject, detail=found, source=source, event_seq=event_seq, event_hash=event_hash)
 
 
 class Outcome:

@@ -29,7 +29,7 @@ def _read(conn: Any, run_id: str, lane: str, loop_ts: str) -> tuple[Any, Any, An
     from dos.kernel.intent import IntentState
     from dos.kernel.jsonc import JSONError, loads
     from dos.kernel.lease import Lease
-    from dos.store.intents import RUN_COLUMNS, IntentRun
+    from dos.store.schema_intents import RUN_COLUMNS, IntentRun
     from dos.store.live import EVENT_SELECT, LEASE_SELECT, lease_from_row
 
     run = state = None
@@ -148,8 +148,8 @@ def check_status_flags(run_id: str, stopped: bool, live: bool, heartbeat_age: in
 def _spool(settings: Any, digest: Any, run_id: str, env: Mapping[str, str], now: int) -> None:
     """Journal the verdict the way a hook's allow is: one line in the spool the next writer folds in."""
     try:
-        from dos.service.journal import env_mode, row_for
-        from dos.store.journal_rows import spool_append, spool_path
+        from dos.service.hook_journal import env_mode
+        from dos.store.journal_rows import row_for, spool_append, spool_path
 
         observe = getattr(settings, "observe", None) or {}
         mode = env_mode(env) or str(observe.get("record", "auto"))

@@ -15,6 +15,7 @@ from dos.errors import StoreError
 from dos.kernel.intent import INTENT, REFEREE_OPS, SUSPEND, WRITER_OPS, IntentState, empty, fold
 from dos.kernel.jsonc import JSONError, dumps, loads
 from dos.kernel.record import Record
+from dos.store.schema_intents import RUN_COLUMNS, IntentRun  # noqa: F401 - re-exported
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from dos.store.engine import Engine, Tx
 
 INTENT_VERSION = 3
-RUN_COLUMNS = ("run_id", "token_hash", "session", "writer", "host_id", "pid", "pid_start", "bound_ms", "last_seq")
 _RUN_SELECT = f"SELECT {', '.join(RUN_COLUMNS)}, state FROM intent_runs"
 
 
@@ -31,24 +31,6 @@ def hash_token(token: str) -> str:
     import hashlib
 
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-class IntentRun(Record):
-    """Who writes a run's ledger: bound by its first INTENT ('' token_hash: not bound yet)."""
-
-    __slots__ = RUN_COLUMNS
-    _defaults = {"token_hash": "", "session": "", "writer": "", "host_id": "", "pid": None, "pid_start": None,
-                 "bound_ms": 0, "last_seq": 0}
-
-    @property
-    def bound(self) -> bool:
-        return bool(self.token_hash)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = self.fields()
-        d.pop("token_hash")
-        d["bound"] = self.bound
-        return d
 
 
 class Appended(Record):

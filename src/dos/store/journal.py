@@ -32,7 +32,6 @@ from dos.store.journal_rows import (  # noqa: F401 - the rows' API, re-exported
     SPOOL_NAME as SPOOL_NAME,
     _clip as _clip,
     _publish_spool as _publish_spool,
-    _sha256 as _sha256,
     append as append,
     append_rows as append_rows,
     conn_execute as conn_execute,

@@ -1,6 +1,6 @@
 """The verdict journal's rows as the hook's lean path writes them: clipped, chained, appended.
 
-``make_row`` clips agents' text, ``append_rows`` chains rows after the head inside the caller's
+``make_row`` clips agents' text (``row_for`` makes one from a verdict), ``append_rows`` chains rows after the head inside the caller's
 transaction, and ``spool_append`` adds one line to the spool a hook's decisions go to (an
 allow, or a deny with its ENFORCE event). Everything else about the journal (draining the
 spool, reading, verifying, compaction) is in ``dos.store.journal``; this is what a hook imports.
@@ -15,14 +15,6 @@ from dos.kernel.jsonc import dumps
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Iterable, Mapping, Sequence
-
-try:  # the builtin module: hashlib's import loads OpenSSL (a few ms on the hook path)
-    from _sha256 import sha256 as _sha256
-except ImportError:  # pragma: no cover - other builds / 3.12+
-    try:
-        from _sha2 import sha256 as _sha256  # type: ignore[no-redef]
-    except ImportError:
-        from hashlib import sha256 as _sha256  # type: ignore[no-redef]
 
 GENESIS = "0" * 64
 COLUMNS = ("seq", "ts_ms", "syscall", "verdict", "run_id", "session", "lane", "subject", "detail", "source",
@@ -41,8 +33,27 @@ SPOOL_FIELDS = ("ts_ms", "syscall", "verdict", "run_id", "session", "lane", "sub
 MAX_SPOOL_LINE = 3800  # under PIPE_BUF with room: one write(2) of an O_APPEND file is never torn
 
 
+_SHA256: Any = None
+
+
 def sha256_hex(data: bytes) -> str:
-    return _sha256(data).hexdigest()
+    """The hex SHA-256 of DATA; the hash module loads on first use (a spool line needs none)."""
+    global _SHA256
+    if _SHA256 is None:
+        _SHA256 = _load_sha256()
+    return _SHA256(data).hexdigest()
+
+
+def _load_sha256() -> Any:
+    """The builtin C sha256: hashlib's import loads OpenSSL (a few ms on the hook path)."""
+    try:
+        from _sha256 import sha256
+    except ImportError:  # pragma: no cover - other builds / 3.12+
+        try:
+            from _sha2 import sha256  # type: ignore[no-redef]
+        except ImportError:
+            from hashlib import sha256  # type: ignore[no-redef]
+    return sha256
 
 
 def _clip(text: Any, n: int) -> str:
@@ -73,6 +84,71 @@ def make_row(ts_ms: int, syscall: str, verdict: str, *, run_id: str = "", sessio
             "subject": _clip(subject, LIMITS["subject"]), "detail": encode_detail(detail) if not isinstance(
                 detail, str) else detail, "source": _clip(source or "kernel", LIMITS["source"]),
             "event_seq": event_seq, "event_hash": event_hash or ""}
+
+
+
+def token_of(verdict: Any) -> str:
+    """VERDICT's token: the protocol's ``token``, else its JSON's ``verdict``, else the text itself."""
+    if isinstance(verdict, str):
+        return verdict
+    token = getattr(verdict, "token", None)
+    if isinstance(token, str) and token:
+        return token
+    to_dict = getattr(verdict, "to_dict", None)
+    if callable(to_dict):
+        value = to_dict().get("verdict")
+        if value is not None:
+            return str(getattr(value, "value", value))
+    return str(verdict)
+
+
+def _flat(prefix: str, value: Any, out: dict[str, Any], depth: int) -> None:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        out[prefix] = value
+    elif isinstance(value, dict):
+        if depth >= 2:
+            out[prefix + "#"] = len(value)
+            return
+        for k, v in value.items():
+            _flat(f"{prefix}.{k}", v, out, depth + 1)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = list(value)
+        if all(x is None or isinstance(x, (str, int, float, bool)) for x in items):
+            text = ", ".join("" if x is None else str(x) for x in items[:8])
+            out[prefix] = text + (f", … ({len(items)} in all)" if len(items) > 8 else "")
+        else:
+            out[prefix + "#"] = len(items)
+    else:
+        out[prefix] = str(getattr(value, "value", value))
+
+
+def detail_of(verdict: Any) -> dict[str, Any]:
+    """The scalar detail of VERDICT's JSON (its token and reason left out); nested evidence is flattened
+    to dotted keys instead of dropped."""
+    to_dict = getattr(verdict, "to_dict", None)
+    if not callable(to_dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in to_dict().items():
+        if key in ("verdict", "reason"):
+            continue
+        _flat(str(key), value, out, 0)
+    evidence = getattr(verdict, "evidence", None)
+    if isinstance(evidence, dict):
+        for key, value in evidence.items():
+            if str(key) not in out and value not in (None, "", [], (), {}):
+                _flat(f"evidence.{key}", value, out, 1)
+    return out
+
+
+def row_for(ts_ms: int, syscall: str, verdict: Any, *, run_id: str = "", session: str = "", lane: str = "",
+            subject: str = "", source: str = "kernel", detail: Mapping[str, Any] | None = None,
+            event_seq: int | None = None, event_hash: str = "") -> dict[str, Any]:
+    """VERDICT's journal row: its token, its flattened detail (DETAIL added over it), every text clipped."""
+    found = detail_of(verdict)
+    found.update(detail or {})
+    return make_row(ts_ms, syscall, token_of(verdict), run_id=run_id, session=session, lane=lane,
+                    subject=subject, detail=found, source=source, event_seq=event_seq, event_hash=event_hash)
 
 
 def row_hash(prev: str, content: Sequence[Any]) -> str:

@@ -72,7 +72,7 @@ class Unreadable(Exception):
 
 def _owner(path: str) -> list[int] | None:
     try:
-        with open(path + ".owner", encoding="ascii") as fh:
+        with open(path + ".owner", "rb") as fh:  # bytes: a text "ascii" file loads that codec (0.15 ms)
             dev, ino = (int(x) for x in fh.read().split())
         return [dev, ino]
     except (OSError, ValueError):

@@ -1,4 +1,4 @@
-"""Schema version 3: the intent ledger.
+"""Schema version 3: the intent ledger, and the row shape of its runs (``IntentRun``).
 
     intent_events  the append-only ledger of every run: seq, run_id, ts_ms, op, author, data
                    (the record's fields as a JSON object, exactly as appended or imported)
@@ -8,6 +8,12 @@
 """
 
 from __future__ import annotations
+
+from dos.kernel.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 INTENT_DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS intent_events (
@@ -31,3 +37,23 @@ INTENT_DDL: tuple[str, ...] = (
         state TEXT NOT NULL DEFAULT '{}')""",
     "CREATE INDEX IF NOT EXISTS intent_runs_session ON intent_runs (session)",
 )
+
+RUN_COLUMNS = ("run_id", "token_hash", "session", "writer", "host_id", "pid", "pid_start", "bound_ms", "last_seq")
+
+
+class IntentRun(Record):
+    """Who writes a run's ledger: bound by its first INTENT ('' token_hash: not bound yet)."""
+
+    __slots__ = RUN_COLUMNS
+    _defaults = {"token_hash": "", "session": "", "writer": "", "host_id": "", "pid": None, "pid_start": None,
+                 "bound_ms": 0, "last_seq": 0}
+
+    @property
+    def bound(self) -> bool:
+        return bool(self.token_hash)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.fields()
+        d.pop("token_hash")
+        d["bound"] = self.bound
+        return d

@@ -39,7 +39,7 @@ def _install() -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="session")
 def agent_clis() -> dict[str, Path]:
     """name -> executable of every pinned CLI (claude, codex, gemini, qwen, opencode, kilo, copilot, droid, cline
-    from npm; hermes from PyPI), installed if need be."""
+    from npm; hermes, vibe and openhands from PyPI), installed if need be."""
     try:
         proc = _install()
     except subprocess.TimeoutExpired:
@@ -110,6 +110,18 @@ def droid_cli(agent_clis) -> Path:
 def hermes_cli(agent_clis) -> Path:
     """The pinned Hermes Agent (``hermes``, from PyPI in its own venv); missing is a failure, never a skip."""
     return _pinned(agent_clis, "hermes")
+
+
+@pytest.fixture(scope="session")
+def vibe_cli(agent_clis) -> Path:
+    """The pinned Mistral Vibe (``vibe``, from PyPI in a Python 3.12 venv); missing is a failure, never a skip."""
+    return _pinned(agent_clis, "vibe")
+
+
+@pytest.fixture(scope="session")
+def openhands_cli(agent_clis) -> Path:
+    """The pinned OpenHands CLI (``openhands``, from PyPI in a Python 3.12 venv); missing is a failure."""
+    return _pinned(agent_clis, "openhands")
 
 
 @pytest.fixture(scope="session")

@@ -78,7 +78,7 @@ def test_a_release_removes_the_lease_from_its_head_file_and_the_last_one_removes
         store.release(lane="az", holder="q")
     assert "h-a.json" not in _files(ws)
     assert not _denied(ws, "a/z/f.py")
-    assert snapshot.read(snapshot.path_for(_store_path(ws)), ["a"]) == {"leases": []}, "no file: no lease"
+    assert snapshot.read(snapshot.path_for(_store_path(ws)), snapshot.keys(["a"])) == {"leases": []}, "no file: no lease"
 
 
 def test_wide_leases_reach_every_path(repo) -> None:
@@ -90,7 +90,7 @@ def test_wide_leases_reach_every_path(repo) -> None:
     marker = json.loads(Path(snapshot.path_for(_store_path(ws))).read_text())
     assert sorted(x["lane"] for x in marker["wide"]) == ["glob", "long", "odd"]
     assert not _files(ws), "no head file for any of them"
-    for heads in (["src"], ["zzz"], []):
+    for heads in (snapshot.keys(["src"]), snapshot.keys(["zzz"]), []):
         got = snapshot.read(snapshot.path_for(_store_path(ws)), heads)
         assert sorted(x.lane for x in got["leases"]) == ["glob", "long", "odd"]
     assert _denied(ws, "docs/x.md")  # doc*
@@ -114,14 +114,14 @@ def test_a_head_file_that_cannot_be_written_never_lets_a_write_through(repo) -> 
     (blocked / "keep").write_text("x")
     _acquire(ws, "az", "q")
     assert [x["lane"] for x in _files(ws)["h-a.json"]["leases"]] == ["ax"], "the old content, not nothing"
-    assert snapshot.read(snapshot.path_for(location), ["a"]) is None, "readers are sent to the store"
+    assert snapshot.read(snapshot.path_for(location), snapshot.keys(["a"])) is None, "readers are sent to the store"
     assert _denied(ws, "a/z/f.py", session="p"), "the store's lease denies"
     assert _denied(ws, "a/x/f.py", session="q")
     (blocked / "keep").unlink()
     blocked.rmdir()
     _acquire(ws, "b", "r")
     assert sorted(x["lane"] for x in _files(ws)["h-a.json"]["leases"]) == ["ax", "az"], "rebuilt"
-    got = snapshot.read(snapshot.path_for(location), ["a"])
+    got = snapshot.read(snapshot.path_for(location), snapshot.keys(["a"]))
     assert sorted(x.lane for x in got["leases"]) == ["ax", "az"]
     assert _denied(ws, "a/z/f.py", session="p")
 
@@ -146,14 +146,14 @@ def test_an_unreadable_head_file_of_another_head_is_never_read(repo) -> None:
     location = _store_path(ws)
     other = Path(snapshot.dir_for(location)) / "h-b.json"
     other.write_text("{torn")
-    got = snapshot.read(snapshot.path_for(location), ["src"])
+    got = snapshot.read(snapshot.path_for(location), snapshot.keys(["src"]))
     assert [x.lane for x in got["leases"]] == ["src"]
-    assert snapshot.read(snapshot.path_for(location), ["b"]) is None, "a torn file of a judged head: the store"
+    assert snapshot.read(snapshot.path_for(location), snapshot.keys(["b"])) is None, "a torn file of a judged head: the store"
     assert snapshot.read(snapshot.path_for(location)) is None, "and a reader of everything"
     assert _denied(ws, "b/x.py", session="p") and _denied(ws, "src/x.py", session="q")
     other.unlink()
     other.mkdir()  # there, but not a regular file: never read as "no lease"
-    assert snapshot.read(snapshot.path_for(location), ["b"]) is None
+    assert snapshot.read(snapshot.path_for(location), snapshot.keys(["b"])) is None
     assert _denied(ws, "b/x.py", session="p")
     other.rmdir()
 
@@ -166,7 +166,7 @@ def test_files_of_an_older_layout_or_a_moved_store_are_replaced(repo) -> None:
     marker.write_text(json.dumps({"version": 1, "leases": [], "heads": {}, "wide": []}))
     stale = Path(snapshot.dir_for(location)) / "h-zzz.json"
     stale.write_text(json.dumps({"version": snapshot.VERSION, "head": "zzz", "leases": []}))
-    assert snapshot.read(str(marker), ["a"]) is None, "a version-1 file sends the hook to the store"
+    assert snapshot.read(str(marker), snapshot.keys(["a"])) is None, "a version-1 file sends the hook to the store"
     assert _denied(ws, "a/x/f.py")
     _acquire(ws, "b", "q")
     assert json.loads(marker.read_text())["version"] == snapshot.VERSION
@@ -179,3 +179,39 @@ def test_files_of_an_older_layout_or_a_moved_store_are_replaced(repo) -> None:
     _acquire(ws, "src", "r")
     assert sorted(_files(ws)) == ["h-src.json"]
     assert not _denied(ws, "a/x/f.py")
+
+
+SPLIT_LANES = {**{f"w{i}": [f"w/{i}/**"] for i in range(4)}, "wtop": ["w/top.py"], "wpart": ["w/p*"]}
+
+
+def test_a_crowded_head_splits_by_its_next_segment_and_joins_again(repo, monkeypatch) -> None:
+    """Past SPLIT_AT leases a head file keeps only the leases no child can hold (``w/p*``); each
+    child holds its own; the hook still denies every held path, and the file joins again once few remain."""
+    monkeypatch.setattr(snapshot, "SPLIT_AT", 2)
+    monkeypatch.setattr(snapshot, "UNSPLIT_AT", 1)
+    write_lanes(repo.path, SPLIT_LANES)
+    repo.commit("lanes")
+    ws = repo.path
+    _acquire(ws, "w0", "p0")
+    _acquire(ws, "w1", "p1")
+    assert [n for n in _files(ws) if n.startswith("h-w")] == ["h-w.json"], "two leases: not split yet"
+    _acquire(ws, "w2", "p2")
+    _acquire(ws, "wpart", "pp")
+    _acquire(ws, "wtop", "pt")
+    files = _files(ws)
+    assert sorted(n for n in files if n.startswith("h-w")) == ["h-w+0.json", "h-w+1.json", "h-w+2.json",
+                                                             "h-w+top.py.json", "h-w.json"]
+    top = files["h-w.json"]
+    assert top["split"] and [x["lane"] for x in top["leases"]] == ["wpart"], top
+    assert [x["lane"] for x in files["h-w+1.json"]["leases"]] == ["w1"] and files["h-w+1.json"]["head"] == "w/1"
+    for rel in ("w/0/a.py", "W/2/b/c.py", "w/pq.txt", "w/top.py", "w", "w/1"):
+        assert _denied(ws, rel), rel
+    for rel in ("w/3/a.py", "w/top.py.bak", "w/q.txt"):
+        assert not _denied(ws, rel), rel
+    with store_of(ws) as store:
+        for lane, holder in (("w0", "p0"), ("w1", "p1"), ("w2", "p2"), ("wtop", "pt")):
+            store.release(lane=lane, holder=holder)
+    files = _files(ws)
+    assert [n for n in files if n.startswith("h-w")] == ["h-w.json"], "one lease left: joined again"
+    assert "split" not in files["h-w.json"] and [x["lane"] for x in files["h-w.json"]["leases"]] == ["wpart"]
+    assert _denied(ws, "w/pz") and not _denied(ws, "w/0/a.py")

@@ -141,26 +141,28 @@ class LiveView:
                 self._conn = None
 
 
-def published_set(store_path: str, heads: Sequence[str] | None = None) -> dict[str, Any] | None:
+def published_set(store_path: str, heads: Sequence[tuple[tuple[str, ...], bool]] | None = None) -> dict[str, Any] | None:
     """The live leases the store publishes beside itself, or None to read the store.
 
-    With HEADS only the wide leases and those heads' files are read (``dos.store.snapshot``), so
-    a hook's read does not grow with the leases under other first segments; without, every file.
+    With HEADS (``_heads`` of the paths judged) only the wide leases and the files on the way down
+    to those paths are read (``dos.store.snapshot``), so a hook's read does not grow with the
+    leases elsewhere; without, every file.
     """
     from dos.store.snapshot import path_for, read
 
     return read(path_for(store_path), heads)
 
 
-def _heads(paths: Sequence[str] | None) -> list[str] | None:
-    """The first segments of PATHS, or None when one of them (the root, a leading glob) reaches anywhere."""
+def _heads(paths: Sequence[str] | None) -> list[tuple[tuple[str, ...], bool]] | None:
+    """The regions of PATHS as the published set keys them (``snapshot.keys``), or None when one of
+    them (the root, a leading glob) reaches anywhere."""
     if not paths:
         return None
-    from dos.store.snapshot import head
+    from dos.store.snapshot import keys
 
-    out: list[str] = []
+    out: list[tuple[tuple[str, ...], bool]] = []
     for p in paths:
-        found = head((p,)) if p else None
+        found = keys((p,)) if p else None
         if found is None:
             return None
         out += found

@@ -8,13 +8,20 @@ Layout, beside ``<store>``:
 - ``<store>.live/h-<head>.json``: one file per first path segment (case-folded, encoded so
   that it is a safe, case-proof file name) with the leases whose regions start there. A
   head whose name would be too long goes to the wide leases instead. No file: no lease.
-- ``<store>.live/index.json``: for writers only, a digest of every head file, so a write
-  rewrites only the heads it changed. It is removed before a head file changes and written
-  after; a missing index (or marker) makes the next write rebuild every file.
+- A file that grows past ``SPLIT_AT`` leases is *split* by the next segment: the leases whose
+  regions name that segment whole move to ``h-<head>+<segment>.json`` (split again in turn,
+  down to ``MAX_DEPTH`` segments) and the file keeps the rest with a ``split`` token. A split
+  file joins again once its subtree holds at most ``UNSPLIT_AT``. Children are written before
+  the file that points to them, and removed only after it no longer does; a reader re-reads
+  every split file it followed and starts over if a token changed.
+- ``<store>.live/index.json``: for writers only, a digest of every head file and each split's
+  token, so a write rewrites only the files it changed. It is removed before a head file
+  changes and written after; a missing index (or marker) makes the next write rebuild every file.
 - ``<store>.claims.json``: session -> claimed phase, apart, for the stop hook.
 
-A hook reads the marker, then only the files for the heads of the paths it judges: its cost
-does not grow with the leases under other heads.
+A hook reads the marker, then only the files on the way down to the paths it judges: its
+cost does not grow with the leases under other heads, nor with those beside its path under a
+crowded one (ten thousand leases under ``src/`` cost it three small files).
 
 Every Store transaction that changes leases or claims publishes while it holds the write
 lock, from the view it sees, before it commits. A transaction that removes a lease publishes
@@ -39,13 +46,17 @@ if TYPE_CHECKING:
 
     from dos.kernel.lease import Lease
 
-VERSION = 2  # 1 was a single file with every lease; its readers go to the store on this one
+VERSION = 3  # 1: one file of every lease; 2: a file per head, never split. Their readers go to the store on this one
 SUFFIX = ".live.json"
 DIR_SUFFIX = ".live"
 CLAIMS_SUFFIX = ".claims.json"  # apart, so a stop reads a few sessions' claims, not every lease
 INTENTS_SUFFIX = ".intents.json"  # the sessions with an intent ledger: a stop of any other skips the ledger
 INDEX = "index.json"
 MAX_NAME = 200  # bytes of a head file's name; a longer head is published with the wide leases
+SPLIT_AT = 128  # leases in one head file before it is split by the next segment
+UNSPLIT_AT = 32  # a split file joins again once its subtree holds at most this many
+MAX_DEPTH = 8  # segments of the deepest split file
+MAX_TRIES = 3  # reads that met a split changing under them before the reader asks the store
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 _JSON = {"sort_keys": True, "separators": (",", ":")}
 
@@ -66,38 +77,45 @@ def intents_path_for(store_path: str) -> str:
     return store_path + INTENTS_SUFFIX
 
 
-def head(tree: Iterable[str]) -> list[str] | None:
-    """The first path segments (case-folded) a tree's regions start with; None if one could reach anywhere.
+def head_file(h: str) -> str | None:
+    """The file name for head H (its segments, ``/``-joined): lower-case ASCII letters, digits and
+    ``-_.`` kept, every other byte of its UTF-8 as ``%XX``, segments joined by ``+``; None when too
+    long (such a head is published as wide, such a split's leases stay in its parent)."""
+    out = ["h-"]
+    for ch in h:
+        if ch in _SAFE:
+            out.append(ch)
+        elif ch == "/":
+            out.append("+")
+        else:
+            out.extend(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
+    out.append(".json")
+    name = "".join(out)
+    return name if len(name) <= MAX_NAME else None
 
-    A region collides with a path only if both start with the same segment, unless the region is
-    universal, empty, or ends inside its first segment (``doc*``): those go to every reader.
-    """
+
+def keys(tree: Iterable[str]) -> list[tuple[tuple[str, ...], bool]] | None:
+    """Each region of TREE as (its case-folded segments, partial); None if one could reach anywhere."""
     from dos.kernel.tree import PathEscapesWorkspace, regions
 
     try:
         found = regions(tuple(tree))
     except PathEscapesWorkspace:
         return None
-    heads = []
+    out = []
     for r in found:
         if r.universal or (r.partial and "/" not in r.prefix):
             return None
-        heads.append(r.prefix.split("/", 1)[0])
-    return heads or None
+        out.append((tuple(r.prefix.split("/")), r.partial))
+    return out or None
 
 
-def head_file(h: str) -> str | None:
-    """The file name for head H: lower-case ASCII letters, digits and ``-_.`` kept, every other
-    byte of its UTF-8 as ``%XX``; None when too long (such a head is published as wide)."""
-    out = ["h-"]
-    for ch in h:
-        if ch in _SAFE:
-            out.append(ch)
-        else:
-            out.extend(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
-    out.append(".json")
-    name = "".join(out)
-    return name if len(name) <= MAX_NAME else None
+def _below(segs: tuple[str, ...], partial: bool, depth: int) -> str | None:
+    """The segment under a file DEPTH segments deep that holds a region (SEGS, PARTIAL), or None
+    when the region is not inside one whole segment there (it stays in that file)."""
+    if len(segs) > depth + 1 or (len(segs) == depth + 1 and not partial):
+        return segs[depth]
+    return None
 
 
 def _is_head_file(name: str) -> bool:
@@ -107,23 +125,60 @@ def _is_head_file(name: str) -> bool:
 # ---------------------------------------------------------------------- writing
 
 
-def encode(leases: Iterable[Lease]) -> tuple[str, dict[str, str]]:
-    """The marker's text (the wide leases) and head file name -> text."""
+def encode(leases: Iterable[Lease], splits: Mapping[str, str] | None = None) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The marker's text (the wide leases), head file name -> text, and the splits (head -> token).
+
+    SPLITS: the splits already published, kept while their subtree stays above ``UNSPLIT_AT``.
+    """
     wide: list[dict[str, Any]] = []
-    by_name: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+    by_head: dict[str, list[tuple[tuple[str, ...], bool, dict[str, Any]]]] = {}
     for lease in leases:
         row = lease.to_dict()
-        found = head(lease.tree)
-        names = None if found is None else [(h, head_file(h)) for h in dict.fromkeys(found)]
-        if names is None or any(n is None for _, n in names):
+        found = keys(lease.tree)
+        if found is None or any(head_file(segs[0]) is None for segs, _ in found):
             wide.append(row)
             continue
-        for h, name in names:
-            by_name.setdefault(name, (h, []))[1].append(row)  # type: ignore[arg-type]
+        for segs, partial in found:
+            by_head.setdefault(segs[0], []).append((segs, partial, row))
+    files: dict[str, str] = {}
+    split: dict[str, str] = {}
+    for h, entries in by_head.items():
+        _encode_node((h,), entries, splits or {}, files, split)
     marker = dumps({"version": VERSION, "wide": wide}, **_JSON)
-    files = {name: dumps({"version": VERSION, "head": h, "leases": rows}, **_JSON)
-             for name, (h, rows) in by_name.items()}
-    return marker, files
+    return marker, files, split
+
+
+def _encode_node(key: tuple[str, ...], entries: list[tuple[tuple[str, ...], bool, dict[str, Any]]],
+                 old: Mapping[str, str], files: dict[str, str], split: dict[str, str]) -> None:
+    head = "/".join(key)
+    rows = _unique(e[2] for e in entries)
+    was = old.get(head)
+    if len(key) < MAX_DEPTH and (len(rows) > SPLIT_AT or (was is not None and len(rows) > UNSPLIT_AT)):
+        children: dict[str, list[tuple[tuple[str, ...], bool, dict[str, Any]]]] = {}
+        kept = []
+        for e in entries:
+            seg = _below(e[0], e[1], len(key))
+            if seg is not None and head_file(f"{head}/{seg}") is not None:
+                children.setdefault(seg, []).append(e)
+            else:
+                kept.append(e[2])
+        if children:
+            token = was or os.urandom(8).hex()
+            split[head] = token
+            for seg, sub in children.items():
+                _encode_node((*key, seg), sub, old, files, split)
+            files[head_file(head)] = dumps({"version": VERSION, "head": head, "leases": _unique(kept),  # type: ignore[index]
+                                            "split": token}, **_JSON)
+            return
+    files[head_file(head)] = dumps({"version": VERSION, "head": head, "leases": rows}, **_JSON)  # type: ignore[index]
+
+
+def _unique(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """ROWS with each lease once (a lease with two regions in one file is listed once)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        seen.setdefault(str(row.get("lease_id")), row)
+    return list(seen.values())
 
 
 def encode_claims(claims: Mapping[str, tuple[str, str]]) -> str:
@@ -152,7 +207,6 @@ def _publish_live(store_path: str, leases: Iterable[Lease]) -> None:
 
 def _publish_files(store_path: str, leases: Iterable[Lease]) -> None:
     marker_path, directory = path_for(store_path), dir_for(store_path)
-    marker, files = encode(leases)
     try:
         os.makedirs(directory, exist_ok=True)
     except OSError:
@@ -160,13 +214,17 @@ def _publish_files(store_path: str, leases: Iterable[Lease]) -> None:
         return
     index_path = os.path.join(directory, INDEX)
     old_marker = _read_marker(marker_path)
-    index = _read_index(index_path) if old_marker is not None else None
-    if index is None:  # first publish, an older layout, or a write that failed or crashed: rebuild
-        index = _on_disk(directory)
+    found = _read_index(index_path) if old_marker is not None else None
+    if found is None:  # first publish, an older layout, or a write that failed or crashed: rebuild
+        index, splits = _on_disk(directory), {}
+    else:
+        index, splits = found
+    marker, files, split = encode(leases, splits)
     digests = {name: _digest(text) for name, text in files.items()}
-    changed = [name for name, d in digests.items() if index.get(name) != d]
+    # Deepest first: a split file is replaced only once every child it points to is in place.
+    changed = sorted((name for name, d in digests.items() if index.get(name) != d), key=lambda n: -n.count("+"))
     gone = [name for name in index if name not in files]
-    if changed or gone or not os.path.isfile(index_path):
+    if changed or gone or split != splits or not os.path.isfile(index_path):
         _remove(index_path)  # from here until it is written again, the next writer rebuilds
         for name in changed:
             if not _write(os.path.join(directory, name), files[name]):
@@ -181,7 +239,7 @@ def _publish_files(store_path: str, leases: Iterable[Lease]) -> None:
             except OSError:
                 complete = False  # extra leases stay; the missing index makes the next write retry
         if complete:
-            _write(index_path, dumps({"version": VERSION, "files": digests}, **_JSON))
+            _write(index_path, dumps({"version": VERSION, "files": digests, "split": split}, **_JSON))
     if marker != old_marker and not _write(marker_path, marker):
         _remove(marker_path)
 
@@ -220,7 +278,7 @@ def _read_marker(path: str) -> str | None:
     return text if isinstance(data, dict) and data.get("version") == VERSION else None
 
 
-def _read_index(path: str) -> dict[str, str | None] | None:
+def _read_index(path: str) -> tuple[dict[str, str | None], dict[str, str]] | None:
     from dos.files import read_text
 
     text = read_text(path)
@@ -230,7 +288,8 @@ def _read_index(path: str) -> dict[str, str | None] | None:
         data = loads(text)
         if not isinstance(data, dict) or data.get("version") != VERSION:
             return None
-        return {str(k): str(v) for k, v in data["files"].items()}
+        return ({str(k): str(v) for k, v in data["files"].items()},
+                {str(k): str(v) for k, v in data["split"].items()})
     except (JSONError, KeyError, TypeError, AttributeError):
         return None
 
@@ -325,12 +384,12 @@ def read_claims(store_path: str) -> dict[str, tuple[str, str]] | None:
         return None
 
 
-def read(path: str, heads: Iterable[str] | None = None) -> dict[str, Any] | None:
+def read(path: str, wanted: Iterable[tuple[tuple[str, ...], bool]] | None = None) -> dict[str, Any] | None:
     """The live set whose marker is at PATH (``<store>.live.json``) as ``{"leases": [Lease...]}``, or None.
 
-    With HEADS (first path segments, case-folded) only the wide leases and the files of those
-    heads are read; without, every head file. None (a missing, torn or foreign file, another
-    version) sends the reader to the store itself.
+    WANTED (``keys`` of the paths judged): only the wide leases and the files on the way down
+    to those regions are read; without, every file. None (a missing, torn or foreign file,
+    another version, a split that kept changing) sends the reader to the store itself.
     """
     from dos.files import read_text
 
@@ -341,24 +400,73 @@ def read(path: str, heads: Iterable[str] | None = None) -> dict[str, Any] | None
         data = loads(text)
         if not isinstance(data, dict) or data.get("version") != VERSION:
             return None
-        rows = list(data["wide"])
+        wide = list(data["wide"])
     except (JSONError, KeyError, TypeError):
         return None
     directory = path[: -len(".json")] if path.endswith(".json") else path + DIR_SUFFIX
-    if heads is None:
-        try:
-            wanted = [(None, n) for n in sorted(os.listdir(directory)) if _is_head_file(n)]
-        except OSError:
-            return None
-    else:
-        wanted = [(h, head_file(h)) for h in dict.fromkeys(heads)]
-    for h, name in wanted:
-        if name is None:
-            continue  # too long for a file: its leases are among the wide ones
-        got = _read_head(directory, name, h)
+    targets = None if wanted is None else list(wanted)
+    for _ in range(MAX_TRIES):
+        got = _gather(directory, targets)
         if got is None:
             return None
-        rows += got
+        rows, followed = got
+        if all(_split_token(directory, name) == token for name, token in followed):
+            return _leases(wide + rows)
+    return None
+
+
+def _gather(directory: str, targets: list[tuple[tuple[str, ...], bool]] | None
+            ) -> tuple[list[Any], list[tuple[str, str]]] | None:
+    """(rows, the split files followed with their tokens) for TARGETS (None: every file), or None."""
+    rows: list[Any] = []
+    followed: list[tuple[str, str]] = []
+    if targets is None:
+        try:
+            names = sorted(n for n in os.listdir(directory) if _is_head_file(n) and "+" not in n)
+        except OSError:
+            return None
+        for name in names:
+            if not _walk(directory, name, None, (), False, rows, followed):
+                return None
+        return rows, followed
+    seen: set[tuple[tuple[str, ...], bool]] = set()
+    for segs, partial in targets:
+        if (segs, partial) in seen:
+            continue
+        seen.add((segs, partial))
+        name = head_file(segs[0])
+        if name is not None and not _walk(directory, name, segs[0], segs, partial, rows, followed):
+            return None
+    return rows, followed
+
+
+def _walk(directory: str, name: str, head: str | None, segs: tuple[str, ...], partial: bool,
+          rows: list[Any], followed: list[tuple[str, str]]) -> bool:
+    """Add the rows of head file NAME and, where it is split, of its children toward (SEGS, PARTIAL)
+    (every child when the region is not inside one of them); False when a file cannot be trusted."""
+    got = _read_head(directory, name, head)
+    if got is None:
+        return False
+    found, token, key = got
+    rows += found
+    if token is None:
+        return True
+    followed.append((name, token))
+    depth = key.count("/") + 1
+    seg = _below(segs, partial, depth) if segs[:depth] == tuple(key.split("/")) else None
+    if seg is not None:
+        child = head_file(f"{key}/{seg}")
+        return child is None or _walk(directory, child, f"{key}/{seg}", segs, partial, rows, followed)
+    base = name[: -len(".json")] + "+"
+    try:
+        children = sorted(n for n in os.listdir(directory)
+                          if n.startswith(base) and n.endswith(".json") and "+" not in n[len(base):])
+    except OSError:
+        return False
+    return all(_walk(directory, child, None, (), False, rows, followed) for child in children)
+
+
+def _leases(rows: list[Any]) -> dict[str, Any] | None:
     from dos.kernel.lease import Lease
 
     try:
@@ -374,8 +482,9 @@ def read(path: str, heads: Iterable[str] | None = None) -> dict[str, Any] | None
     return {"leases": unique}
 
 
-def _read_head(directory: str, name: str, h: str | None) -> list[Any] | None:
-    """The lease rows of head file NAME ([] when there is none), or None when it cannot be trusted."""
+def _read_head(directory: str, name: str, head: str | None) -> tuple[list[Any], str | None, str] | None:
+    """(lease rows, split token or None, its head) of head file NAME (no rows when there is none),
+    or None when it cannot be trusted. HEAD: the head it must be (None: the one its name says)."""
     from dos.files import read_text
 
     path = os.path.join(directory, name)
@@ -383,14 +492,23 @@ def _read_head(directory: str, name: str, h: str | None) -> list[Any] | None:
     if text is None:
         if os.path.lexists(path) or not os.path.isdir(directory):
             return None  # there but unreadable, or no directory at all: ask the store
-        return []
+        return [], None, head or ""
     try:
         data = loads(text)
         if not isinstance(data, dict) or data.get("version") != VERSION:
             return None
-        if (h is not None and data["head"] != h) or (h is None and head_file(data["head"]) != name):
+        found = data["head"]
+        if not isinstance(found, str) or (found != head if head is not None else head_file(found) != name):
             return None
-        rows = data["leases"]
-        return rows if isinstance(rows, list) else None
+        rows, token = data["leases"], data.get("split")
+        if not isinstance(rows, list) or not (token is None or isinstance(token, str)):
+            return None
+        return rows, token, found
     except (JSONError, KeyError, TypeError):
         return None
+
+
+def _split_token(directory: str, name: str) -> str | None:
+    """The split token head file NAME holds now (None: gone, joined again, or unreadable)."""
+    got = _read_head(directory, name, None)
+    return got[1] if got is not None else None

@@ -5,8 +5,8 @@ calls (or 20 acquire+release pairs) on one server, start-up included, so a row's
 call is its time less the start-up row's, over its calls. The MCP rows drive the server
 with a bare JSON-RPC client (as a host not written in Python does: the time is the
 server's); the "(SDK client)" row drives it with the SDK's Python client, which imports
-the SDK a second time. "import the MCP SDK" is the floor the SDK itself sets: importing
-what the server needs of it, and nothing of ours.
+the SDK a second time. "import the MCP SDK" is what serving on the SDK would cost before
+any of ours: the HTTP transport pays it, stdio (``dos.mcp.stdio``) does not.
 """
 
 from __future__ import annotations

@@ -263,16 +263,16 @@ def test_bad_flags_and_environment_exit_2_with_one_line(tmp_path, dos_env) -> No
         assert "Traceback" not in proc.stderr
 
 
-def test_mcp_2x_installed_is_a_clear_error(tmp_path, dos_env) -> None:
-    """With mcp 2.x metadata first on the path, dos-mcp names the version and the pin that fixes it."""
+def test_mcp_2x_installed_is_a_clear_error_for_http(tmp_path, dos_env) -> None:
+    """With mcp 2.x metadata first on the path, ``dos-mcp --http`` names the version and the pin that fixes it."""
     site = tmp_path / "site"
     dist = site / "mcp-2.3.0.dist-info"
     dist.mkdir(parents=True)
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: mcp\nVersion: 2.3.0\n")
     env = dos_env()
     env["PYTHONPATH"] = f"{site}{os.pathsep}{env['PYTHONPATH']}"
-    proc = subprocess.run([sys.executable, "-m", "dos.mcp"], capture_output=True, text=True, env=env,
-                          cwd=tmp_path, stdin=subprocess.DEVNULL, timeout=60)
+    proc = subprocess.run([sys.executable, "-m", "dos.mcp", "--http", "--port", "0"], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, stdin=subprocess.DEVNULL, timeout=60)
     assert proc.returncode == 1
     assert "mcp 2.3.0 is installed" in proc.stderr and "mcp>=1.25,<2" in proc.stderr
 

@@ -1,7 +1,7 @@
 """``dos-mcp``: serve the DOS tools over stdio (default) or streamable HTTP on 127.0.0.1.
 
-Exits 2 for bad flags or environment, 1 when the MCP SDK is missing or the wrong major
-version (with the command that fixes it).
+Exits 2 for bad flags or environment, and with ``--http`` 1 when the MCP SDK is missing or
+the wrong major version (with the command that fixes it); stdio needs no SDK.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 0 <= args.port <= 65535:
         sys.stderr.write(f"error: --port {args.port} is out of range (0-65535)\n")
         return exitcodes.CONTRACT_ERROR
-    problem = sdk_problem()
+    problem = sdk_problem() if args.http else None
     if problem:
         sys.stderr.write(f"error: {problem}\n")
         return exitcodes.MISSING_EXTRA

@@ -1,5 +1,8 @@
 """The two transports: stdio (the protocol owns the real stdin and stdout) and streamable HTTP on 127.0.0.1.
 
+stdio is answered by ``dos.mcp.stdio`` without the SDK (start-up is what an agent host waits
+for); streamable HTTP by the SDK's session manager around ``dos.mcp.server``.
+
 In stdio mode fds 0 and 1 are handed to the protocol alone; then fd 1 points at stderr
 and fd 0 at /dev/null, so a stray print or a child process's output can never corrupt
 the JSON-RPC stream, and no child can read a request meant for the server.
@@ -18,16 +21,13 @@ import socket
 import sys
 import threading
 
-import anyio
-
 HOST = "127.0.0.1"
 PATH = "/mcp"
 
 
 def serve_stdio(*, workspace: str | None, deadline_ms: int) -> None:
-    from mcp.server.stdio import stdio_server
-
-    from dos.mcp.server import build_server
+    """Serve one client on stdin and stdout (``dos.mcp.stdio``: no SDK on this path)."""
+    from dos.mcp.stdio import Session
 
     proto_out = os.dup(1)
     proto_in = os.dup(0)
@@ -36,13 +36,11 @@ def serve_stdio(*, workspace: str | None, deadline_ms: int) -> None:
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    server = build_server(workspace=workspace, deadline_ms=deadline_ms)
 
     async def run() -> None:
-        async with stdio_server(stdin=_Lines(proto_in), stdout=_Out(proto_out)) as (r, w):  # type: ignore[arg-type]
-            await server.run(r, w, server.create_initialization_options())
+        await Session(proto_out, workspace=workspace, deadline_ms=deadline_ms).serve(_Lines(proto_in))
 
-    anyio.run(run)
+    asyncio.run(run())
 
 
 class _Lines:
@@ -88,23 +86,6 @@ class _Lines:
         if line is None:
             raise StopAsyncIteration
         return line.decode("utf-8", "replace")
-
-
-class _Out:
-    """Text written to FD as UTF-8 on flush (the SDK flushes after every message)."""
-
-    def __init__(self, fd: int) -> None:
-        self._fd = fd
-        self._pending = bytearray()
-
-    async def write(self, text: str) -> None:
-        self._pending += text.encode("utf-8")
-
-    async def flush(self) -> None:
-        data = memoryview(bytes(self._pending))
-        self._pending.clear()
-        while data:
-            data = data[os.write(self._fd, data):]
 
 
 def serve_http(*, workspace: str | None, deadline_ms: int, port: int) -> None:

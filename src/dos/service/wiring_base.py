@@ -172,9 +172,8 @@ SPECS: dict[str, HostSpec] = {s.host: s for s in (
              user=("", "", ".tabnine/agent/settings.json"), marker=(".tabnine", "tabnine"),
              env=("TABNINE_PROJECT_DIR",), deny_exit=0),
     HostSpec("vibe", ".vibe/hooks.toml",
-             (("before_tool", "pretool"), ("after_tool", "posttool"), ("post_agent_turn", "stop")), "toml-list",
-             "Mistral Vibe runs hooks only with enable_experimental_hooks = true (or VIBE_ENABLE_EXPERIMENTAL_HOOKS),"
-             " and a project's only in a trusted folder.", label="Mistral Vibe",
+             (("pre_tool", "pretool"), ("post_tool", "posttool"), ("post_agent", "stop")), "toml-list",
+             f"Mistral Vibe {_TRUSTED} (or with --trust).", label="Mistral Vibe",
              user=("VIBE_HOME", "hooks.toml", ".vibe/hooks.toml"), marker=(".vibe", "vibe"), deny_exit=0,
              event_key="type"),
     HostSpec("windsurf", ".windsurf/hooks.json", (("pre_write_code", "pretool"), ("pre_run_command", "pretool")),

@@ -25,9 +25,9 @@ from dos.service.wiring_base import SPECS, resolve_host
 
 EVENTS = ["PreToolUse", "PostToolUse", "Stop", "SubagentStop", "BeforeTool", "AfterTool", "AfterAgent",
           "preToolUse", "beforeShellExecution", "beforeMCPExecution", "afterFileEdit", "stop", "", "Bogus",
-          "before_tool", "post_agent_turn", "tool.execute.before", "pre_write_code", "pre_run_command", "agentStop"]
+          "before_tool", "post_agent_turn", "pre_tool", "post_agent", "tool.execute.before", "pre_write_code", "pre_run_command", "agentStop"]
 TOOLS = ["Edit", "Write", "MultiEdit", "NotebookEdit", "Bash", "Read", "apply_patch", "write_file", "replace",
-         "run_shell_command", "Shell", "write_to_file", "mcp__x__y", "", "Ünïcode", "Task"]
+         "run_shell_command", "Shell", "write_to_file", "file_system.write_file", "mcp__x__y", "", "Ünïcode", "Task"]
 KEYS = ["session_id", "conversation_id", "cwd", "hook_event_name", "tool_name", "tool_input", "tool_response",
         "stop_hook_active", "workspace_roots", "command", "file_path", "loop_count", "dos_fence", "transcript_path",
         "event", "event_type", "working_dir", "toolName", "toolArgs", "tool", "args", "sessionID", "directory",

@@ -130,7 +130,8 @@ def test_a_file_dos_creates_is_exactly_what_the_host_reads(tmp_path: Path, host:
         return
     if spec.shape == "toml-list":
         tables = tomllib.loads(path.read_text())["hooks"]
-        assert {"command": want, spec.event_key: pre, **dict(spec.extra)} in tables
+        assert {"command": want, spec.event_key: pre, **dict(spec.extra), **dict(dict(spec.per_event).get(pre, ()))} \
+            in tables
         return
     data = _data(spec, path)
     entry = data["hooks"][pre][0]
@@ -373,3 +374,16 @@ def test_selftest_without_wiring_is_a_usage_error(repo, run_dos) -> None:
     got = run_dos("hook", "selftest", cwd=repo.path)
     assert got.returncode == 2 and got.stderr.startswith("error: no host has DOS hooks wired")
     assert os.listdir(repo.path) == [".git"]
+
+
+def test_vibe_tables_are_what_vibe_3_0_2_loads(tmp_path: Path) -> None:
+    """Vibe skips a ``[[hooks]]`` table without a unique ``name`` or with a ``type`` other than pre_tool,
+    post_tool and post_agent, refuses ``strict`` on post_agent, and runs a failed pre_tool hook as an
+    allow unless it is strict (seen with the real CLI: tests/e2e/test_vibe_e2e.py)."""
+    install_one(tmp_path, SPECS["vibe"], scope="project", env={**os.environ, "HOME": str(tmp_path / "home")})
+    tables = tomllib.loads((tmp_path / ".vibe" / "hooks.toml").read_text())["hooks"]
+    assert [(t["name"], t["type"], t.get("strict", False)) for t in tables] == [
+        ("dos-pretool", "pre_tool", True), ("dos-posttool", "post_tool", False), ("dos-stop", "post_agent", False)]
+    assert [set(t) for t in tables] == [{"name", "type", "command", "strict"}, {"name", "type", "command"},
+                                        {"name", "type", "command"}]
+    assert all("--dialect vibe" in t["command"] for t in tables)

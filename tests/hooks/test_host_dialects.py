@@ -51,7 +51,7 @@ PAYLOADS: dict[str, Callable[[Path, str, str], dict]] = {
     "grok": cc("PreToolUse", "Edit", lambda t: {"file_path": t, "old_string": "", "new_string": "x"}),
     "kimi": cc("PreToolUse", "WriteFile", lambda t: {"path": t, "content": "x"}),
     "tabnine": cc("BeforeTool", "write_file", file_path),
-    "vibe": cc("before_tool", "write_file", lambda t: {"path": t, "content": "x"}),
+    "vibe": cc("pre_tool", "file_system.write_file", file_path),  # as Vibe 3.0.2 sends it (e2e)
     "augment": lambda ws, s, t: {"hook_event_name": "PreToolUse", "conversation_id": s, "workspace_roots": [str(ws)],
                                  "tool_name": "save-file", "tool_input": {"path": t, "file_content": "x"}},
     "openhands": lambda ws, s, t: {"event_type": "PreToolUse", "session_id": s, "working_dir": str(ws),
@@ -148,13 +148,13 @@ STOP_PAYLOADS = {
     "codebuddy": {"hook_event_name": "Stop"}, "continue": {"hook_event_name": "Stop"},
     "qoder": {"hook_event_name": "Stop"}, "kimi": {"hook_event_name": "Stop"}, "augment": {"hook_event_name": "Stop"},
     "devin": {"hook_event_name": "Stop"}, "openhands": {"event_type": "Stop"}, "goose": {"event": "Stop"},
-    "tabnine": {"hook_event_name": "AfterAgent"}, "vibe": {"hook_event_name": "post_agent_turn"},
+    "tabnine": {"hook_event_name": "AfterAgent"}, "vibe": {"hook_event_name": "post_agent"},
     "copilot": {"hook_event_name": "Stop"},
 }
 STOP_ENVELOPE = {**{h: ({"decision": "block"}, 2) for h in ("qwen", "factory", "codebuddy", "continue", "qoder",
                                                               "kimi", "augment", "devin", "goose")},
                  "openhands": ({"decision": "deny"}, 2), "tabnine": ({"decision": "deny"}, 0),
-                 "vibe": ({"decision": "block"}, 0), "copilot": ({"decision": "block"}, 0)}
+                 "vibe": ({"decision": "deny"}, 0), "copilot": ({"decision": "block"}, 0)}
 
 
 def test_the_stop_gate_is_wired_exactly_where_the_host_has_one() -> None:
@@ -206,3 +206,43 @@ def test_the_opencode_plugin_refuses_what_dos_denies_and_passes_the_rest(ws: Pat
     assert proc.returncode == 0, proc.stderr
     assert lines[0].startswith("refused docs/guide.md: DOS: docs/guide.md is inside lane 'docs'"), lines
     assert lines[1:] == ["allowed src/app.py", "tool.execute.before"], lines
+
+
+# --------------------------------------------------------------------------- Mistral Vibe, as 3.0.2 really sends it
+
+
+def vibe(ws: Path, session: str, tool: str, args: dict, event: str = "pre_tool", **more: Any) -> dict:
+    return {"session_id": session, "transcript_path": "", "cwd": str(ws), "parent_session_id": None,
+            "hook_event_name": event, "tool_name": tool, "tool_call_id": "call_0002", "tool_input": args, **more}
+
+
+@pytest.mark.parametrize("tool, args", [
+    ("file_system.search_replace", {"old_string": "a", "new_string": "b", "replace_all": False}),
+    ("file_system.bash", {"command": "echo x > docs/guide.md", "timeout": None}),
+])
+def test_vibe_edit_and_shell_into_a_held_lane_are_denied(ws: Path, tool: str, args: dict) -> None:
+    """Vibe names its builtins by group (``file_system.*``) and hands hooks ``file_path``: the qualified
+    names are read as Edit and Bash, not as tools DOS cannot judge."""
+    if tool.endswith("search_replace"):
+        args = {"file_path": str(ws / "docs" / "guide.md"), **args}
+    got = call_hook("pretool", vibe(ws, "sess-A", tool, args), dialect="vibe")
+    _assert_deny("vibe", got.code, got.stdout, got.stderr, "docs/guide.md is inside lane 'docs' held by agentB")
+
+
+def test_vibe_read_file_is_never_judged(ws: Path) -> None:
+    got = call_hook("pretool", vibe(ws, "sess-A", "file_system.read_file", {"file_path": str(ws / "docs" / "guide.md")}),
+                    dialect="vibe")
+    assert (got.code, got.stdout) == (0, ""), got
+
+
+def test_vibe_post_tool_advice_is_additional_context_never_a_decision(ws: Path) -> None:
+    """A post_tool ``decision: deny`` would replace the tool's result; DOS's advice goes in
+    ``hook_specific_output.additional_context``, which Vibe appends to the result the model sees."""
+    args = {"file_path": str(ws / "src" / "app.py")}
+    payload = vibe(ws, "sess-A", "file_system.read_file", args, event="post_tool", tool_status="success",
+                   tool_output={"content": "same"}, tool_output_text="same", tool_error=None, duration_ms=0)
+    got = [call_hook("posttool", payload, dialect="vibe") for _ in range(3)]
+    assert [g.code for g in got] == [0, 0, 0] and got[0].stdout == "", got
+    out = got[-1].envelope
+    assert set(out) == {"hook_specific_output"} and "decision" not in json.dumps(out), out
+    assert "DOS" in out["hook_specific_output"]["additional_context"], out

@@ -239,7 +239,8 @@ def add_toml_list(doc: Any, spec: HostSpec, cmds: Mapping[str, str], path: Path)
             doc["hooks"] = tomlkit.aot()
             hooks = doc["hooks"]
         table = tomlkit.table() if isinstance(hooks, AoT) else tomlkit.inline_table()
-        table.update({spec.event_key: event, "command": cmds[event], **dict(spec.extra)})
+        table.update({spec.event_key: event, "command": cmds[event], **dict(spec.extra),
+                      **dict(dict(spec.per_event).get(event, ()))})
         hooks.append(table)
         added.append(event)
     return added

@@ -60,6 +60,7 @@ class HostSpec:
     key: str = "command"  # the handler field holding the command (Copilot: "bash")
     mirror: tuple[str, ...] = ()  # more handler fields that get the same command (Copilot's "command" for VS Code)
     extra: tuple[tuple[str, Any], ...] = ()  # fixed fields every DOS handler gets
+    per_event: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()  # toml-list: fixed fields of one event's table
     created: tuple[tuple[str, Any], ...] = ()  # top-level fields of a file DOS creates (removed with it)
     event_key: str = "event"  # toml-list: the field naming a hook's event
     script: bool = False  # the host runs only a script file: DOS writes one per verb and points at it
@@ -172,11 +173,14 @@ SPECS: dict[str, HostSpec] = {s.host: s for s in (
              user=("", "", ".tabnine/agent/settings.json"), marker=(".tabnine", "tabnine"),
              env=("TABNINE_PROJECT_DIR",), deny_exit=0),
     HostSpec("vibe", ".vibe/hooks.toml",
-             (("before_tool", "pretool"), ("after_tool", "posttool"), ("post_agent_turn", "stop")), "toml-list",
-             "Mistral Vibe runs hooks only with enable_experimental_hooks = true (or VIBE_ENABLE_EXPERIMENTAL_HOOKS),"
-             " and a project's only in a trusted folder.", label="Mistral Vibe",
+             (("pre_tool", "pretool"), ("post_tool", "posttool"), ("post_agent", "stop")), "toml-list",
+             f"Mistral Vibe {_TRUSTED} (or with --trust).", label="Mistral Vibe",
              user=("VIBE_HOME", "hooks.toml", ".vibe/hooks.toml"), marker=(".vibe", "vibe"), deny_exit=0,
-             event_key="type"),
+             event_key="type",
+             # Vibe needs a unique name per table, and runs a failed (127, crashed, timed-out) pre_tool
+             # hook as an allow unless it is strict; strict is refused on post_agent.
+             per_event=(("pre_tool", (("name", "dos-pretool"), ("strict", True))),
+                        ("post_tool", (("name", "dos-posttool"),)), ("post_agent", (("name", "dos-stop"),)))),
     HostSpec("windsurf", ".windsurf/hooks.json", (("pre_write_code", "pretool"), ("pre_run_command", "pretool")),
              "flat", "Windsurf has no stop or session-start hook; its post hooks cannot answer.", label="Windsurf",
              user=("", "", ".codeium/windsurf/hooks.json"), marker=(".windsurf", "windsurf"),

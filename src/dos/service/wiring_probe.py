@@ -83,7 +83,7 @@ PROBE_WRITE = {
     "kimi": ("Write", lambda t: {"path": t, "content": "x"}),
     "copilot": ("create", lambda t: {"path": t, "file_text": "x"}),
     "crush": ("write", lambda t: {"file_path": t, "content": "x"}),
-    "vibe": ("write_file", lambda t: {"path": t, "content": "x"}),
+    "vibe": ("file_system.write_file", lambda t: {"file_path": t, "content": "x"}),
     "hermes": ("write_file", lambda t: {"path": t, "content": "x"}),
 }
 # How each host's envelope says "deny" (beside its exit code).
@@ -145,7 +145,7 @@ def payload(host: str, ws: str, verb: str, cwd: str | None = None) -> dict[str, 
     tool, args = PROBE_WRITE.get(host, PROBE_WRITE["claude-code"])
     if verb == "posttool":
         # a read: nothing to judge, nothing recorded
-        reader = {"gemini": "read_file", "tabnine": "read_file", "qwen": "read_file", "vibe": "read_file",
+        reader = {"gemini": "read_file", "tabnine": "read_file", "qwen": "read_file", "vibe": "file_system.read_file",
                   "copilot": "view", "opencode": "read"}.get(host, "Read")
         return {**base, "tool_name": reader, "tool_input": {"file_path": os.path.join(ws, "dos.toml")},
                 "tool_response": "ok"}

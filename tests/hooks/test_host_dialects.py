@@ -49,7 +49,7 @@ PAYLOADS: dict[str, Callable[[Path, str, str], dict]] = {
     "devin": cc("PreToolUse", "write", file_path),
     "qoder": cc("PreToolUse", "Write", file_path),
     "grok": cc("PreToolUse", "Edit", lambda t: {"file_path": t, "old_string": "", "new_string": "x"}),
-    "kimi": cc("PreToolUse", "WriteFile", lambda t: {"path": t, "content": "x"}),
+    "kimi": cc("PreToolUse", "Write", lambda t: {"path": t, "content": "x"}),  # as Kimi Code 2.1.0 sends it
     "tabnine": cc("BeforeTool", "write_file", file_path),
     "vibe": cc("pre_tool", "file_system.write_file", file_path),  # as Vibe 3.0.2 sends it (e2e)
     "augment": lambda ws, s, t: {"hook_event_name": "PreToolUse", "conversation_id": s, "workspace_roots": [str(ws)],

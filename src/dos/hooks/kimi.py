@@ -1,5 +1,11 @@
-"""Kimi Code CLI: ``[[hooks]]`` tables in ~/.kimi-code/config.toml; snake_case payload
-(``hook_event_name``, ``session_id``, ``cwd``, ``tool_name``, ``tool_input``); exit 2 blocks.
+"""Kimi Code CLI (npm ``@moonshot-ai/kimi-code``): ``[[hooks]]`` tables in ~/.kimi-code/config.toml
+(``$KIMI_CODE_HOME``); snake_case payload (``hook_event_name``, ``session_id``, ``cwd``, ``tool_name``,
+``tool_input``, plus ``client_type``, ``session_title``, ``tool_call_id``); exit 2 blocks, with stderr
+as the reason the model is told.
+
+Kimi Code 2.1.0's own tools are Claude Code's names (``Write``, ``Edit``, ``Read``, ``Bash``, ``Glob``,
+``Grep``), with the file in ``tool_input.path``, so none needs renaming. The legacy Python ``kimi-cli``
+(``WriteFile``, ``StrReplaceFile``; hooks in ~/.kimi/config.toml) is not what DOS wires.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ if TYPE_CHECKING:
 
 NAME = "kimi"
 EVENTS = {"PreToolUse": PRE, "PostToolUse": POST, "Stop": STOP, "SubagentStop": STOP, "SessionStart": START}
-TOOLS = {"writefile": "Write", "strreplacefile": "Edit", "readfile": "Read", "shell": "Bash"}
+TOOLS: dict[str, str] = {}  # Kimi Code's tool names are already the neutral ones
 
 
 def parse(payload: Mapping[str, Any], verb: str) -> HookEvent | None:

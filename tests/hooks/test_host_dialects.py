@@ -54,8 +54,11 @@ PAYLOADS: dict[str, Callable[[Path, str, str], dict]] = {
     "vibe": cc("pre_tool", "file_system.write_file", file_path),  # as Vibe 3.0.2 sends it (e2e)
     "augment": lambda ws, s, t: {"hook_event_name": "PreToolUse", "conversation_id": s, "workspace_roots": [str(ws)],
                                  "tool_name": "save-file", "tool_input": {"path": t, "file_content": "x"}},
-    "openhands": lambda ws, s, t: {"event_type": "PreToolUse", "session_id": s, "working_dir": str(ws),
-                                   "tool_name": "file_editor", "tool_input": {"command": "create", **path_text(t)}},
+    "openhands": lambda ws, s, t: {"event_type": "PreToolUse", "session_id": s, "working_dir": str(ws),  # 1.16.0's
+                                   "tool_name": "file_editor", "tool_response": None, "message": None, "metadata": {},
+                                   "tool_input": {"command": "create", **path_text(t), "old_str": None,
+                                                  "new_str": None, "insert_line": None, "view_range": None,
+                                                  "kind": "FileEditorAction"}},
     "goose": lambda ws, s, t: {"event": "PreToolUse", "session_id": s, "working_dir": str(ws), "tool_call_id": "t1",
                                "tool_name": "developer__text_editor", "tool_input": {"command": "write", **path_text(t)}},
     "crush": lambda ws, s, t: {"event": "PreToolUse", "session_id": s, "cwd": str(ws), "tool_name": "write",
@@ -147,7 +150,8 @@ STOP_PAYLOADS = {
     "qwen": {"hook_event_name": "Stop"}, "factory": {"hook_event_name": "Stop"},
     "codebuddy": {"hook_event_name": "Stop"}, "continue": {"hook_event_name": "Stop"},
     "qoder": {"hook_event_name": "Stop"}, "kimi": {"hook_event_name": "Stop"}, "augment": {"hook_event_name": "Stop"},
-    "devin": {"hook_event_name": "Stop"}, "openhands": {"event_type": "Stop"}, "goose": {"event": "Stop"},
+    "devin": {"hook_event_name": "Stop"}, "goose": {"event": "Stop"},
+    "openhands": {"event_type": "Stop", "tool_name": None, "metadata": {"reason": "agent_finished"}},
     "tabnine": {"hook_event_name": "AfterAgent"}, "vibe": {"hook_event_name": "post_agent"},
     "copilot": {"hook_event_name": "Stop"},
 }

@@ -1,6 +1,14 @@
 """OpenHands: .openhands/hooks.json in Claude Code's groups; the payload names its event
 ``event_type`` and its directory ``working_dir``; PreToolUse and Stop block by exit 2
 (with ``{"decision": "deny", "reason": ...}``).
+
+As the OpenHands CLI 1.16.0 sends it (SDK 1.21.0): ``tool_input`` is the whole action, every field
+present (``file_editor``: ``command``, ``path``, ``file_text``, ``old_str``, ``new_str``, ``insert_line``,
+``view_range``, unused ones null, and ``kind``); ``session_id`` is the conversation id. Its Stop payload
+carries no retry flag (only ``metadata.reason``), and a refused stop re-prompts the model at once, with
+no loop guard of OpenHands' own: every stop is read as a possible retry, so ``stop_block_cap`` counts
+the refusals in a row and lets the session end. What SessionStart and PostToolUse hooks print reaches
+nobody (OpenHands records it and hands the model nothing).
 """
 
 from __future__ import annotations
@@ -21,7 +29,10 @@ NAME_KEYS = ("hook_event_name", "event_type")
 
 
 def parse(payload: Mapping[str, Any], verb: str) -> HookEvent | None:
-    return cc_tools_parse(payload, verb, NAME, EVENTS, TOOLS, NAME_KEYS)
+    event = cc_tools_parse(payload, verb, NAME, EVENTS, TOOLS, NAME_KEYS)
+    if event is not None and event.moment == STOP and not event.stop_hook_active:
+        return event.replace(stop_hook_active=True)  # no retry flag: count every stop against the cap
+    return event
 
 
 def render(verdict: Verdict, event: HookEvent) -> Rendered:

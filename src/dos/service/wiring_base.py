@@ -138,7 +138,11 @@ SPECS: dict[str, HostSpec] = {s.host: s for s in (
     HostSpec("augment", ".augment/settings.json", _CC_BASIC, "groups",
              "Auggie runs only script files, so DOS writes one per hook beside the settings.", label="Augment Auggie",
              user=("", "", ".augment/settings.json"), marker=(".augment", "auggie"), script=True),
-    HostSpec("openhands", ".openhands/hooks.json", _CC_BASIC, "groups", label="OpenHands",
+    # OpenHands 1.16.0 loads the first of <start dir>/.openhands/hooks.json and ~/.openhands/hooks.json (e2e).
+    HostSpec("openhands", ".openhands/hooks.json", _CC_BASIC, "groups",
+             "OpenHands reads one hooks file: .openhands/hooks.json in the directory it starts in, else "
+             "~/.openhands/hooks.json; started in a subdirectory it runs none of the project's hooks "
+             "(--scope user covers that).", label="OpenHands",
              user=("", "", ".openhands/hooks.json"), marker=(".openhands", "openhands")),
     HostSpec("goose", ".agents/plugins/dos/hooks/hooks.json",
              (("PreToolUse", "pretool"), ("Stop", "stop")), "groups",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 
+
+@lru_cache(maxsize=1024)  # the store's statements are a fixed set of texts (values travel as parameters)
 def translate(sql: str) -> str:
     """``?`` placeholders to ``%s`` outside quotes and comments; every literal ``%`` doubled.
 

@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from fakemodel import FakeModel, Turn, call, dynamic, say
 
@@ -703,6 +703,32 @@ def json_field(run: Run, key: str) -> str:
     raise AssertionError(f"no {key!r} in the CLI's JSON output{run.report()}")
 
 
+REFUSED = "git has no commit backing it"  # the stop hook's reason while a claim does not verify
+
+
+def claim_then_commit(ws: Workspace, seen: dict[str, Any], session: str | Callable[[], str],
+                      observe: Callable[[str], None] | None = None) -> Turn:
+    """The stop-gate script: an answer to anything but DOS's refusal claims AUTH AUTH1 for SESSION (its id, or
+    how to find it once the model is first asked) and says the phase shipped; each refusal is counted in
+    ``seen["refused"]``, the first one commits the phase, and the model says it verifies now. OBSERVE sees
+    every text the model is sent (what a test records beyond that)."""
+
+    def turn(text: str) -> Turn:
+        if observe is not None:
+            observe(text)
+        if REFUSED not in text:
+            seen["session"] = sid = session if isinstance(session, str) else session()
+            dos(ws.root, "claim", "AUTH", "AUTH1", "--session", sid)
+            return say("AUTH1 is shipped.")
+        seen["refused"] = seen.get("refused", 0) + 1
+        if not seen.get("committed"):
+            git(ws.root, "commit", "-q", "--allow-empty", "-m", "AUTH1: ship the login")
+            seen["committed"] = True
+        return say("Committed AUTH1; it verifies now.")
+
+    return dynamic(turn)
+
+
 # --------------------------------------------------------------------------- what Codex says about its hooks
 
 
@@ -749,6 +775,6 @@ def codex_list_hooks(exe: Path, ws: Workspace, host: Codex, args: Sequence[str] 
             proc.wait()
 
 
-__all__ = ["CLINE", "COPILOT", "DOS", "DROID", "HOLDER", "HOSTS", "KILO", "OPENCODE", "QWEN", "assert_denied_naming",
+__all__ = ["CLINE", "REFUSED", "claim_then_commit", "git", "COPILOT", "DOS", "DROID", "HOLDER", "HOSTS", "KILO", "OPENCODE", "QWEN", "assert_denied_naming",
            "assert_told_outside", "closed_network", "json_field", "Host", "OpenCode", "Qwen", "Run", "TIMINGS", "Workspace", "call", "codex_list_hooks", "dos",
            "dynamic", "host_user_env", "make_workspace", "run_host", "say", "user_path", "wire"]

@@ -25,14 +25,13 @@ from pathlib import Path
 
 import pytest
 
-from e2ekit import (FAKE_KEY, HOLDER, Host, Workspace, assert_denied_naming, assert_told_outside, call,
-                    closed_network, dos, dynamic, git, run_host, say, wire)
+from e2ekit import (FAKE_KEY, HOLDER, REFUSED, Host, Workspace, assert_denied_naming, assert_told_outside, call,
+                    claim_then_commit, closed_network, dos, run_host, say, wire)
 from fakemodel import FakeModel, Turn
 
 pytestmark = pytest.mark.slow
 
 CONTENT = "VALUE = 1\n"
-REFUSED = "git has no commit backing it"  # the stop hook's reason while a claim does not verify
 
 @dataclass(frozen=True)
 class Kimi(Host):
@@ -145,20 +144,12 @@ def test_kimi_stop_is_refused_until_dos_verify_agrees(ws: Workspace, kimi_cli: t
     wire(ws, kimi, scope="user")
     seen: dict[str, object] = {}
 
-    def turn(text: str):
-        if REFUSED not in text:
-            ids = kimi.session_ids(ws)
-            assert len(ids) == 1, f"expected Kimi's one session in {ws.home}, found {ids}"
-            seen["session"] = ids[0]
-            dos(ws.root, "claim", "AUTH", "AUTH1", "--session", ids[0])
-            return say("AUTH1 is shipped.")
-        seen["refused"] = seen.get("refused", 0) + 1  # type: ignore[operator]
-        if not seen.get("committed"):
-            git(ws.root, "commit", "-q", "--allow-empty", "-m", "AUTH1: ship the login")
-            seen["committed"] = True
-        return say("Committed AUTH1; it verifies now.")
+    def session() -> str:
+        ids = kimi.session_ids(ws)
+        assert len(ids) == 1, f"expected Kimi's one session in {ws.home}, found {ids}"
+        return ids[0]
 
-    run = run_host(kimi, exe, ws, [dynamic(turn)])
+    run = run_host(kimi, exe, ws, [claim_then_commit(ws, seen, session)])
     assert seen.get("refused") == 1, f"the stop was not refused exactly once before the commit: {seen}{run.report()}"
     assert run.proc.returncode == 0, f"kimi did not end once the claim verified{run.report()}"
     assert dos(ws.root, "verify", "AUTH", "AUTH1", check=False).returncode == 0

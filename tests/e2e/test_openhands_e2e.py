@@ -30,14 +30,13 @@ from typing import Any, Sequence
 
 import pytest
 
-from e2ekit import (FAKE_KEY, HOLDER, Host, Run, Workspace, assert_denied_naming, assert_told_outside, call,
-                    closed_network, dos, dynamic, git, run_host, say, wire)
+from e2ekit import (FAKE_KEY, HOLDER, REFUSED, Host, Run, Workspace, assert_denied_naming, assert_told_outside, call,
+                    claim_then_commit, closed_network, dos, dynamic, run_host, say, wire)
 from fakemodel import FakeModel, Turn
 
 pytestmark = pytest.mark.slow
 
 CONTENT = "VALUE = 1\n"
-REFUSED = "git has no commit backing it"  # the stop hook's reason while a claim does not verify
 FEEDBACK = "[Stop hook feedback]"  # how OpenHands hands a refused stop's reason to the model
 NOT_ON_PATH = "dos-hook is not on PATH"
 STOP_CAP = 3  # [hooks] stop_block_cap's default
@@ -184,19 +183,13 @@ def test_openhands_stop_is_refused_until_dos_verify_agrees(ws: Workspace, openha
     session = str(uuid.uuid4())
     seen: dict[str, Any] = {}
 
-    def turn(text: str) -> Turn:
+    def observe(text: str) -> None:
         seen.setdefault("context", "DOS referees this repository" in text)
-        if REFUSED not in text:
-            dos(ws.root, "claim", "AUTH", "AUTH1", "--session", session)
-            return say("AUTH1 is shipped.")
-        seen["refused"] = seen.get("refused", 0) + 1
-        seen["feedback"] = FEEDBACK in text
-        if not seen.get("committed"):
-            git(ws.root, "commit", "-q", "--allow-empty", "-m", "AUTH1: ship the login")
-            seen["committed"] = True
-        return say("Committed AUTH1; it verifies now.")
+        if REFUSED in text:
+            seen["feedback"] = FEEDBACK in text
 
-    run = run_host(OPENHANDS, openhands_cli, ws, [dynamic(turn)], extra_args=["--resume", session])
+    run = run_host(OPENHANDS, openhands_cli, ws, [claim_then_commit(ws, seen, session, observe)],
+                   extra_args=["--resume", session])
     assert seen.get("refused") == 1, f"the stop was not refused exactly once before the commit: {seen}{run.report()}"
     assert seen.get("feedback"), f"the refusal did not come back as OpenHands' stop-hook feedback{run.report()}"
     assert run.proc.returncode == 0, f"openhands did not end once the claim verified{run.report()}"

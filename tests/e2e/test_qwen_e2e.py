@@ -19,12 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from e2ekit import HOLDER, QWEN, Run, Workspace, dos, dynamic, git, run_host, say, wire
+from e2ekit import HOLDER, QWEN, Run, Workspace, claim_then_commit, dos, run_host, say, wire
 
 pytestmark = pytest.mark.slow
 
 CONTENT = "VALUE = 1\n"
-REFUSED = "git has no commit backing it"  # the stop hook's reason while a claim does not verify
 NOT_ON_PATH = "dos-hook is not on PATH"
 
 
@@ -127,18 +126,11 @@ def test_qwen_stop_is_refused_until_dos_verify_agrees(ws: Workspace, qwen_cli: P
     session = str(uuid.uuid4())
     seen: dict[str, object] = {}
 
-    def turn(text: str):
+    def observe(text: str) -> None:
         seen.setdefault("context", "DOS referees this repository" in text)
-        if REFUSED not in text:
-            dos(ws.root, "claim", "AUTH", "AUTH1", "--session", session)
-            return say("AUTH1 is shipped.")
-        seen["refused"] = seen.get("refused", 0) + 1  # type: ignore[operator]
-        if not seen.get("committed"):
-            git(ws.root, "commit", "-q", "--allow-empty", "-m", "AUTH1: ship the login")
-            seen["committed"] = True
-        return say("Committed AUTH1; it verifies now.")
 
-    run = run_host(QWEN, qwen_cli, ws, [dynamic(turn)], extra_args=["--session-id", session])
+    run = run_host(QWEN, qwen_cli, ws, [claim_then_commit(ws, seen, session, observe)],
+                   extra_args=["--session-id", session])
     assert seen.get("refused") == 1, f"the stop was not refused exactly once before the commit: {seen}{run.report()}"
     assert run.proc.returncode == 0, f"qwen did not end once the claim verified{run.report()}"
     assert dos(ws.root, "verify", "AUTH", "AUTH1", check=False).returncode == 0

@@ -24,13 +24,12 @@ from typing import Any, Sequence
 import pytest
 
 from e2ekit import (FAKE_KEY, HOLDER, Host, Run, Workspace, assert_denied_naming, assert_told_outside, call,
-                    closed_network, dos, dynamic, git, run_host, say, wire)
+                    claim_then_commit, closed_network, dos, run_host, say, wire)
 from fakemodel import FakeModel, Turn
 
 pytestmark = pytest.mark.slow
 
 CONTENT = "VALUE = 1\n"
-REFUSED = "git has no commit backing it"  # the stop hook's reason while a claim does not verify
 NOT_ON_PATH = "dos-hook is not on PATH"
 
 
@@ -206,20 +205,12 @@ def test_vibe_stop_is_refused_until_dos_verify_agrees(ws: Workspace, vibe_cli: P
     wire(ws, VIBE)
     seen: dict[str, Any] = {}
 
-    def turn(text: str) -> Turn:
-        if REFUSED not in text:
-            sessions = VIBE.sessions(ws)
-            assert len(sessions) == 1, sessions
-            seen["session"] = sessions[0]
-            dos(ws.root, "claim", "AUTH", "AUTH1", "--session", sessions[0])
-            return say("AUTH1 is shipped.")
-        seen["refused"] = seen.get("refused", 0) + 1
-        if not seen.get("committed"):
-            git(ws.root, "commit", "-q", "--allow-empty", "-m", "AUTH1: ship the login")
-            seen["committed"] = True
-        return say("Committed AUTH1; it verifies now.")
+    def session() -> str:
+        sessions = VIBE.sessions(ws)
+        assert len(sessions) == 1, sessions
+        return sessions[0]
 
-    run = run_host(VIBE, vibe_cli, ws, [dynamic(turn)])
+    run = run_host(VIBE, vibe_cli, ws, [claim_then_commit(ws, seen, session)])
     assert seen.get("refused") == 1, f"the stop was not refused exactly once before the commit: {seen}{run.report()}"
     assert run.proc.returncode == 0, f"vibe did not end once the claim verified{run.report()}"
     assert dos(ws.root, "verify", "AUTH", "AUTH1", check=False).returncode == 0

@@ -44,7 +44,9 @@ def path_text(t: str) -> dict:
 PAYLOADS: dict[str, Callable[[Path, str, str], dict]] = {
     "qwen": cc("PreToolUse", "write_file", file_path),
     "factory": cc("PreToolUse", "Create", file_path),
-    "codebuddy": cc("PreToolUse", "Write", file_path),
+    "codebuddy": lambda ws, s, t: {**cc("PreToolUse", "Write", file_path)(ws, s, t), "call_id": "call_0002",
+                                   "tool_use_id": "call_0002", "agent_type": "cli", "client": "CLI",
+                                   "permission_mode": "bypassPermissions", "version": "2.163.0"},  # 2.163.0 (e2e)
     "continue": cc("PreToolUse", "Write", lambda t: {"filepath": t, "content": "x"}),
     "devin": cc("PreToolUse", "write", file_path),
     "qoder": cc("PreToolUse", "Write", file_path),
@@ -148,7 +150,9 @@ def test_the_real_hook_process_denies_in_the_hosts_envelope(ws: Path, host: str)
 
 STOP_PAYLOADS = {
     "qwen": {"hook_event_name": "Stop"}, "factory": {"hook_event_name": "Stop"},
-    "codebuddy": {"hook_event_name": "Stop"}, "continue": {"hook_event_name": "Stop"},
+    "codebuddy": {"hook_event_name": "Stop", "is_truncation_recovery": False, "agent_type": "cli",  # 2.163.0 (e2e)
+                  "last_assistant_message": "done", "background_tasks": [], "session_crons": [], "client": "CLI"},
+    "continue": {"hook_event_name": "Stop"},
     "qoder": {"hook_event_name": "Stop"}, "kimi": {"hook_event_name": "Stop"}, "augment": {"hook_event_name": "Stop"},
     "devin": {"hook_event_name": "Stop"}, "goose": {"event": "Stop"},
     "openhands": {"event_type": "Stop", "tool_name": None, "metadata": {"reason": "agent_finished"}},

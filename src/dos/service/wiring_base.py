@@ -121,8 +121,11 @@ SPECS: dict[str, HostSpec] = {s.host: s for s in (
              "Droid snapshots hooks at start-up and asks to review edited ones in /hooks.", label="Factory Droid",
              legacy=(".factory/hooks.json",), user=("", "", ".factory/settings.json"), marker=(".factory", "droid"),
              env=("FACTORY_PROJECT_DIR",)),
+    # CodeBuddy Code 2.163.0 (e2e) runs an edited hooks file from the next tool call on, with no /hooks
+    # review; what it does not do is look for .codebuddy/ above the directory it starts in.
     HostSpec("codebuddy", ".codebuddy/settings.json", _CC, "groups",
-             "CodeBuddy applies an edited hooks file only once it is reviewed in its /hooks panel.",
+             "CodeBuddy reads .codebuddy/settings.json only in the directory it starts in: start it at the "
+             "workspace root, or wire this machine: dos init --hooks codebuddy --scope user",
              label="CodeBuddy Code", user=("", "", ".codebuddy/settings.json"), marker=(".codebuddy", "codebuddy"),
              env=("CODEBUDDY_PROJECT_DIR", "CLAUDE_PROJECT_DIR")),
     HostSpec("continue", ".continue/settings.json", _CC_BASIC, "groups",

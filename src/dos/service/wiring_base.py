@@ -149,7 +149,8 @@ SPECS: dict[str, HostSpec] = {s.host: s for s in (
              user=("", "", ".openhands/hooks.json"), marker=(".openhands", "openhands")),
     HostSpec("goose", ".agents/plugins/dos/hooks/hooks.json",
              (("PreToolUse", "pretool"), ("Stop", "stop")), "groups",
-             "Goose loads hooks from plugins; DOS's is the plugin 'dos'.", label="Goose",
+             "Goose loads hooks from plugins; DOS's is the plugin 'dos', which Goose enables when it first "
+             "finds it (one disabled in ~/.config/goose/config.yaml runs no hooks).", label="Goose",
              user=("", "", ".agents/plugins/dos/hooks/hooks.json"), marker=(".goose", "goose")),
     HostSpec("grok", ".grok/hooks/dos.json", (("PreToolUse", "pretool"), ("PostToolUse", "posttool")), "groups",
              "Grok runs a project's hooks only once the folder is trusted (/hooks-trust or --trust); it also runs "

@@ -78,7 +78,7 @@ PROBE_WRITE = {
     "devin": ("write", lambda t: {"file_path": t, "content": "x"}),
     "augment": ("save-file", lambda t: {"path": t, "file_content": "x"}),
     "openhands": ("file_editor", lambda t: {"command": "create", "path": t, "file_text": "x"}),
-    "goose": ("developer__text_editor", lambda t: {"command": "write", "path": t, "file_text": "x"}),
+    "goose": ("write", lambda t: {"path": t, "content": "x"}),  # Goose 1.52.0's flat developer tool
     "grok": ("bash", lambda t: {"command": f"echo x > {shlex.quote(t)}"}),
     "kimi": ("Write", lambda t: {"path": t, "content": "x"}),
     "copilot": ("create", lambda t: {"path": t, "file_text": "x"}),
@@ -129,7 +129,7 @@ def payload(host: str, ws: str, verb: str, cwd: str | None = None) -> dict[str, 
         if verb == "stop":
             return {**base, "last_assistant_message": "done"}
         tool, args = PROBE_WRITE[host]
-        return {**base, "tool_name": tool, "tool_input": args(target), "tool_call_id": "t1"}
+        return {**base, "matcher_context": tool, "tool_name": tool, "tool_input": args(target), "tool_call_id": "t1"}
     if host == "openhands":
         base = {"event_type": event, "session_id": "dos-selftest-A", "working_dir": cwd}
     elif host == "augment":

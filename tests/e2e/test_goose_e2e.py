@@ -196,6 +196,24 @@ def test_goose_without_dos_hook_on_path_fails_closed(ws: Workspace, goose_cli: P
     assert len(run.fake.main_requests()) == 3, f"the stop hook held the session open{run.report()}"
 
 
+def test_goose_a_dos_hook_that_crashes_still_denies(ws: Workspace, goose_cli: Path) -> None:
+    """DOS writes ``on_failure: block`` on its PreToolUse handler: were the hook to crash (here its command
+    replaced by one that exits 1, as a broken interpreter would), Goose refuses the write instead of letting
+    it through; the Stop handler carries no such field, so the session still ends."""
+    wire(ws, GOOSE)
+    path = ws.path(".agents/plugins/dos/hooks/hooks.json")
+    data = json.loads(path.read_text())
+    pre = data["hooks"]["PreToolUse"][0]["hooks"][0]
+    assert pre.get("on_failure") == "block", data
+    assert "on_failure" not in data["hooks"]["Stop"][0]["hooks"][0], data
+    pre["command"] = "sh -c 'echo boom >&2; exit 1'"
+    path.write_text(json.dumps(data))
+    free = ws.path("web/b.py")
+    run = run_host(GOOSE, goose_cli, ws, [GOOSE.write(ws, free, CONTENT), say("Finished.")])
+    assert not free.exists(), f"a crashed DOS hook let a write through{run.report()}"
+    assert run.proc.returncode == 0 and len(run.fake.main_requests()) == 2, run.report()
+
+
 def test_goose_with_the_plugin_disabled_runs_no_dos_hooks(ws: Workspace, goose_cli: Path) -> None:
     """Goose's own rule, asserted so a change shows: a plugin the user disabled in
     ``~/.config/goose/config.yaml`` (``enabled: false``) runs no hooks, so the write into bob's lane goes

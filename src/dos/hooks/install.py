@@ -46,11 +46,12 @@ def commands(spec: HostSpec, scope: str, program: str | None = None) -> dict[str
 # --------------------------------------------------------------------------- JSON hosts
 
 
-def _entry(spec: HostSpec, cmd: str) -> dict[str, Any]:
-    """One DOS handler as SPEC's host writes it (its command field, mirrors and fixed fields)."""
+def _entry(spec: HostSpec, cmd: str, event: str) -> dict[str, Any]:
+    """One DOS handler for EVENT as SPEC's host writes it (its command field, mirrors and fixed fields)."""
+    fixed = {**dict(spec.extra), **dict(dict(spec.per_event).get(event, ()))}
     if spec.shape == "flat":
-        return {spec.key: cmd, **{m: cmd for m in spec.mirror}, **dict(spec.extra)}
-    return {"hooks": [{"type": "command", "command": cmd, **dict(spec.extra)}]}
+        return {spec.key: cmd, **{m: cmd for m in spec.mirror}, **fixed}
+    return {"hooks": [{"type": "command", "command": cmd, **fixed}]}
 
 
 def _is_dos_handler(item: Any, key: str) -> bool:
@@ -88,7 +89,7 @@ def merge_json(data: dict[str, Any], spec: HostSpec, cmds: Mapping[str, str] | s
             raise fail(where, f"hooks.{event} must be a list", "fix it, then rerun dos init --hooks")
         if _event_is_dos(items, spec.shape, spec.key):
             continue
-        items.append(_entry(spec, cmds[event]))
+        items.append(_entry(spec, cmds[event], event))
         added.append(event)
     return out, added
 

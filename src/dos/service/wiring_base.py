@@ -60,7 +60,7 @@ class HostSpec:
     key: str = "command"  # the handler field holding the command (Copilot: "bash")
     mirror: tuple[str, ...] = ()  # more handler fields that get the same command (Copilot's "command" for VS Code)
     extra: tuple[tuple[str, Any], ...] = ()  # fixed fields every DOS handler gets
-    per_event: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()  # toml-list: fixed fields of one event's table
+    per_event: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()  # fixed fields of one event's table or handler
     created: tuple[tuple[str, Any], ...] = ()  # top-level fields of a file DOS creates (removed with it)
     event_key: str = "event"  # toml-list: the field naming a hook's event
     script: bool = False  # the host runs only a script file: DOS writes one per verb and points at it
@@ -151,7 +151,8 @@ SPECS: dict[str, HostSpec] = {s.host: s for s in (
              (("PreToolUse", "pretool"), ("Stop", "stop")), "groups",
              "Goose loads hooks from plugins; DOS's is the plugin 'dos', which Goose enables when it first "
              "finds it (one disabled in ~/.config/goose/config.yaml runs no hooks).", label="Goose",
-             user=("", "", ".agents/plugins/dos/hooks/hooks.json"), marker=(".goose", "goose")),
+             user=("", "", ".agents/plugins/dos/hooks/hooks.json"), marker=(".goose", "goose"),
+             per_event=(("PreToolUse", (("on_failure", "block"),)),)),  # a hook that cannot run denies
     HostSpec("grok", ".grok/hooks/dos.json", (("PreToolUse", "pretool"), ("PostToolUse", "posttool")), "groups",
              "Grok runs a project's hooks only once the folder is trusted (/hooks-trust or --trust); it also runs "
              "the hooks in .claude/settings.json and .cursor/hooks.json, so wire one of them, not several.",

@@ -255,3 +255,39 @@ def test_vibe_post_tool_advice_is_additional_context_never_a_decision(ws: Path) 
     out = got[-1].envelope
     assert set(out) == {"hook_specific_output"} and "decision" not in json.dumps(out), out
     assert "DOS" in out["hook_specific_output"]["additional_context"], out
+
+
+# --------------------------------------------------------------------------- GitHub Copilot CLI's stop, as 1.0.102 sends it
+
+
+def copilot_stop(ws: Path, session: str, active: bool) -> dict:
+    """What Copilot CLI 1.0.102 (``copilot -p``) writes on a ``Stop`` handler's stdin (recorded in the e2e run)."""
+    transcript = f"/home/u/.copilot/session-state/{session}/events.jsonl"
+    return {"hook_event_name": "Stop", "session_id": session, "timestamp": "2026-12-03T09:57:40.850Z",
+            "cwd": str(ws), "transcript_path": transcript, "stop_reason": "end_turn", "stop_hook_active": active}
+
+
+def copilot_agent_stop(ws: Path, session: str, active: bool) -> dict:
+    """The same stop under its camelCase key ``agentStop``: camelCase fields, but ``stop_hook_active`` all the same."""
+    transcript = f"/home/u/.copilot/session-state/{session}/events.jsonl"
+    return {"sessionId": session, "timestamp": 1796291860850, "cwd": str(ws), "transcriptPath": transcript,
+            "stopReason": "end_turn", "stop_hook_active": active}
+
+
+@pytest.mark.parametrize("shape", [copilot_stop, copilot_agent_stop])
+def test_copilot_stop_is_blocked_on_stdout_at_exit_0_until_dos_cap(ws: Path, shape: Callable) -> None:
+    """Copilot sends ``stop_hook_active: false`` on the first stop and true on each re-entry after a block, and
+    reads ``{"decision": "block", "reason"}`` at exit 0 (its reason becomes the next user message). DOS refuses
+    an unbacked claim three times in a row (stop_block_cap), then lets the fourth stop through, silently."""
+    got = [call_hook("stop", shape(ws, "sess-A", i > 0), dialect="copilot") for i in range(4)]
+    assert [g.code for g in got] == [0, 0, 0, 0], got
+    for g in got[:3]:
+        assert set(g.envelope) == {"decision", "reason"} and g.envelope["decision"] == "block", g
+        assert "claimed AUTH AUTH1" in g.envelope["reason"] and "git has no commit backing it" in g.envelope["reason"]
+    assert got[3].stdout == "", got[3]
+
+
+@pytest.mark.parametrize("shape", [copilot_stop, copilot_agent_stop])
+def test_copilot_stop_of_a_session_with_no_claim_passes_silently(ws: Path, shape: Callable) -> None:
+    got = call_hook("stop", shape(ws, "sess-B", False), dialect="copilot")
+    assert (got.code, got.stdout) == (0, ""), got

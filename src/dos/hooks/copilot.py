@@ -1,6 +1,9 @@
 """GitHub Copilot (the CLI and VS Code's agent, both reading .github/hooks/*.json): Copilot CLI
 sends ``toolName`` and ``toolArgs`` (a JSON string), VS Code Claude Code's ``tool_name``/``tool_input``.
 A deny is ``permissionDecision: deny`` at the top (the CLI) and in hookSpecificOutput (VS Code), exit 0.
+A refused stop is ``{"decision": "block", "reason"}``, exit 0: Copilot CLI 1.0.102 runs ``Stop`` headless
+(``copilot -p``) as its ``agentStop``, sends ``session_id`` (``--session-id`` fixes it) and ``stop_hook_active``
+(true on each re-entry after a block), and queues the reason as the next user message; its own cap is 8 blocks.
 """
 
 from __future__ import annotations

@@ -150,7 +150,10 @@ def test_the_real_hook_process_denies_in_the_hosts_envelope(ws: Path, host: str)
 # --------------------------------------------------------------------------- stop gates
 
 STOP_PAYLOADS = {
-    "qwen": {"hook_event_name": "Stop"}, "factory": {"hook_event_name": "Stop"},
+    "qwen": {"hook_event_name": "Stop"},
+    "factory": {"hook_event_name": "Stop", "transcript_path": "/home/u/.factory/sessions/-ws/sess-A.jsonl",  # 0.215.0
+                "permission_mode": "auto-low", "message_id": "56b9b649-7da2-4fde-a314-830a6abe57bd",  # (e2e)
+                "tool_execution_count": 0, "elapsed_time": 0},
     "codebuddy": {"hook_event_name": "Stop", "is_truncation_recovery": False, "agent_type": "cli",  # 2.163.0 (e2e)
                   "last_assistant_message": "done", "background_tasks": [], "session_crons": [], "client": "CLI"},
     "continue": {"hook_event_name": "Stop"},
@@ -179,6 +182,16 @@ def test_an_unbacked_claim_refuses_the_stop_in_the_hosts_words(ws: Path, host: s
     shape, code = STOP_ENVELOPE[host]
     assert got.code == code, (host, got)
     assert {k: got.envelope[k] for k in shape} == shape and "claimed AUTH AUTH1" in got.envelope["reason"], got
+
+
+def test_factory_droids_own_stop_sequence_is_refused_up_to_the_cap(ws: Path) -> None:
+    """Droid 0.215.0 (e2e) sends ``stop_hook_active: false`` on a turn's first stop and true on each stop after a
+    hook held one: three refusals in a row (``stop_block_cap``), then the session may end."""
+    base = {**STOP_PAYLOADS["factory"], "session_id": "sess-A", "cwd": str(ws)}
+    got = [call_hook("stop", {**base, "stop_hook_active": i > 0}, dialect="factory") for i in range(4)]
+    assert [g.code for g in got] == [2, 2, 2, 0], got
+    assert all(g.envelope["decision"] == "block" and "claimed AUTH AUTH1" in g.envelope["reason"] for g in got[:3])
+    assert got[3].stdout == "", got[3]
 
 
 @pytest.mark.parametrize("host", ["crush", "windsurf", "opencode"])

@@ -1,5 +1,9 @@
 """Factory Droid: Claude Code's hook schema and envelope (exit 2 or permissionDecision denies);
 its own tool names (Create, Execute, ApplyPatch) are read as Write, Bash and apply_patch.
+
+Droid 0.215.0 (e2e, ``droid exec``) fires Stop with ``session_id`` and ``stop_hook_active`` (true on each
+stop after a hook held one), reads ``decision: block`` from the JSON on stdout whatever the exit code, and
+sends ``reason`` to the model as the next user message; SessionStart's context reaches the model headless.
 """
 
 from __future__ import annotations

@@ -125,6 +125,24 @@ def openhands_cli(agent_clis) -> Path:
 
 
 @pytest.fixture(scope="session")
+def codebuddy_cli(agent_clis) -> Path:
+    """The pinned CodeBuddy Code binary (from PyPI's codebuddy-agent-sdk, in its own venv); missing is a failure."""
+    return _pinned(agent_clis, "codebuddy")
+
+
+@pytest.fixture(scope="session")
+def goose_cli(agent_clis) -> Path:
+    """The pinned Goose binary (npm's @aaif/goose-binary-linux-x64); missing is a failure, never a skip."""
+    return _pinned(agent_clis, "goose")
+
+
+@pytest.fixture(scope="session")
+def cn_cli(agent_clis) -> Path:
+    """The pinned Continue CLI (``cn``); missing is a failure, never a skip."""
+    return _pinned(agent_clis, "continue")
+
+
+@pytest.fixture(scope="session")
 def cline_cli(agent_clis) -> Path:
     """The pinned Cline CLI (``cline``), installed with the others; missing is a failure, never a skip."""
     return _pinned(agent_clis, "cline")

@@ -91,18 +91,6 @@ class CodeBuddy(Host):
 CB = CodeBuddy("codebuddy", "codebuddy", "openai-chat")
 
 
-@pytest.fixture(scope="session")
-def codebuddy_cli(agent_clis) -> Path:
-    """The pinned CodeBuddy Code binary (from PyPI's codebuddy-agent-sdk, in its own venv); missing is a
-    failure, never a skip."""
-    import os
-
-    exe = agent_clis.get("codebuddy")
-    if exe is None or not os.access(exe, os.X_OK):
-        pytest.fail(f"install-agent-clis did not report an executable codebuddy: {exe}", pytrace=False)
-    return exe
-
-
 def assert_clean_block(run: Run) -> None:
     """DOS's deny naming bob reached the model, and CodeBuddy logged it as a block, not a failed hook."""
     assert_denied_naming(run)

@@ -65,12 +65,9 @@ class Continue(Host):
 
 
 @pytest.fixture(scope="session")
-def continue_cli(agent_clis) -> tuple[Continue, Path]:
-    """The pinned ``cn`` (``.ci/install-agent-clis``); missing is a failure, never a skip."""
-    exe = agent_clis.get("continue")
-    if exe is None or not os.access(exe, os.X_OK):
-        pytest.fail(f"install-agent-clis did not report an executable cn: {exe}", pytrace=False)
-    return Continue("continue", "continue", "openai-chat"), exe
+def continue_cli(cn_cli: Path) -> tuple[Continue, Path]:
+    """The pinned ``cn`` (conftest's ``cn_cli``) and the host that drives it."""
+    return Continue("continue", "continue", "openai-chat"), cn_cli
 
 
 def _enforcements(ws: Workspace, host: Host) -> list[dict]:

@@ -22,7 +22,6 @@ to the model, which must carry DOS's reason.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 from dataclasses import dataclass
@@ -104,15 +103,6 @@ class Goose(Host):
 
 
 GOOSE = Goose("goose", "goose", "openai-chat")
-
-
-@pytest.fixture(scope="session")
-def goose_cli(agent_clis) -> Path:
-    """The pinned Goose binary (``.ci/install-agent-clis``); missing is a failure, never a skip."""
-    exe = agent_clis.get("goose")
-    if exe is None or not os.access(exe, os.X_OK):
-        pytest.fail(f"install-agent-clis did not report an executable goose: {exe}", pytrace=False)
-    return exe
 
 
 def assert_clean(run: Run) -> None:

@@ -152,6 +152,14 @@ def cc_tools_parse(payload: Mapping[str, Any], verb: str, host: str, events: Map
     return event.replace(tool=tool, tool_input=args)
 
 
+def every_stop_a_retry(event: HookEvent | None) -> HookEvent | None:
+    """EVENT, a Stop read as a possible retry: for hosts whose Stop carries no retry flag and that
+    re-prompt at once on a refusal, so ``stop_block_cap`` counts the refusals in a row and lets go."""
+    if event is not None and event.moment == STOP and not event.stop_hook_active:
+        return event.replace(stop_hook_active=True)
+    return event
+
+
 # --------------------------------------------------------------------------- envelopes
 
 

@@ -15,7 +15,8 @@ as a possible retry, so ``stop_block_cap`` counts the refusals in a row and lets
 
 from __future__ import annotations
 
-from dos.hooks.event import POST, PRE, START, STOP, Rendered, cc_tools_parse, decision_render, dumps
+from dos.hooks.event import (POST, PRE, START, STOP, Rendered, cc_tools_parse, decision_render, dumps,
+                             every_stop_a_retry)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,10 +33,7 @@ NAME_KEYS = ("hook_event_name", "event")
 
 
 def parse(payload: Mapping[str, Any], verb: str) -> HookEvent | None:
-    event = cc_tools_parse(payload, verb, NAME, EVENTS, TOOLS, NAME_KEYS)
-    if event is not None and event.moment == STOP and not event.stop_hook_active:
-        return event.replace(stop_hook_active=True)  # no retry flag: count every stop against the cap
-    return event
+    return every_stop_a_retry(cc_tools_parse(payload, verb, NAME, EVENTS, TOOLS, NAME_KEYS))
 
 
 def render(verdict: Verdict, event: HookEvent) -> Rendered:

@@ -13,7 +13,8 @@ nobody (OpenHands records it and hands the model nothing).
 
 from __future__ import annotations
 
-from dos.hooks.event import POST, PRE, START, STOP, Rendered, cc_tools_parse, context_envelope, decision_render
+from dos.hooks.event import (POST, PRE, START, STOP, Rendered, cc_tools_parse, context_envelope, decision_render,
+                             every_stop_a_retry)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,10 +30,7 @@ NAME_KEYS = ("hook_event_name", "event_type")
 
 
 def parse(payload: Mapping[str, Any], verb: str) -> HookEvent | None:
-    event = cc_tools_parse(payload, verb, NAME, EVENTS, TOOLS, NAME_KEYS)
-    if event is not None and event.moment == STOP and not event.stop_hook_active:
-        return event.replace(stop_hook_active=True)  # no retry flag: count every stop against the cap
-    return event
+    return every_stop_a_retry(cc_tools_parse(payload, verb, NAME, EVENTS, TOOLS, NAME_KEYS))
 
 
 def render(verdict: Verdict, event: HookEvent) -> Rendered:

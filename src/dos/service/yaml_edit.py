@@ -178,3 +178,151 @@ def edit(text: str | None, top: str, name: str, entry: Any,
     if not new.strip():
         return None, True, lost
     return new, True, lost
+
+
+# --------------------------------------------------------------------------- a list of items that name themselves
+
+
+def _seq_indent(lines: list[str]) -> int:
+    """The indent the file's own block sequences use under a top-level key (2 when it has none)."""
+    for i in range(1, len(lines)):
+        if _content(lines[i]) and _item(lines[i]) and re.match(r"^[^\s#][^:]*:\s*(#.*)?$", lines[i - 1].rstrip("\n")):
+            return _indent(lines[i])
+    return 2
+
+
+def _items(lines: list[str], lo: int, hi: int) -> tuple[list[tuple[int, int]], int] | None:
+    """The (start, end) line spans of the block sequence in LO..HI and its indent; None when the block
+    is not a plain block sequence (a mapping, a scalar on the next line, ...). An end excludes the
+    blank lines and comments after an item: they stay where they are when it is replaced or cut."""
+    first = next((i for i in range(lo, hi) if _content(lines[i])), None)
+    if first is None:
+        return [], -1
+    ind = _indent(lines[first])
+    spans: list[tuple[int, int]] = []
+    for i in range(first, hi):
+        line = lines[i]
+        if not _content(line):
+            continue
+        at = _indent(line)
+        if at == ind:
+            if not _item(line):
+                return None
+            spans.append((i, i + 1))
+        elif at > ind:
+            spans[-1] = (spans[-1][0], i + 1)
+        else:
+            return None
+    return spans, ind
+
+
+def _list_item_lines(entry: Any, ind: int) -> list[str]:
+    import yaml
+
+    # the item's own lists and maps on one line each (`args: [-m, dos.mcp, ...]`), never wrapped
+    body = yaml.safe_dump([entry], default_flow_style=None, sort_keys=False, allow_unicode=True, width=1 << 16)
+    return [(" " * ind + line if line.strip() else line) + "\n" for line in body.splitlines()]
+
+
+def _named(item: Any, name: str) -> bool:
+    return isinstance(item, dict) and item.get("name") == name
+
+
+def _splice_list(text: str, top: str, name: str, entry: Any, items: list[Any]) -> str | None:
+    """TEXT with the items of ``TOP`` named NAME replaced by ENTRY (the first) or cut; None when the
+    layout is not one this can edit (the caller then dumps the whole file)."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    mine = [i for i, it in enumerate(items) if _named(it, name)]
+    blk = _block(lines, top)
+    if blk is None:
+        empty = re.compile(rf"^{re.escape(top)}\s*:\s*\[\s*\]\s*(#.*)?$")  # `TOP: []`, the one flow form kept
+        at = next((i for i, ln in enumerate(lines) if empty.match(ln.rstrip("\n"))), None)
+        if at is not None:
+            if entry is None:
+                return text
+            tail = lines[at].rstrip("\n").split("]", 1)[1].strip()
+            head = f"{top}:" + (f"  {tail}" if tail else "") + "\n"
+            return "".join(lines[:at] + [head, *_list_item_lines(entry, _seq_indent(lines))] + lines[at + 1:])
+        if items:
+            return None  # TOP holds a value this cannot see as a block (flow style, an anchor, ...)
+        if entry is None:
+            return text
+        prefix = "".join(lines)
+        if prefix.strip():
+            prefix += "\n"  # a blank line before the new block (taken out again with it)
+        return prefix + f"{top}:\n" + "".join(_list_item_lines(entry, _seq_indent(lines)))
+    head, end = blk
+    found = _items(lines, head + 1, end)
+    if found is None:
+        return None
+    spans, ind = found
+    if len(spans) != len(items):
+        return None
+    if ind < 0:
+        ind = _seq_indent(lines)
+    out = list(lines)
+    for k in reversed(mine):  # from the end, so the earlier spans still point where they did
+        start, stop = spans[k]
+        new = _list_item_lines(entry, ind) if entry is not None and k == mine[0] else []
+        out[start:stop] = new
+    if entry is not None and not mine:
+        out[end:end] = _list_item_lines(entry, ind)
+    if entry is None:
+        rest = _block(out, top)
+        if rest and not any(_content(ln) for ln in out[rest[0] + 1:rest[1]]):
+            drop = [rest[0], *(i for i in range(rest[0] + 1, rest[1]) if not out[i].strip())]
+            at_end = not any(ln.strip() for ln in out[rest[1]:])
+            if at_end and rest[0] > 0 and not out[rest[0] - 1].strip():
+                drop.append(rest[0] - 1)  # the blank line DOS put before a block it added
+            note = out[rest[0]].split("#", 1)[1] if "#" in out[rest[0]] else None
+            out = [("#" + note if i == rest[0] and note is not None else ln) for i, ln in enumerate(out)
+                   if i not in drop or (i == rest[0] and note is not None)]  # its comment stays, alone
+    return "".join(out)
+
+
+def edit_list(text: str | None, top: str, name: str, entry: Any,
+              path: Path | str) -> tuple[str | None, bool, bool]:
+    """(new text, changed, comments lost) with the item of the top-level list ``TOP`` whose ``name``
+    is NAME set to ENTRY (added at the end when there is none), or with ENTRY None cut (and ``TOP``
+    with it when that leaves the list empty). The Continue CLI keeps its MCP servers so
+    (``mcpServers: [{name: ..., command: ...}]``). Other items, comments and layout are kept; a
+    ``TOP`` that is not a list is one line naming PATH, nothing written.
+
+    New text None means the file would hold nothing and should be removed.
+    """
+    old = text or ""
+    data = load(old, path)
+    items = data.get(top)
+    if items is not None and not isinstance(items, list):
+        raise fail(path, f"'{top}' must be a list (of servers that name themselves: - name: ...)")
+    items = list(items or [])
+    mine = [it for it in items if _named(it, name)]
+    others = [it for it in items if not _named(it, name)]
+    expected = dict(data)
+    if entry is None:
+        if not mine:
+            return text, False, False
+        if others:
+            expected[top] = others
+        else:
+            expected.pop(top)
+    else:
+        if len(mine) == 1 and mine[0] == entry:
+            return text, False, False
+        at = next((i for i, it in enumerate(items) if _named(it, name)), len(items))
+        kept = [it for i, it in enumerate(items) if i < at or not _named(it, name)]
+        expected[top] = [*kept[:at], entry, *kept[at:]]
+    new = _splice_list(old, top, name, entry, items)
+    lost = False
+    try:
+        ok = new is not None and load(new, path) == expected
+    except Exception:  # noqa: BLE001 - a splice that does not load is just not used
+        ok = False
+    if not ok:
+        new = _dump(expected) if expected else ""
+        lost = "#" in old
+    if not new.strip():
+        return None, True, lost
+    return new, True, lost

@@ -31,7 +31,7 @@ def _jsonc(text: str) -> Any:
 class Case:
     host: str
     where: Callable[[Path, Path], Path]  # (workspace, home) -> the host's file
-    fmt: str  # json | jsonc | toml | toml-list | yaml
+    fmt: str  # json | jsonc | toml | toml-list | yaml | yaml-list
     keys: tuple[str, ...]  # the path to the server map
     seed: str  # the user's file before DOS: comments (where the format has them) and another server
     portable: str | None  # the --workspace value a project entry gets (None: user file, absolute)
@@ -106,6 +106,10 @@ CASES = [
          {"type": "stdio", "name": "dos", "enabled": True, "timeout": 300}),
     Case("hermes", lambda ws, h: h / ".hermes" / "config.yaml", "yaml", ("mcp_servers",),
          "# hermes profile\nmodel: x  # mine\nmcp_servers:\n  other:\n    command: other-mcp  # keep\n", None, {}),
+    Case("continue-cli", lambda ws, h: h / ".continue" / "config.yaml", "yaml-list", ("mcpServers",),
+         "# my cn config\nname: mine\nversion: 0.0.1\nschema: v1\nmodels:\n  - name: m  # mine\n"
+         "    provider: openai\nmcpServers:\n  - name: other\n    command: other-mcp  # keep\n", None,
+         {"name": "dos"}),
 ]
 
 
@@ -128,14 +132,14 @@ def _servers(case: Case, data: Any) -> Any:
 
 def _ours(case: Case, data: Any) -> dict[str, Any] | None:
     servers = _servers(case, data)
-    if case.fmt == "toml-list":
+    if case.fmt in ("toml-list", "yaml-list"):
         return next((t for t in servers if t.get("name") == "dos"), None)
     return servers.get("dos")
 
 
 def _others(case: Case, data: Any) -> Any:
     servers = _servers(case, data)
-    if case.fmt == "toml-list":
+    if case.fmt in ("toml-list", "yaml-list"):
         return [t for t in servers if t.get("name") != "dos"]
     return {k: v for k, v in servers.items() if k != "dos"}
 
@@ -185,7 +189,7 @@ def test_register_keeps_the_users_file_and_remove_gives_it_back(tmp_path, run_do
     data = _load(case, path.read_text())
     _check_entry(case, _ours(case, data), ws)
     assert _others(case, data) == _others(case, before), "another server changed"
-    if case.fmt in ("jsonc", "toml", "toml-list", "yaml"):
+    if case.fmt in ("jsonc", "toml", "toml-list", "yaml", "yaml-list"):
         assert "keep" in path.read_text() or "mine" in path.read_text(), "the user's comments were dropped"
 
     snapshot = path.read_bytes()
@@ -215,7 +219,7 @@ def test_a_file_dos_creates_is_removed_with_the_entry(tmp_path, run_dos, home, c
 _BROKEN = {"json": '{\n  "mcpServers": {\n    "x": 1,\n  }\n}\n',  # a trailing comma strict JSON refuses
            "jsonc": '{\n  // fine\n  "mcpServers": {\n    "x": [1,\n  }\n}\n',
            "toml": 'model = "m"\n[mcp_servers\n', "toml-list": 'active_model = "m"\n[[mcp_servers]\n',
-           "yaml": "GOOSE_MODE: auto\nextensions: [1\n"}
+           "yaml": "GOOSE_MODE: auto\nextensions: [1\n", "yaml-list": "name: x\nmcpServers:\n  - name: a\n   b: [\n"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
@@ -320,10 +324,11 @@ def test_auto_registers_only_hosts_whose_file_is_in_the_workspace(tmp_path, run_
     assert not (ws / ".gemini" / "settings.json").exists() and not (ws / ".factory" / "mcp.json").exists()
 
 
-@pytest.mark.parametrize("host", ["opencode", "goose", "vibe"])
+@pytest.mark.parametrize("host", ["opencode", "goose", "vibe", "continue-cli"])
 def test_the_written_entry_starts_a_working_server(tmp_path, run_dos, home, dos_env, host) -> None:
     """Start the server exactly as the host would from what DOS wrote (OpenCode's argv array, Goose's
-    `cmd`/`envs` in YAML, Vibe's [[mcp_servers]] table), cwd the workspace, and call a tool."""
+    `cmd`/`envs` in YAML, Vibe's [[mcp_servers]] table, the Continue CLI's `mcpServers` item), cwd the
+    workspace, and call a tool."""
     import anyio
     from mcp import ClientSession, StdioServerParameters
     from mcp.client.stdio import stdio_client
@@ -346,3 +351,55 @@ def test_the_written_entry_starts_a_working_server(tmp_path, run_dos, home, dos_
                     return (await s.call_tool("dos_doctor", {})).structuredContent
 
     assert anyio.run(go)["workspace"] == str(ws.resolve())
+
+
+def test_continue_cli_honours_continue_global_dir_and_says_what_a_new_file_needs(tmp_path, run_dos, home) -> None:
+    """cn reads $CONTINUE_GLOBAL_DIR/config.yaml (default ~/.continue). A file DOS creates gets the `name`,
+    `version` and `schema` cn refuses to load without, but no model: the output line says cn needs one
+    and now loads this file instead of its Hub default. Removing DOS's item deletes the file again."""
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    cdir = tmp_path / "cn-home"
+    path = cdir / "config.yaml"
+    out = run_dos("init", "--mcp", "continue-cli", cwd=ws, env={"CONTINUE_GLOBAL_DIR": str(cdir)})
+    assert out.returncode == 0 and str(path) in out.stdout, out.stderr
+    assert "needs a model" in out.stdout and "instead of its default" in out.stdout, out.stdout
+    data = yaml.safe_load(path.read_text())
+    assert data["name"] and data["version"] and data["schema"] == "v1" and "models" not in data
+    assert data["mcpServers"] == [{"name": "dos", "command": PY, "args": ["-m", "dos.mcp", "--workspace",
+                                                                           str(ws.resolve())],
+                                   "env": {"PYTHONIOENCODING": "utf-8"}}]
+    assert not (home / ".continue").exists()
+    again = run_dos("init", "--mcp", "continue-cli", cwd=ws, env={"CONTINUE_GLOBAL_DIR": str(cdir)})
+    assert "already registered" in again.stdout and "needs a model" not in again.stdout
+    gone = run_dos("init", "--mcp", "continue-cli", "--remove", cwd=ws, env={"CONTINUE_GLOBAL_DIR": str(cdir)})
+    assert gone.returncode == 0 and "removed from" in gone.stdout and not path.exists()
+
+
+def test_continue_cli_refuses_a_server_map_in_one_line(tmp_path, run_dos, home) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    path = home / ".continue" / "config.yaml"
+    path.parent.mkdir(parents=True)
+    text = "name: x\nversion: 1\nmcpServers:\n  other:\n    command: o\n"
+    path.write_text(text)
+    proc = run_dos("init", "--mcp", "continue-cli", cwd=ws)
+    assert proc.returncode == 2 and str(path) in proc.stderr and "must be a list" in proc.stderr, proc.stderr
+    assert len(proc.stderr.splitlines()) == 1 and path.read_text() == text
+
+
+def test_continue_cli_flow_style_list_is_rewritten_and_says_so(tmp_path, run_dos, home) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    path = home / ".continue" / "config.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text("# mine\nname: x\nversion: 1\nmcpServers: [{name: other, command: o}]\n")
+    out = run_dos("init", "--mcp", "continue-cli", cwd=ws)
+    assert out.returncode == 0 and "comments were not kept" in out.stdout, out.stdout
+    servers = yaml.safe_load(path.read_text())["mcpServers"]
+    assert servers[0] == {"name": "other", "command": "o"} and servers[1]["command"] == PY
+
+
+def test_continue_points_cli_users_to_continue_cli(tmp_path, run_dos) -> None:
+    out = run_dos("init", "--mcp", "continue", cwd=tmp_path)
+    assert out.returncode == 0 and "dos init --mcp continue-cli" in out.stdout, out.stdout

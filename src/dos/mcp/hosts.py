@@ -7,8 +7,8 @@ reads only the user's file gets this interpreter's absolute command and the work
 absolute path, so the entry works whatever PATH the host starts with.
 
 Formats: "json" (strict), "jsonc" (comments and trailing commas allowed: kept as written),
-"toml" (``[mcp_servers.dos]``), "toml-list" (``[[mcp_servers]]`` tables naming themselves)
-and "yaml".
+"toml" (``[mcp_servers.dos]``), "toml-list" (``[[mcp_servers]]`` tables naming themselves),
+"yaml" (a mapping of servers) and "yaml-list" (a list of servers naming themselves: ``- name: dos``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class McpHost:
 
     host: str
     label: str
-    fmt: str  # json | jsonc | toml | toml-list | yaml
+    fmt: str  # json | jsonc | toml | toml-list | yaml | yaml-list
     keys: tuple[str, ...]  # the path to the server map ("mcpServers",), ("amp.mcpServers",), ...
     shape: str  # the entry shape: see entry()
     project: str = ""  # the project file ("" when the host reads only the user's)
@@ -39,6 +39,8 @@ class McpHost:
     workspace_var: str = "."  # what --workspace gets in a project entry
     alt: str = ""  # a project file the host reads instead when it exists (opencode.jsonc, ...)
     note: str = ""
+    seed: str = ""  # what a file DOS creates starts with (keys the host needs to load it at all)
+    new_note: str = ""  # said (after NOTE) when DOS created the file
 
     @property
     def scope(self) -> str:
@@ -80,6 +82,9 @@ def _cline(env: Mapping[str, str]) -> Path:
 
 
 _MCP = ("mcpServers",)
+# The Continue CLI refuses a config.yaml without `name` and `version` ("Failed to parse config"), and
+# with them but no model says "No model specified in headless mode": DOS writes the first, never a model.
+_CN_SEED = "name: Local Config\nversion: 1.0.0\nschema: v1\n"
 _GEMINI_NOTE = "loads a project's settings only in a trusted folder"
 
 TABLE: dict[str, McpHost] = {h.host: h for h in (
@@ -105,7 +110,8 @@ TABLE: dict[str, McpHost] = {h.host: h for h in (
             note="asks the user to approve MCP servers from a workspace's settings"),
     McpHost("roo", "Roo Code", "json", _MCP, "plain", ".roo/mcp.json", workspace_var="${workspaceFolder}"),
     McpHost("continue", "Continue", "json", _MCP, "plain", ".continue/mcpServers/dos.json",
-            note="MCP tools are used in agent mode only"),
+            note="(the IDE extension) uses MCP tools in agent mode only; the cn CLI does not read this folder: "
+                 "dos init --mcp continue-cli"),
     # ---- the user's own file: this interpreter, the workspace by absolute path
     McpHost("claude-desktop", "Claude Desktop", "json", _MCP, "absolute", user=_desktop),
     McpHost("codex", "Codex", "toml", ("mcp_servers",), "absolute",
@@ -126,6 +132,12 @@ TABLE: dict[str, McpHost] = {h.host: h for h in (
     McpHost("goose", "Goose", "yaml", ("extensions",), "goose", user=_goose),
     McpHost("hermes", "Hermes Agent", "yaml", ("mcp_servers",), "absolute",
             user=_under("HERMES_HOME", lambda e: _home(e) / ".hermes", "config.yaml")),
+    McpHost("continue-cli", "Continue CLI", "yaml-list", _MCP, "named",
+            user=_under("CONTINUE_GLOBAL_DIR", lambda e: _home(e) / ".continue", "config.yaml"),
+            note="(cn) reads this file when run without --config, or with --config naming it",
+            seed=_CN_SEED,
+            new_note="; the file is new: cn now loads it instead of its default (Continue Hub) config, and needs a "
+                     "model in its `models` list before it can run"),
 )}
 
 # Names that reach another host's MCP file (the same file, the same entry).
@@ -181,4 +193,6 @@ def entry(spec: McpHost, root: Path, path: Path) -> dict[str, Any]:
     if shape == "goose":
         return {"type": "stdio", "name": NAME, "enabled": True, "cmd": command, "args": args, "envs": dict(ENV),
                 "env_keys": [], "timeout": 300}
+    if shape == "named":
+        return {"name": NAME, "command": command, "args": args, "env": dict(ENV)}
     return {"command": command, "args": args, "env": dict(ENV)}  # plain / absolute

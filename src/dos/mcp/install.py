@@ -39,10 +39,13 @@ def run_installer(root: Path, host: str, *, remove: bool = False, env: Mapping[s
     spec = TABLE[name]
     root = Path(root).resolve()
     path = config_path(root, name, env)
+    created = not path.exists()
     changed, note = _apply(spec, path, None if remove else entry(spec, root, path))
     verb = ("removed from" if changed else "was not in") if remove else \
         ("registered in" if changed else "already registered in")
     extra = f"; {spec.label} {spec.note}" if spec.note and not remove and changed else ""
+    if spec.new_note and created and changed and not remove:
+        extra += spec.new_note
     print(f"dos MCP server {verb} {path} ({name}){note}{extra}")
 
 
@@ -85,6 +88,15 @@ def _apply(spec: McpHost, path: Path, value: dict[str, Any] | None) -> tuple[boo
         return _toml(path, spec, value), ""
     elif spec.fmt == "toml-list":
         new, changed = _toml_list(text, path, spec.keys[0], value)
+    elif spec.fmt == "yaml-list":
+        from dos.service import yaml_edit as yamlfile
+
+        new, changed, lost = yamlfile.edit_list(spec.seed if text is None else text, spec.keys[0], NAME, value,
+                                                path)
+        if lost:
+            note = " (its layout defeated an in-place edit: rewritten by PyYAML, its comments were not kept)"
+        if spec.seed and new == spec.seed:
+            new = None  # all that is left is the header DOS wrote for the host: the file goes with the entry
     else:
         from dos.service import yaml_edit as yamlfile
 

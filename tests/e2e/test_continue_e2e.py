@@ -1,13 +1,14 @@
-"""Continue CLI (the real ``cn`` from npm, ``@continuedev/cli``) wired by ``dos init --hooks continue`` and
-``dos init --mcp continue``, against the fake's Chat Completions API.
+"""Continue CLI (the real ``cn`` from npm, ``@continuedev/cli``) wired by ``dos init --hooks continue``,
+``dos init --mcp continue-cli`` and ``dos init --mcp continue``, against the fake's Chat Completions API.
 
-These are tripwires, not enforcement tests: ``cn`` 1.5.47 (the newest release) reads
-``.continue/settings.json`` into its hooks service at start-up but nothing in the CLI ever calls the
-service's ``fireEvent``, so no hook DOS wires runs; and ``cn`` takes MCP servers only from the
-``mcpServers`` of its own config (``--config`` / ``~/.continue/config.yaml``), not from the
-``.continue/mcpServers/`` directory where ``dos init --mcp continue`` registers ``dos-mcp``.
-Each test asserts what really happens today, so a Continue release that starts firing hooks (or
-reading that directory) makes it fail and the host can be promoted to a full e2e host.
+The MCP test is a real one: ``cn`` takes MCP servers only from the ``mcpServers`` list of its own
+config (``--config`` / ``$CONTINUE_GLOBAL_DIR/config.yaml``, default ``~/.continue``), which is where
+``dos init --mcp continue-cli`` splices DOS's item, and the model gets DOS's lease answer naming bob.
+The other two are tripwires: ``cn`` 1.5.47 (the newest release) reads ``.continue/settings.json`` into
+its hooks service at start-up but nothing in the CLI ever calls the service's ``fireEvent``, so no hook
+DOS wires runs; and it does not read the ``.continue/mcpServers/`` directory (the IDE extension's)
+where ``dos init --mcp continue`` registers ``dos-mcp``. Each asserts what really happens today, so a
+Continue release that starts firing hooks (or reading that directory) makes it fail.
 
 ``cn -p --auto --config FILE`` is its one-shot mode (no login: FILE names an ``openai`` model at
 the fake); every address but 127.0.0.1 meets a closed port.
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from e2ekit import (FAKE_KEY, HOLDER, VENV_BIN, Host, Workspace, call, closed_network, dos, host_user_env, run_host, say,
                     user_path, wire)
@@ -113,13 +115,45 @@ def test_continue_loads_dos_hooks_but_never_fires_them(ws: Workspace, continue_c
     assert len(_enforcements(ws, host)) == 1
 
 
-def test_continue_does_not_see_the_dos_mcp_server_dos_registers(
+def test_continue_cli_answers_with_dos_lease_status_from_the_server_dos_registers(
         ws: Workspace, continue_cli: tuple[Continue, Path]) -> None:
-    """``dos init --mcp continue`` writes ``.continue/mcpServers/dos.json``; headless ``cn`` does not read that
-    directory (only its config's ``mcpServers``), so no ``dos_*`` tool is offered and a call to
-    ``dos_lease_status`` comes back "not found". ``dos-mcp`` is on PATH, as a pipx install leaves it.
-    When a release reads the directory (or DOS registers where ``cn`` looks), this fails: then
-    assert the model gets DOS's lease answer naming bob."""
+    """``dos init --mcp continue-cli`` splices a ``- name: dos`` item into the ``mcpServers`` list of the
+    config.yaml the user already has (its models kept); ``cn`` starts the server from it (this interpreter
+    by absolute path: no ``dos-mcp`` on PATH), offers ``dos_lease_status`` under its own name, and the
+    model gets DOS's answer naming bob as api's holder."""
+    host, exe = continue_cli
+    config = host.config_path(ws)
+    said: list[str] = []
+
+    def register(fake) -> None:  # after user_config wrote the models: DOS edits the user's own file
+        before = config.read_text()
+        said.append(dos(ws.root, "init", "--mcp", "continue-cli", env=host_user_env(ws, host)).stdout)
+        assert config.read_text().startswith(before), config.read_text()
+
+    run = run_host(host, exe, ws, [call("dos_lease_status", lane="api"), say("Finished.")], before=register,
+                   dos_hook_on_path=False)
+    assert said and "registered in" in said[0] and str(config) in said[0], said
+    data = yaml.safe_load(config.read_text())
+    assert [m["name"] for m in data["models"]] == ["fake"], data
+    assert [s["name"] for s in data["mcpServers"]] == ["dos"], data
+    assert run.proc.returncode == 0 and "Finished." in run.proc.stdout, run.report()
+    offered = [t.get("function", {}).get("name") for t in run.fake.main_requests()[0].body.get("tools") or []]
+    assert "dos_lease_status" in offered and "Write" in offered, f"cn did not offer DOS's tools: {offered}"
+    told = run.result_for(HOLDER)
+    assert told is not None and not told["error"], f"the model never got DOS's lease answer{run.report()}"
+    blocks = json.loads(told["text"])  # cn hands the model the MCP content blocks as JSON
+    lease = json.loads(next(b["text"] for b in blocks if b.get("type") == "text"))
+    assert [(x["lane"], x["holder"], x["live"]) for x in lease["leases"]] == [("api", HOLDER, True)], told["text"]
+    assert f"{HOLDER} (lane api" in lease["interpretation"], lease
+
+
+def test_continue_cli_does_not_read_the_ide_folder_dos_mcp_continue_writes(
+        ws: Workspace, continue_cli: tuple[Continue, Path]) -> None:
+    """``dos init --mcp continue`` writes ``.continue/mcpServers/dos.json`` (the IDE extension's folder);
+    headless ``cn`` does not read that directory (only its config's ``mcpServers``: the test above), so
+    no ``dos_*`` tool is offered and a call to ``dos_lease_status`` comes back "not found". ``dos-mcp`` is
+    on PATH, as a pipx install leaves it. When a release reads the directory, this fails: then say so in
+    the ``continue`` host's note (today it points cn users to ``--mcp continue-cli``)."""
     host, exe = continue_cli
     out = dos(ws.root, "init", "--mcp", "continue", env=host_user_env(ws, host)).stdout
     registered = ws.path(".continue/mcpServers/dos.json")

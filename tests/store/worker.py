@@ -6,6 +6,8 @@
     worker.py stall ROOT LANE OWNER READY  start an acquire, touch READY inside its transaction, stall
     worker.py serve                         read JSON commands on stdin, answer one JSON line each
     worker.py allocate ROOT SCOPE N GO     wait for GO, allocate N ids, print them
+    worker.py churn ROOT OWNER N SEED GO   wait for GO, then N random acquires (each grant released), print counts
+    worker.py follow ROOT GO STOP          from GO until file STOP, read the log as a tail does; print every seq seen
 
 The stall is a test-only admission predicate that blocks: production code has no pause point.
 """
@@ -117,6 +119,49 @@ def allocate(root: str, scope: str, n: str, go: str) -> None:
     print(json.dumps([alloc(store, scope) for _ in range(int(n))]))
 
 
+CHURN_LANES = ("api", "web", "all", "docs", "kw")
+
+
+def churn(root: str, owner: str, n: str, seed: str, go: str) -> None:
+    """Grants on overlapping lanes, quiet and not: declared lanes, a keyword lane with a tree of its
+    own, shared and exclusive; each grant released by id (one server statement) or by lane (not)."""
+    import random
+
+    rng = random.Random(int(seed))
+    store = store_at(root)
+    wait(go)
+    counts = {"granted": 0, "refused": 0}
+    for _ in range(int(n)):
+        lane = rng.choice(CHURN_LANES)
+        tree = ("api/k/**",) if lane == "kw" else ()
+        mode = LockMode.SHARED if rng.random() < 0.4 else LockMode.EXCLUSIVE
+        got = store.acquire(LaneRequest(lane=lane, kind="keyword" if tree else "", tree=tree, mode=mode),
+                            holder=owner, ttl_ms=600_000)
+        counts["granted" if got.granted else "refused"] += 1
+        if got.lease is not None:
+            if rng.random() < 0.7:
+                store.release(lease_id=got.lease.lease_id, holder=owner)
+            else:
+                store.release(lane=got.lease.lane, holder=owner)
+    print(json.dumps(counts))
+
+
+def follow(root: str, go: str, stop: str) -> None:
+    store = store_at(root)
+    wait(go)
+    seen: list[int] = []
+    last = 0
+    while True:
+        done = os.path.exists(stop)  # read once more after STOP: every writer has exited by then
+        for event in store.events(since_seq=last):
+            seen.append(event.seq)
+            last = max(last, event.seq)
+        if done:
+            break
+    print(json.dumps(seen))
+
+
 if __name__ == "__main__":
     mode, *rest = sys.argv[1:]
-    {"race": race, "first": first, "hold": hold, "stall": stall, "serve": serve, "allocate": allocate}[mode](*rest)
+    {"race": race, "first": first, "hold": hold, "stall": stall, "serve": serve, "allocate": allocate,
+     "churn": churn, "follow": follow}[mode](*rest)

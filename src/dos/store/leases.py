@@ -137,6 +137,7 @@ class Store:
         self.default_ttl_ms = int(default_ttl_ms)
         self._predicates = predicates
         self.host_id = procs.host_id()
+        self._quiet_plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # request -> (decision, keys, shapes), or ()
 
     # ------------------------------------------------------------------ helpers
 
@@ -233,6 +234,13 @@ class Store:
             raise UsageError(f"lease TTL must be positive, got {ttl} ms")
         pid_start = procs.start_time(pid) if pid else None
         predicates = self.predicates
+        if journal is None and not force and not extra_live and not predicates:
+            quiet = self._quiet_acquire(request, Lease(
+                lease_id=new_lease_id(), fence=0, lane="", lane_kind="", tree=(), holder=holder, acquired_ms=0,
+                heartbeat_ms=0, ttl_ms=ttl, session=session, host_id=self.host_id, pid=pid, pid_start=pid_start,
+                run_id=run_id, loop_ts=loop_ts))
+            if quiet is not None:
+                return quiet
         with self._write_viewing() as tx:
             now = tx.now_ms()
             live, expired = self._split(self._view(tx), now)
@@ -262,6 +270,38 @@ class Store:
             self._publish(tx)
             return result
 
+    def _quiet_acquire(self, request: LaneRequest, draft: Lease) -> AcquireResult | None:
+        """DRAFT granted in one server statement, when the engine offers that and the grant is quiet
+        (``dos.kernel.quiet_grant``); None when the general path must decide."""
+        grant = getattr(self.engine, "grant", None)
+        if grant is None or not getattr(self.engine, "quiet", False):
+            return None
+        from dos.store import pg_fast
+
+        plan = self._quiet_plans.get((request.lane, request.kind, request.tree, request.mode))
+        if plan is None:
+            from dos.kernel.quiet_grant import quiet_grant
+
+            found = quiet_grant(request, self.taxonomy)
+            plan = (found.decision, self.engine.lane_keys(sorted(found.locks)),
+                    pg_fast.shape_arrays(tuple(found.shapes))) if found is not None else ()
+            if len(self._quiet_plans) > 256:
+                self._quiet_plans.clear()
+            self._quiet_plans[(request.lane, request.kind, request.tree, request.mode)] = plan
+        if not plan:
+            return None
+        decision, keys, shapes = plan
+        lease = draft.replace(lane=decision.lane, lane_kind=decision.lane_kind, tree=tuple(decision.tree),
+                              mode=decision.mode)
+        payload = pg_fast.grant_payload(lease)
+        if payload is None:
+            return None
+        got = grant(keys, shapes, pg_fast.grant_params(lease), decision.reason, payload)
+        if got is None:
+            return None
+        now, fence, _seq = got
+        return AcquireResult(decision, lease.replace(fence=fence, acquired_ms=now, heartbeat_ms=now), ())
+
     def _find(self, tx: Tx, *, lease_id: str | None, lane: str | None,
               holder: str | None) -> list[Lease]:
         if not lease_id and not lane:
@@ -284,6 +324,12 @@ class Store:
             raise UsageError("release needs a non-empty holder (--owner); an empty one would match anyone")
         if holder is None and not lease_id:
             raise UsageError("release needs the holder (--owner) or the lease id")
+        release_own = getattr(self.engine, "release_own", None)
+        if (release_own is not None and getattr(self.engine, "quiet", False) and journal is None and lease_id
+                and not lane and holder is not None):
+            got = release_own(lease_id, holder, self.host_id, reason)
+            if got is not True:
+                return lease_from_row(got) if got else None
         with self._write_viewing() as tx:
             found = self._find(tx, lease_id=lease_id, lane=lane, holder=holder)
             if not found:

@@ -218,19 +218,25 @@ def test_the_hook_fails_closed_when_it_cannot_reach_the_store(repo, ws: Path, re
 
 
 def warm(store: Store) -> None:
-    """Connect, create the schema and draw from the sequences: the next acquire is exactly two asks."""
+    """Connect, create the schema and draw from the sequences: the next acquire is exactly its usual asks."""
     got = store.acquire(LaneRequest(lane="a"), holder="warm")
     store.release(lease_id=got.lease.lease_id, holder="warm")
 
 
-def test_a_lost_request_writes_nothing(pg_url: str, relay: RoundTripRelay) -> None:
-    """The connection drops before the decision's second round trip: an error, and no trace on the server."""
+# The grant's last ask: its one server statement (quiet), or the commit after the client decided (general).
+LAST_ASK = pytest.mark.parametrize("quiet, asks", [(True, 1), (False, 2)], ids=["quiet", "general"])
+
+
+@LAST_ASK
+def test_a_lost_request_writes_nothing(pg_url: str, relay: RoundTripRelay, quiet: bool, asks: int) -> None:
+    """The connection drops before the decision's last round trip: an error, and no trace on the server."""
     tax = Taxonomy(concurrent=("a", "b"), autopick=(), trees={"a": ("a/**",), "b": ("b/**",)})
     cut, direct = Store(PostgresEngine(relay.url, schema="p"), tax), Store(PostgresEngine(pg_url, schema="p"), tax)
+    cut.engine.quiet = quiet
     try:
         warm(cut)
         before = direct.events()
-        relay.lose_request(2)
+        relay.lose_request(asks)
         with pytest.raises(StoreUnreachable):
             cut.acquire(LaneRequest(lane="b"), holder="w1")
         assert relay.settled.wait(60)
@@ -241,14 +247,16 @@ def test_a_lost_request_writes_nothing(pg_url: str, relay: RoundTripRelay) -> No
         direct.close()
 
 
-def test_a_lost_reply_may_have_granted(pg_url: str, relay: RoundTripRelay) -> None:
+@LAST_ASK
+def test_a_lost_reply_may_have_granted(pg_url: str, relay: RoundTripRelay, quiet: bool, asks: int) -> None:
     """The reply to the commit is lost: the holder sees exit 69, yet the grant stands; its retry is refused
     and it finds the lease by name in the live set."""
     tax = Taxonomy(concurrent=("a", "b"), autopick=(), trees={"a": ("a/**",), "b": ("b/**",)})
     cut, direct = Store(PostgresEngine(relay.url, schema="p"), tax), Store(PostgresEngine(pg_url, schema="p"), tax)
+    cut.engine.quiet = quiet
     try:
         warm(cut)
-        relay.lose_reply(2)
+        relay.lose_reply(asks)
         with pytest.raises(StoreUnreachable) as info:
             cut.acquire(LaneRequest(lane="b"), holder="w1")
         assert info.value.exit_code == 69 and relay.settled.wait(60)

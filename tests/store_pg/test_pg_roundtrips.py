@@ -18,8 +18,10 @@ TAXONOMY = TWO_LANES
 
 @pytest.fixture
 def store(relay: RoundTripRelay) -> Iterator[Store]:
-    """A store whose engine talks to the server through RELAY, warmed up (schema and sequences in use)."""
+    """A store whose engine talks to the server through RELAY, warmed up (schema and sequences in use),
+    on the general path: every decision by the client (the one-statement operations are tested below)."""
     s = Store(PostgresEngine(relay.url, schema="rt"), TAXONOMY)
+    s.engine.quiet = False
     got = s.acquire(LaneRequest(lane="a"), holder="warm")
     s.release(lease_id=got.lease.lease_id, holder="warm")
     yield s
@@ -56,6 +58,7 @@ class TestRoundTrips:
         """An acquire that scavenges an expired lease first still sends everything with its commit."""
         t = [10_000_000]
         s = Store(PostgresEngine(relay.url, schema="rt_clock", clock=lambda: t[0]), TAXONOMY)
+        s.engine.quiet = False
         try:
             s.release(lease_id=s.acquire(LaneRequest(lane="b"), holder="warm").lease.lease_id, holder="warm")
             old = s.acquire(LaneRequest(lane="a"), holder="w1", ttl_ms=1_000).lease
@@ -74,6 +77,25 @@ class TestRoundTrips:
             names = [r[0] for r in tx.execute("SELECT statement FROM pg_prepared_statements")]
         assert any("FROM leases ORDER BY fence" in x for x in names)
         assert any(x.startswith("INSERT INTO events (seq,") for x in names)
+
+
+class TestQuietStatements:
+    def test_a_quiet_acquire_and_an_own_release_take_one_each(self, store: Store, relay: RoundTripRelay) -> None:
+        """A grant no live lease can change, and releasing one's own lease by id: one server statement each."""
+        store.engine.quiet = True
+        first = store.acquire(LaneRequest(lane="a"), holder="w0").lease  # each call is prepared on first use
+        store.release(lease_id=first.lease_id, holder="w0")
+        other = store.acquire(LaneRequest(lane="b"), holder="w2").lease  # a lease of a quiet shape for lane a
+        for _ in range(3):
+            n, got = trips(relay, store.acquire, LaneRequest(lane="a"), holder="w1")
+            assert got.granted and got.lease.fence > other.fence and n == 1
+            n, gone = trips(relay, store.release, lease_id=got.lease.lease_id, holder="w1")
+            assert gone == got.lease and n == 1
+        n, none = trips(relay, store.release, lease_id=other.lease_id, holder="someone else")
+        assert none is None and n == 1
+        n, refused = trips(relay, store.acquire, LaneRequest(lane="b"), holder="w3")
+        assert not refused.granted and n == 3  # b's own holder is in the view: one call, then the arbiter
+        assert store.replay() == store.view()
 
 
 class TestLocalSequences:

@@ -246,7 +246,7 @@ class PostgresEngine:
             return
         try:
             self.round_trips += 1
-            self._conn.execute("COMMIT" if commit else "ROLLBACK")
+            self._conn.execute("COMMIT" if commit else "ROLLBACK", prepare=False)  # simple query: one trip, first time too
         except psycopg.Error as exc:
             if commit:
                 self._raise(exc)
@@ -432,6 +432,10 @@ class PostgresEngine:
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 for stmt in MIGRATIONS[version]:
                     tx.execute(stmt)
+            from dos.store import pg_fast
+
+            for ddl in pg_fast.FUNCTIONS:  # the one-statement operations (created on first use in older schemas)
+                tx._cur.execute(ddl, prepare=False)
             tx.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
         self._ready = True

@@ -1,11 +1,14 @@
 """Acquire+release pairs per second, SQLite vs PostgreSQL over loopback, 1, 8, 32 and 64 client processes.
 
-    python bench/bench_store.py table [PAIRS [CLIENTS,...]]  # pairs/s, measured inside the clients
+    python bench/bench_store.py table [SECONDS [CLIENTS,...]]  # pairs/s in a SECONDS window, all clients running
     python bench/run.py store                              # wall time per case, through bench/run.py
 
-Each client is its own process on its own lane, so every pair is two serialised store
-transactions and the clients contend only for the store's write lock. PAIRS is each
-client's count up to 8 clients; beyond, the same total is shared (a client does at least 25). PostgreSQL is a
+Each client is its own process on its own lane, so every pair is two store transactions
+and the clients contend only for the store's locks. The table counts the pairs the clients
+finish inside one window opened once every client has started (start-up and exit fall
+outside it), and the machine's CPU time per pair in that window. "bare" is the same number
+of client processes each making two ``SELECT 1`` round trips per pair on a kept connection:
+how far the machine itself falls as clients are added. PostgreSQL is a
 throwaway server started here (tests/pgserver.py), or DOS_TEST_PG_URL when set.
 """
 
@@ -54,66 +57,119 @@ def _env(url: str, schema: str = "dos_bench") -> dict[str, str]:
     return env
 
 
-def drive(ws: str, lane: str, pairs: int, go: str) -> dict:
-    """One client: connect, wait for GO, then PAIRS acquire+release pairs on LANE."""
+def drive(ws: str, lane: str, budget: str, go: str) -> dict:
+    """One client: connect, wait for GO, then acquire+release pairs on LANE: BUDGET of them ("300"), or
+    as many as fit before the deadline written in GO ("window"; a pair still open then is not counted)."""
     sys.path.insert(0, str(ROOT / "src"))
     from dos.config import Workspace, load_config
     from dos.kernel.lanes import LaneRequest
     from dos.service.context import open_store
 
     path = Path(ws)
+    if lane.startswith("bare"):  # the baseline: two bare round trips per "pair", no DOS
+        return _drive_bare(os.environ["DOS_STORE_URL"], lane, go)
     store = open_store(Workspace(path, "--workspace"), load_config(path))
     store.engine.migrate()
     Path(f"{go}.ready-{lane}").touch()
     while not os.path.exists(go):
         time.sleep(0.001)
+    deadline = float(Path(go).read_text() or "inf") if budget == "window" else float("inf")
+    left = int(budget) if budget != "window" else -1
+    pairs = 0
     t0 = time.monotonic()
-    for _ in range(pairs):
+    while left and time.time() < deadline:
         got = store.acquire(LaneRequest(lane=lane), holder=f"bench-{lane}")
         assert got.lease is not None, got.decision.reason
         store.release(lease_id=got.lease.lease_id, holder=f"bench-{lane}")
+        if time.time() <= deadline:
+            pairs += 1
+        left -= 1
     t1 = time.monotonic()
     store.close()
     return {"start": t0, "end": t1, "pairs": pairs}
 
 
-def run_clients(ws: Path, url: str, clients: int, pairs: int) -> dict:
-    """CLIENTS processes released together; pairs/s over the span from first start to last end."""
+def _drive_bare(url: str, lane: str, go: str) -> dict:
+    """Two ``SELECT 1`` round trips per pair on a kept psycopg connection (prepared, as the store's are)
+    until GO's deadline: what the machine allows before any lease logic runs."""
+    import psycopg
+
+    conn = psycopg.connect(url, autocommit=True, prepare_threshold=0)
+    Path(f"{go}.ready-{lane}").touch()
+    while not os.path.exists(go):
+        time.sleep(0.001)
+    deadline = float(Path(go).read_text())
+    pairs = 0
+    t0 = time.monotonic()
+    while time.time() < deadline:
+        conn.execute("SELECT 1").fetchall()
+        conn.execute("SELECT 1").fetchall()
+        if time.time() <= deadline:
+            pairs += 1
+    t1 = time.monotonic()
+    conn.close()
+    return {"start": t0, "end": t1, "pairs": pairs}
+
+
+def _busy_s() -> float:
+    """CPU seconds this machine has spent busy (all processes, every core) since boot."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+
+
+def run_clients(ws: Path, url: str, clients: int, pairs: int, window_s: float = 0.0, prefix: str = "c") -> dict:
+    """CLIENTS processes released together, each doing PAIRS pairs (pairs/s over the span from the first
+    start to the last end) or, given WINDOW_S, as many as they finish in that window from the release
+    (so no client's start-up or exit falls inside it); and the machine's CPU time per pair over the
+    same time (clients, server and everything else)."""
     go = ws / f"go-{time.monotonic_ns()}"
-    procs = [subprocess.Popen([sys.executable, __file__, "drive", str(ws), f"c{i}", str(pairs), str(go)],
+    budget = "window" if window_s else str(pairs)
+    procs = [subprocess.Popen([sys.executable, __file__, "drive", str(ws), f"{prefix}{i}", budget, str(go)],
                               env=_env(url, f"dos_bench_{ws.name}"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for i in range(clients)]
-    ready = [Path(f"{go}.ready-c{i}") for i in range(clients)]
+    ready = [Path(f"{go}.ready-{prefix}{i}") for i in range(clients)]
     while not all(r.exists() for r in ready):  # every client imported and connected
         if any(p.poll() not in (None, 0) for p in procs):
             break
         time.sleep(0.005)
-    go.touch()
+    busy = _busy_s()
+    released = time.time()
+    tmp = go.with_name(go.name + ".tmp")
+    tmp.write_text(repr(released + window_s) if window_s else "")
+    tmp.rename(go)  # whole, or not there: a client never reads half a deadline
+    busy_end = None
+    if window_s:
+        time.sleep(max(0.0, released + window_s - time.time()))
+        busy_end = _busy_s()
     results = []
     for p in procs:
         out, err = p.communicate()
         if p.returncode != 0:
             raise SystemExit(f"bench client failed: {err.strip()[-400:]}")
         results.append(json.loads(out))
-    span = max(r["end"] for r in results) - min(r["start"] for r in results)
+    span = window_s or max(r["end"] for r in results) - min(r["start"] for r in results)
     total = sum(r["pairs"] for r in results)
-    return {"pairs": total, "seconds": span, "rate": total / span}
+    used = (busy_end if busy_end is not None else _busy_s()) - busy
+    return {"pairs": total, "seconds": span, "rate": total / span, "cpu_ms": 1e3 * used / max(total, 1)}
 
 
-def table(pairs: int, counts: tuple[int, ...] = CLIENTS) -> str:
+def table(window_s: float, counts: tuple[int, ...] = CLIENTS) -> str:
     url = start_postgres()
-    rows = ["| engine | clients | pairs | seconds | pairs/s | vs SQLite, same clients |",
-            "|---|---:|---:|---:|---:|---:|"]
+    rows = ["| engine | clients | pairs | seconds | pairs/s | vs SQLite, same clients | vs bare round trips, "
+            "same clients | CPU ms/pair (machine) |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     with tempfile.TemporaryDirectory(prefix="dos-bench-store-") as tmp:
         for clients in counts:
-            base = None
-            each = max(25, pairs * 8 // max(clients, 8))
-            for engine in ("sqlite", "postgres"):
+            got = {}
+            for engine in ("bare", "sqlite", "postgres"):
                 ws = _workspace(Path(tmp) / f"{engine}{clients}", clients)
-                got = run_clients(ws, url if engine == "postgres" else "", clients, each)
-                base = base or got["rate"]
-                rows.append(f"| {engine} | {clients} | {got['pairs']} | {got['seconds']:.2f} | "
-                            f"{got['rate']:,.0f} | {got['rate'] / base:.2f}x |")
+                got[engine] = run_clients(ws, url if engine != "sqlite" else "", clients, 0, window_s,
+                                          prefix="bare" if engine == "bare" else "c")
+            for engine in ("sqlite", "postgres", "bare"):
+                g = got[engine]
+                rows.append(f"| {engine} | {clients} | {g['pairs']} | {g['seconds']:.2f} | {g['rate']:,.0f} | "
+                            f"{g['rate'] / got['sqlite']['rate']:.2f}x | {g['rate'] / got['bare']['rate']:.2f}x | "
+                            f"{g['cpu_ms']:.2f} |")
     return "\n".join(rows)
 
 
@@ -137,7 +193,7 @@ def cases(tmp: Path) -> list:
 
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "drive":
-        print(json.dumps(drive(argv[1], argv[2], int(argv[3]), argv[4])))
+        print(json.dumps(drive(argv[1], argv[2], argv[3], argv[4])))
         return 0
     if argv and argv[0] == "clients":  # one bench/run.py case: URL from the environment
         got = run_clients(Path(argv[1]), os.environ.get("DOS_STORE_URL", ""), int(argv[2]), int(argv[3]))
@@ -145,7 +201,7 @@ def main(argv: list[str]) -> int:
         return 0
     if argv and argv[0] == "table":
         counts = tuple(int(c) for c in argv[2].split(",")) if len(argv) > 2 else CLIENTS
-        print(table(int(argv[1]) if len(argv) > 1 else 300, counts))
+        print(table(float(argv[1]) if len(argv) > 1 else 3.0, counts))
         return 0
     print(__doc__)
     return 2

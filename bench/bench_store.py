@@ -115,7 +115,8 @@ def _busy_s() -> float:
     """CPU seconds this machine has spent busy (all processes, every core) since boot."""
     with open("/proc/stat") as f:
         ticks = [int(x) for x in f.readline().split()[1:]]
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+    used = sum(ticks[:8]) - ticks[3] - ticks[4] - ticks[7]  # all but idle, iowait and steal (guest time is in user)
+    return used / os.sysconf("SC_CLK_TCK")
 
 
 def run_clients(ws: Path, url: str, clients: int, pairs: int, window_s: float = 0.0, prefix: str = "c") -> dict:

@@ -9,6 +9,7 @@ import pytest
 
 from dos.errors import StoreError
 from dos.kernel.lanes import LaneRequest
+from dos.store import pg_fast
 from dos.store.leases import Store
 from dos.store.postgres import PostgresEngine
 from tests.store_pg.roundtrips import TWO_LANES, RoundTripRelay
@@ -148,3 +149,37 @@ class TestLocalSequences:
                 tx.execute("INSERT INTO meta (key, value) VALUES ('schema_version', 'x')")
         assert store.count_events() == before
         assert store.acquire(LaneRequest(lane="a"), holder="w1").granted
+
+
+def test_a_role_that_may_not_create_the_functions_takes_the_general_path(pg_url: str) -> None:
+    """A schema an older dos made under another role has no functions, and this role may not create them:
+    every operation still works, on the general path, and nothing is left half made."""
+    import uuid
+
+    role = f"dos_lim_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        owner = Store(PostgresEngine(pg_url, schema="old"), TAXONOMY)
+        owner.engine.migrate()
+        owner.close()
+        admin.execute(f"DROP FUNCTION old.{pg_fast.GRANT}, old.{pg_fast.RELEASE}")
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        admin.execute(f"GRANT USAGE ON SCHEMA old TO {role}")
+        admin.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA old TO {role}")
+        admin.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA old TO {role}")
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(pg_url)
+    as_role = urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}"))
+    limited = Store(PostgresEngine(as_role, schema="old"), TAXONOMY)
+    try:
+        got = limited.acquire(LaneRequest(lane="a"), holder="w1")
+        assert got.granted and limited.engine.quiet is False
+        assert limited.release(lease_id=got.lease.lease_id, holder="w1") is not None
+        assert limited.acquire(LaneRequest(lane="a"), holder="w2").granted
+        assert limited.replay() == limited.view()
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            made = admin.execute("SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                                 "WHERE n.nspname = 'old' AND p.proname LIKE 'dos_%'").fetchone()[0]
+        assert made == 0
+    finally:
+        limited.close()

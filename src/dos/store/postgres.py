@@ -351,7 +351,7 @@ class PostgresEngine:
         from dos.store import pg_fast
 
         got = self._call(pg_fast.GRANT_CALL, (*self._locking(), list(keys), *shapes, *params, reason, payload))
-        value = got[0][0] if got else None
+        value = got[0][0] if got else None  # None also when this role may not use the functions
         return None if value is None else (int(value[0]), int(value[1]), int(value[2]))
 
     def release_own(self, lease_id: str, holder: str, host_id: str, reason: str) -> tuple[Any, ...] | bool:
@@ -360,6 +360,8 @@ class PostgresEngine:
         from dos.store import pg_fast
 
         got = self._call(pg_fast.RELEASE_CALL, (*self._locking(), lease_id, holder, host_id, reason))
+        if got is None:
+            return True
         if not got:
             return False
         return True if got[0][0] is None else tuple(got[0])
@@ -367,8 +369,12 @@ class PostgresEngine:
     def _locking(self) -> tuple[int, int, int | None]:
         return LOCK_NAMESPACE, self._key, None if self.clock is None else int(self.clock())
 
-    def _call(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """SQL (an autocommitted call of one of our functions) in one round trip; installs them first if missing."""
+    def _call(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]] | None:
+        """SQL (an autocommitted call of one of our functions) in one round trip; installs them first if missing.
+
+        None (and no more such calls on this engine) when this role may not create or run them, say a
+        schema made by an older dos under another role: then every operation takes the general path.
+        """
         with self._lock:
             self._reconnect_if_lost()
             if not self._ready:
@@ -380,7 +386,14 @@ class PostgresEngine:
                 except pgerrors.UndefinedFunction:
                     if attempt:
                         raise StoreError(f"store {self.location}: its lease functions are missing") from None
-                    self._install_functions()
+                    try:
+                        self._install_functions()
+                    except _Unprivileged:
+                        self.quiet = False
+                        return None
+                except pgerrors.InsufficientPrivilege:
+                    self.quiet = False
+                    return None
                 except psycopg.Error as exc:
                     self._raise(exc)
             raise AssertionError("unreachable")
@@ -388,13 +401,17 @@ class PostgresEngine:
     def _install_functions(self) -> None:
         from dos.store import pg_fast
 
-        with self._transaction(self._begin_locked, ensure=False) as tx:
-            names = [pg_fast.GRANT, pg_fast.RELEASE]
-            with self._mapped():
+        try:
+            with self._transaction(self._begin_locked, ensure=False) as tx:
+                names = [pg_fast.GRANT, pg_fast.RELEASE]
                 have = tx._cur.execute(pg_fast.INSTALLED, (self.schema, names)).fetchone()[0]
                 if have < len(names):
                     for ddl in pg_fast.FUNCTIONS:
                         tx._cur.execute(ddl, prepare=False)
+        except pgerrors.InsufficientPrivilege:
+            raise _Unprivileged() from None
+        except psycopg.Error as exc:
+            self._raise(exc)
 
     # -------------------------------------------------------------- schema
 
@@ -464,6 +481,10 @@ class PostgresEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Unprivileged(Exception):
+    """This role may not create the one-statement functions in the workspace schema."""
 
 
 def _first_line(exc: BaseException) -> str:

@@ -8,7 +8,8 @@ and the clients contend only for the store's locks. The table counts the pairs t
 finish inside one window opened once every client has started (start-up and exit fall
 outside it), and the machine's CPU time per pair in that window. "bare" is the same number
 of client processes each making two ``SELECT 1`` round trips per pair on a kept connection:
-how far the machine itself falls as clients are added. PostgreSQL is a
+how far the machine itself falls as clients are added. "journaled" records each operation's
+journal row as the CLI and the MCP server do. PostgreSQL is a
 throwaway server started here (tests/pgserver.py), or DOS_TEST_PG_URL when set.
 """
 
@@ -70,6 +71,9 @@ def drive(ws: str, lane: str, budget: str, go: str) -> dict:
         return _drive_bare(os.environ["DOS_STORE_URL"], lane, go)
     store = open_store(Workspace(path, "--workspace"), load_config(path))
     store.engine.migrate()
+    journaled = os.environ.get("DOS_BENCH_JOURNAL") == "1"  # as the CLI and the MCP server call it
+    if journaled:
+        from dos.service.journal import lease_journal
     Path(f"{go}.ready-{lane}").touch()
     while not os.path.exists(go):
         time.sleep(0.001)
@@ -77,10 +81,13 @@ def drive(ws: str, lane: str, budget: str, go: str) -> dict:
     left = int(budget) if budget != "window" else -1
     pairs = 0
     t0 = time.monotonic()
+    holder = f"bench-{lane}"
     while left and time.time() < deadline:
-        got = store.acquire(LaneRequest(lane=lane), holder=f"bench-{lane}")
+        got = store.acquire(LaneRequest(lane=lane), holder=holder,
+                            journal=lease_journal(None, "acquire", lane=lane, holder=holder) if journaled else None)
         assert got.lease is not None, got.decision.reason
-        store.release(lease_id=got.lease.lease_id, holder=f"bench-{lane}")
+        store.release(lease_id=got.lease.lease_id, holder=holder,
+                      journal=lease_journal(None, "release", holder=holder) if journaled else None)
         if time.time() <= deadline:
             pairs += 1
         left -= 1
@@ -119,7 +126,8 @@ def _busy_s() -> float:
     return used / os.sysconf("SC_CLK_TCK")
 
 
-def run_clients(ws: Path, url: str, clients: int, pairs: int, window_s: float = 0.0, prefix: str = "c") -> dict:
+def run_clients(ws: Path, url: str, clients: int, pairs: int, window_s: float = 0.0, prefix: str = "c",
+                journaled: bool = False) -> dict:
     """CLIENTS processes released together, each doing PAIRS pairs (pairs/s over the span from the first
     start to the last end) or, given WINDOW_S, as many as they finish in that window from the release
     (so no client's start-up or exit falls inside it); and the machine's CPU time per pair over the
@@ -127,7 +135,8 @@ def run_clients(ws: Path, url: str, clients: int, pairs: int, window_s: float = 
     go = ws / f"go-{time.monotonic_ns()}"
     budget = "window" if window_s else str(pairs)
     procs = [subprocess.Popen([sys.executable, __file__, "drive", str(ws), f"{prefix}{i}", budget, str(go)],
-                              env=_env(url, f"dos_bench_{ws.name}"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              env={**_env(url, f"dos_bench_{ws.name}"), "DOS_BENCH_JOURNAL": "1" if journaled else ""},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for i in range(clients)]
     ready = [Path(f"{go}.ready-{prefix}{i}") for i in range(clients)]
     while not all(r.exists() for r in ready):  # every client imported and connected
@@ -162,11 +171,11 @@ def table(window_s: float, counts: tuple[int, ...] = CLIENTS) -> str:
     with tempfile.TemporaryDirectory(prefix="dos-bench-store-") as tmp:
         for clients in counts:
             got = {}
-            for engine in ("bare", "sqlite", "postgres"):
-                ws = _workspace(Path(tmp) / f"{engine}{clients}", clients)
+            for engine in ("bare", "sqlite", "postgres", "postgres, journaled"):
+                ws = _workspace(Path(tmp) / f"{engine.split(',')[0]}{clients}{'j' if ',' in engine else ''}", clients)
                 got[engine] = run_clients(ws, url if engine != "sqlite" else "", clients, 0, window_s,
-                                          prefix="bare" if engine == "bare" else "c")
-            for engine in ("sqlite", "postgres", "bare"):
+                                          prefix="bare" if engine == "bare" else "c", journaled="journaled" in engine)
+            for engine in ("sqlite", "postgres", "postgres, journaled", "bare"):
                 g = got[engine]
                 rows.append(f"| {engine} | {clients} | {g['pairs']} | {g['seconds']:.2f} | {g['rate']:,.0f} | "
                             f"{g['rate'] / got['sqlite']['rate']:.2f}x | {g['rate'] / got['bare']['rate']:.2f}x | "

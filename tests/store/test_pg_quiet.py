@@ -52,7 +52,16 @@ def _lease(lease: Any, ids: _Ids) -> Any:
     return None if lease is None else {k: ids(v) for k, v in lease.to_dict().items()}
 
 
-def _step(store: Store, rng: random.Random, held: list[tuple[str, str, str]], ids: _Ids) -> Any:
+def _journal(on: bool, syscall: str, **kw: Any) -> Any:
+    """The journal callback the service passes (lease_journal), or None."""
+    if not on:
+        return None
+    from dos.service.journal import lease_journal
+
+    return lease_journal(None, syscall, **kw)
+
+
+def _step(store: Store, rng: random.Random, held: list[tuple[str, str, str]], ids: _Ids, journal: bool) -> Any:
     roll = rng.random()
     holder = rng.choice(["h1", "h2", "h3"])
     if roll < 0.55 or not held:
@@ -60,20 +69,28 @@ def _step(store: Store, rng: random.Random, held: list[tuple[str, str, str]], id
         tree = tuple(rng.choice([["kw/**"], ["api/x/**"], []])) if lane in ("kw", "api") and rng.random() < 0.4 else ()
         kind = rng.choice(["", "", "cluster", "keyword"]) if not tree else "keyword"
         req = LaneRequest(lane=lane, kind=kind, tree=tree, mode=rng.choice([LockMode.EXCLUSIVE, LockMode.SHARED]))
+        run_id, session = rng.choice(["", "run-1", "rün"]), rng.choice(["", "s1"])
         got = store.acquire(req, holder=holder, ttl_ms=rng.choice([50, 400, 5_000]), loop_ts=rng.choice(LOOP_TS),
-                            run_id=rng.choice(["", "run-1"]), session=rng.choice(["", "s1"]))
+                            run_id=run_id, session=session,
+                            journal=_journal(journal, "acquire", run_id=run_id, session=session, lane=lane,
+                                             holder=holder))
         if got.lease is not None:
             held.append((got.lease.lease_id, got.lease.holder, got.lease.lane))
         return ("acquire", {k: ids(json.dumps(v)) for k, v in got.to_dict().items()})
     lease_id, owner, lane = held.pop(rng.randrange(len(held)))
     if roll < 0.8:
-        return ("release", _lease(store.release(lease_id=lease_id, holder=owner), ids))
+        return ("release", _lease(store.release(lease_id=lease_id, holder=owner,
+                                                journal=_journal(journal, "release", holder=owner)), ids))
     if roll < 0.88:
-        return ("release-other", _lease(store.release(lease_id=lease_id, holder=owner + "x"), ids))
+        return ("release-other", _lease(store.release(lease_id=lease_id, holder=owner + "x",
+                                                      journal=_journal(journal, "release", holder=owner + "x")), ids))
     if roll < 0.94:
-        return ("release-lane", _lease(store.release(lane=lane, holder=owner), ids))
+        return ("release-lane", _lease(store.release(lane=lane, holder=owner,
+                                                     journal=_journal(journal, "release", lane=lane, holder=owner)),
+                                       ids))
     held.append((lease_id, owner, lane))
-    return ("heartbeat", _lease(store.heartbeat(lease_id=lease_id, holder=owner), ids))
+    return ("heartbeat", _lease(store.heartbeat(lease_id=lease_id, holder=owner,
+                                                journal=_journal(journal, "heartbeat", holder=owner)), ids))
 
 
 def _log(store: Store, ids: _Ids) -> list[tuple[Any, ...]]:
@@ -82,9 +99,21 @@ def _log(store: Store, ids: _Ids) -> list[tuple[Any, ...]]:
     return [tuple(ids(v) for v in row) for row in rows]
 
 
-@pytest.mark.parametrize("seed", range(5))
+def _chain(store: Store, ids: _Ids) -> list[tuple[Any, ...]]:
+    """The journal rows, every column but the two hashes a lease id feeds (they differ with the ids)."""
+    from dos.store import journal
+
+    with store.engine.read() as tx:
+        check = journal.verify(tx)
+        assert check.broken == 0, check.problems
+        rows = tx.execute("SELECT seq, ts_ms, syscall, verdict, run_id, session, lane, subject, detail, source, "
+                          "event_seq FROM verdicts ORDER BY seq")
+    return [tuple(ids(v) for v in row) for row in rows]
+
+
+@pytest.mark.parametrize("seed, journal", [(0, False), (1, False), (2, True), (3, True), (4, True)])
 def test_quiet_statements_decide_and_write_exactly_what_the_general_path_does(
-        pg: StoreFactory, tmp_path: Path, seed: int) -> None:
+        pg: StoreFactory, tmp_path: Path, seed: int, journal: bool) -> None:
     root = write_lanes(tmp_path / "ws", LANES, exclusive=("global",))
     now = [1_000_000]
     quiet = pg.make(root, clock=lambda: now[0], schema=f"quiet_{seed}")
@@ -97,14 +126,16 @@ def test_quiet_statements_decide_and_write_exactly_what_the_general_path_does(
     one_trip = {"acquire": 0, "release": 0}
     for _ in range(200):
         before = quiet.engine.round_trips
-        got_q = _step(quiet, rng_q, held_q, ids_q)
+        got_q = _step(quiet, rng_q, held_q, ids_q, journal)
         if quiet.engine.round_trips - before == 1 and got_q[0] in one_trip:
             one_trip[got_q[0]] += 1
-        got_g = _step(general, rng_g, held_g, ids_g)
+        got_g = _step(general, rng_g, held_g, ids_g, journal)
         assert got_q == got_g
         now[0] += rng_q.choice([0, 1, 7, 60, 300])
         rng_g.choice([0, 1, 7, 60, 300])
     assert _log(quiet, ids_q) == _log(general, ids_g)
+    assert _chain(quiet, ids_q) == _chain(general, ids_g)
+    assert bool(_chain(quiet, ids_q)) == journal
     assert quiet.replay() == quiet.view() and general.replay() == general.view()
     # The test is about the quiet statements: make sure they really decided a good share of it.
     assert one_trip["acquire"] >= 5 and one_trip["release"] >= 5, one_trip
@@ -165,3 +196,31 @@ def test_racing_quiet_and_general_operations_never_grant_colliding_leases_nor_hi
         elif e.op in ("RELEASE", "SCAVENGE"):
             live.pop(e.lease_id, None)
     assert store.replay() == store.view()
+
+
+def test_the_server_fills_in_the_same_bytes_whatever_standard_conforming_strings_says(
+        pg: StoreFactory, tmp_path: Path) -> None:
+    """The markers are escape-string literals: with standard_conforming_strings off on the connection that
+    creates and first runs the functions, the journaled quiet grant and release still chain and link."""
+    from dos.store import journal
+
+    root = write_lanes(tmp_path / "ws", LANES, exclusive=("global",))
+    store = pg.make(root, schema="scs_off")
+    store.engine._conn.execute("SET standard_conforming_strings = off")
+    for _ in range(2):  # the second time round, each call is prepared: one round trip each
+        before = store.engine.round_trips
+        got = store.acquire(LaneRequest(lane="api"), holder="h", run_id="r1",
+                            journal=_journal(True, "acquire", run_id="r1", lane="api", holder="h"))
+        assert got.granted
+        gone = store.release(lease_id=got.lease.lease_id, holder="h", journal=_journal(True, "release", holder="h"))
+        assert gone is not None
+    assert store.engine.round_trips - before == 2
+    (acquired, released) = store.events()[-2:]
+    assert acquired.data["lease"]["fence"] == got.lease.fence and released.data == {"fence": got.lease.fence,
+                                                                                    "loop_ts": ""}
+    with store.engine.read() as tx:
+        check = journal.verify(tx)
+        rows = tx.execute("SELECT syscall, verdict, run_id, lane, event_seq FROM verdicts ORDER BY seq")
+    assert check.broken == 0, check.problems
+    assert [tuple(r) for r in rows][-2:] == [("acquire", "ACQUIRE", "r1", "api", acquired.seq),
+                                             ("release", "RELEASED", "r1", "api", released.seq)]

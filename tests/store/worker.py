@@ -119,12 +119,13 @@ def allocate(root: str, scope: str, n: str, go: str) -> None:
     print(json.dumps([alloc(store, scope) for _ in range(int(n))]))
 
 
-CHURN_LANES = ("api", "web", "all", "docs", "kw")
+CHURN_LANES = ("api", "web", "all", "docs", "kw", "global")
 
 
 def churn(root: str, owner: str, n: str, seed: str, go: str) -> None:
     """Grants on overlapping lanes, quiet and not: declared lanes, a keyword lane with a tree of its
-    own, shared and exclusive; each grant released by id (one server statement) or by lane (not)."""
+    own, the exclusive global lane, shared and exclusive; a beat now and then; each grant released by
+    id (one server statement) or by lane (not)."""
     import random
 
     rng = random.Random(int(seed))
@@ -139,6 +140,8 @@ def churn(root: str, owner: str, n: str, seed: str, go: str) -> None:
                             holder=owner, ttl_ms=600_000)
         counts["granted" if got.granted else "refused"] += 1
         if got.lease is not None:
+            if rng.random() < 0.2:
+                store.heartbeat(lease_id=got.lease.lease_id, holder=owner)
             if rng.random() < 0.7:
                 store.release(lease_id=got.lease.lease_id, holder=owner)
             else:

@@ -161,7 +161,7 @@ def test_a_role_that_may_not_create_the_functions_takes_the_general_path(pg_url:
         owner = Store(PostgresEngine(pg_url, schema="old"), TAXONOMY)
         owner.engine.migrate()
         owner.close()
-        admin.execute(f"DROP FUNCTION old.{pg_fast.GRANT}, old.{pg_fast.RELEASE}")
+        admin.execute("DROP FUNCTION " + ", ".join(f"old.{name}" for name in pg_fast.NAMES))
         admin.execute(f"CREATE ROLE {role} LOGIN")
         admin.execute(f"GRANT USAGE ON SCHEMA old TO {role}")
         admin.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA old TO {role}")

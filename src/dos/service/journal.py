@@ -112,6 +112,14 @@ def lease_verdict(syscall: str, outcome: Any, lane: str = "") -> tuple[Any, dict
     return Outcome(done[0], f"{done[1]} lane '{outcome.lane}'"), extra, outcome.lane
 
 
+def _no_row(write: Any) -> Any:
+    """WRITE without ``row``: a journal that must fold a spool first is written by the store's client."""
+    def folding(tx: Any, outcome: Any, event: Any) -> None:
+        write(tx, outcome, event)
+
+    return folding
+
+
 def lease_journal(ctx: Context | None, syscall: str, *, run_id: str = "", session: str = "", lane: str = "",
                   holder: str = "", record_mode: str = "") -> Any:
     """The store ``journal=`` callback that records lease operation SYSCALL inside its transaction.
@@ -138,17 +146,27 @@ def lease_journal(ctx: Context | None, syscall: str, *, run_id: str = "", sessio
                 tx.execute("ROLLBACK TO dos_spool")
                 tx.execute("RELEASE dos_spool")
 
+        found = row(outcome)
         try:
-            verdict, extra, where = lease_verdict(syscall, outcome, lane)
             seq, digest = event_fields(event)
-            rid = run_id or getattr(getattr(outcome, "lease", outcome), "run_id", "") or ""
-            row = row_for(tx.now_ms(), syscall, verdict, run_id=rid, session=session, lane=where,
-                          subject=holder, detail=extra, event_seq=seq, event_hash=digest)
         except Exception:  # noqa: BLE001 - an outcome that cannot be described never fails the decision
             return
-        append(tx, [row])
+        if found is not None:
+            append(tx, [dict(found, ts_ms=tx.now_ms(), event_seq=seq, event_hash=digest or "")])
 
-    return write
+    def row(outcome: Any) -> dict[str, Any] | None:
+        """The row WRITE appends for OUTCOME, before its time and event link (a store that appends it
+        itself, in one server statement, fills those in); None when OUTCOME cannot be described."""
+        try:
+            verdict, extra, where = lease_verdict(syscall, outcome, lane)
+            rid = run_id or getattr(getattr(outcome, "lease", outcome), "run_id", "") or ""
+            return row_for(0, syscall, verdict, run_id=rid, session=session, lane=where, subject=holder,
+                           detail=extra)
+        except Exception:  # noqa: BLE001 - an outcome that cannot be described never fails the decision
+            return None
+
+    write.row = row  # type: ignore[attr-defined]
+    return write if not spool else _no_row(write)
 
 
 # --------------------------------------------------------------------------- recording

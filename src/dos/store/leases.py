@@ -234,8 +234,8 @@ class Store:
             raise UsageError(f"lease TTL must be positive, got {ttl} ms")
         pid_start = procs.start_time(pid) if pid else None
         predicates = self.predicates
-        if journal is None and not force and not extra_live and not predicates:
-            quiet = self._quiet_acquire(request, Lease(
+        if (journal is None or hasattr(journal, "row")) and not force and not extra_live and not predicates:
+            quiet = self._quiet_acquire(request, journal, Lease(
                 lease_id=new_lease_id(), fence=0, lane="", lane_kind="", tree=(), holder=holder, acquired_ms=0,
                 heartbeat_ms=0, ttl_ms=ttl, session=session, host_id=self.host_id, pid=pid, pid_start=pid_start,
                 run_id=run_id, loop_ts=loop_ts))
@@ -270,9 +270,10 @@ class Store:
             self._publish(tx)
             return result
 
-    def _quiet_acquire(self, request: LaneRequest, draft: Lease) -> AcquireResult | None:
+    def _quiet_acquire(self, request: LaneRequest, journal: Journal, draft: Lease) -> AcquireResult | None:
         """DRAFT granted in one server statement, when the engine offers that and the grant is quiet
-        (``dos.kernel.quiet_grant``); None when the general path must decide."""
+        (``dos.kernel.quiet_grant``), with JOURNAL's row (its ``row(outcome)``) chained by the server;
+        None when the general path must decide."""
         grant = getattr(self.engine, "grant", None)
         if grant is None or not getattr(self.engine, "quiet", False):
             return None
@@ -296,11 +297,35 @@ class Store:
         payload = pg_fast.grant_payload(lease)
         if payload is None:
             return None
-        got = grant(keys, shapes, pg_fast.grant_params(lease), decision.reason, payload)
+        row = None
+        if journal is not None:
+            row = journal.row(AcquireResult(decision, lease.replace(fence=pg_fast.MARK["fence"]), ()))
+            if row is None:
+                return None
+        rows = pg_fast.journal_grant(row, lease, decision.reason, payload)
+        if rows is False:
+            return None
+        got = grant(keys, shapes, pg_fast.grant_params(lease), decision.reason, payload, rows)
         if got is None:
             return None
         now, fence, _seq = got
         return AcquireResult(decision, lease.replace(fence=fence, acquired_ms=now, heartbeat_ms=now), ())
+
+    def _quiet_release_rows(self, journal: Journal, lease_id: str, holder: str, reason: str) -> Any:
+        """JOURNAL's two possible rows for releasing LEASE_ID, as ``pg_fast.journal_release`` sends them."""
+        from dos.store import pg_fast
+
+        if journal is None:
+            return pg_fast.journal_release(None, None, lease_id=lease_id, holder=holder, host_id=self.host_id,
+                                           reason=reason)
+        mark = pg_fast.MARK
+        stub = Lease(lease_id=lease_id, fence=mark["fence"], lane=mark["lane"], lane_kind="", tree=(), holder=holder,
+                     acquired_ms=0, heartbeat_ms=0, ttl_ms=1, run_id=mark["run_id"])
+        found, missing = journal.row(stub), journal.row(None)
+        if found is None or missing is None:
+            return False
+        return pg_fast.journal_release(found, missing, lease_id=lease_id, holder=holder, host_id=self.host_id,
+                                       reason=reason)
 
     def _find(self, tx: Tx, *, lease_id: str | None, lane: str | None,
               holder: str | None) -> list[Lease]:
@@ -325,9 +350,10 @@ class Store:
         if holder is None and not lease_id:
             raise UsageError("release needs the holder (--owner) or the lease id")
         release_own = getattr(self.engine, "release_own", None)
-        if (release_own is not None and getattr(self.engine, "quiet", False) and journal is None and lease_id
-                and not lane and holder is not None):
-            got = release_own(lease_id, holder, self.host_id, reason)
+        if (release_own is not None and getattr(self.engine, "quiet", False) and lease_id and not lane
+                and holder is not None and (journal is None or hasattr(journal, "row"))):
+            rows = self._quiet_release_rows(journal, lease_id, holder, reason)
+            got = release_own(lease_id, holder, self.host_id, reason, rows) if rows is not False else True
             if got is not True:
                 return lease_from_row(got) if got else None
         with self._write_viewing() as tx:

@@ -6,57 +6,108 @@ Two operations need no client in the middle, and run as one call of a server fun
 
 - ``grant``: a quiet grant (``dos.kernel.quiet_grant``). The function checks that every lease
   in the view has one of the grant's quiet shapes (if not, it returns NULL and the store asks
-  the arbiter as usual), then writes the lease and its ACQUIRE event. The event's payload is
-  the client's, with the four numbers the server makes (fence, times) put in place of markers,
-  so it is byte for byte what the general path writes.
-- ``release``: releasing one's own lease by id. The function writes the RELEASE event the
-  general path would; a lease whose ``loop_ts`` it cannot encode exactly as the client does
-  (anything but printable ASCII) comes back as a row of NULLs: then the general path runs.
+  the arbiter as usual), then writes the lease and its ACQUIRE event.
+- ``release``: releasing one's own lease by id, with the RELEASE event the general path writes.
+
+Each may also append the operation's journal row to the verdict chain. Texts are the
+client's, encoded as the general path encodes them, with markers where the server's numbers
+go (fence, times, seqs, the event's digest) and, for a release, the lease's lane and run id;
+the function puts them in and hashes, so every byte equals what the general path writes.
+A value the server cannot encode exactly as the client does (anything but printable ASCII,
+or longer than the journal keeps) sends the operation to the general path before any write.
 
 Locks, always in this order: the workspace lock *shared* (the general path holds it
 exclusively, so it never runs beside these), then for a grant the lanes its quiet grant
 names (so two grants that could matter to each other take turns), then the tail lock, held
-from the fence and event seq being drawn to commit, so seqs and fences still commit in order.
-The functions live in the workspace schema, are created on first use under the workspace
-lock, and carry a version in their names, so a changed body never meets an older caller.
+from the fence, event seq and journal head being read to commit, so the log and the chain
+still commit in order. The functions live in the workspace schema, are created with it (or
+on first use), and carry a version in their names, so a changed body never meets an older caller.
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
+from dos.kernel.jsonc import dumps
+from dos.store.journal_rows import GENESIS, LIMITS
 from dos.store.live import encode_data, lease_to_row
 from dos.store.pg_write import NOTIFY_CHANNEL
 from dos.store.schema import LEASE_COLUMNS
 
-GRANT = "dos_grant_v1"
+GRANT = "dos_grant_v2"
+RELEASE = "dos_release_v2"
+CHAIN = "dos_chain_v2"
+NAMES = (GRANT, RELEASE, CHAIN)
 LANE_NAMESPACE = 0x444F4C  # advisory-lock namespaces beside the workspace lock's (dos.store.postgres)
 TAIL_NAMESPACE = 0x444F45
-RELEASE = "dos_release_v1"
-MARKS = {"acquired_ms": "\x01A", "expires_ms": "\x01E", "fence": "\x01F", "heartbeat_ms": "\x01H"}
-_ENCODED = {k: encode_data({"x": v})[5:-1] for k, v in MARKS.items()}  # '"\u0001A"' ...
 SERVER_MADE = {"fence": "f", "acquired_ms": "t", "heartbeat_ms": "t"}  # lease columns the function fills
 NOW = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"  # the server clock, as CLOCK_SQL reads it
+JOURNAL = ("syscall", "verdict", "run_id", "session", "lane", "subject", "detail", "source")  # j_cols, in order
+
+# Markers: strings no agent text can hold (a value with \x01 in it sends the operation to the general path).
+MARK = {"acquired_ms": "\x01A", "expires_ms": "\x01E", "fence": "\x01F", "heartbeat_ms": "\x01H",
+        "ts": "\x01T", "seq": "\x01S", "event_seq": "\x01Q", "event_hash": "\x01X", "lane": "\x01L",
+        "run_id": "\x01R", "data": "\x01D"}
+ONCE = {k: dumps(v) for k, v in MARK.items()}  # as a JSON value:               "\u0001F"
+TWICE = {k: dumps(dumps(v))[1:-1] for k, v in MARK.items()}  # inside a JSON string in JSON: \"\\u0001F\"
 _COLS = ", ".join(LEASE_COLUMNS)
 _VALUES = ", ".join(SERVER_MADE.get(c, f"p_{c}") for c in LEASE_COLUMNS)
+_ASCII = "'^[ -~]*$'"
 
 
-def _fill(expr: str, mark: str, value: str) -> str:
-    return f"replace({expr}, '{_ENCODED[mark]}', ({value})::text)"
+def _lit(text: str) -> str:
+    """TEXT as an SQL escape-string literal: the same bytes whatever standard_conforming_strings says."""
+    body = "".join(f"\\{ord(c):03o}" if ord(c) < 32 else "\\\\" if c == "\\" else "\\'" if c == "'" else c
+                   for c in text)
+    return f"E'{body}'"
 
 
-_DATA = _fill(_fill(_fill(_fill("p_data", "acquired_ms", "t"), "expires_ms", "t + p_ttl_ms"), "fence", "f"),
-              "heartbeat_ms", "t")
+def _fill(expr: str, pairs: Sequence[tuple[str, str]]) -> str:
+    """EXPR with each marker text replaced by the SQL value after it."""
+    for mark, value in pairs:
+        expr = f"replace({expr}, {_lit(mark)}, ({value})::text)"
+    return expr
+
+
+_NUMBERS = (("acquired_ms", "t"), ("expires_ms", "t + p_ttl_ms"), ("fence", "f"), ("heartbeat_ms", "t"))
+_DATA = _fill("p_data", [(ONCE[k], v) for k, v in _NUMBERS])
+_GRANT_EVENT = _fill("j_event", [(ONCE["ts"], "t"), *((TWICE[k], v) for k, v in _NUMBERS)])
+_GRANT_BODY = _fill("j_body", [(ONCE["ts"], "t"), (ONCE["event_seq"], "s"), (ONCE["event_hash"], "'\"' || eh || '\"'"),
+                               (TWICE["fence"], "f")])
+_RELEASE_DATA = """'{"fence":' || r.fence || ',"loop_ts":' || coalesce(to_json(r.loop_ts)::text, 'null') || '}'"""
+_RELEASE_EVENT = _fill("j_event", [(ONCE["ts"], "t"), (ONCE["lane"], "to_json(r.lane)"),
+                                   (ONCE["data"], "to_json(d)")])
+_RELEASE_BODY = _fill("j_body", [(ONCE["ts"], "t"), (ONCE["event_seq"], "s"), (ONCE["event_hash"], "'\"' || eh || '\"'"),
+                                 (TWICE["fence"], "r.fence"), (ONCE["lane"], "to_json(r.lane)"),
+                                 (ONCE["run_id"], "to_json(r.run_id)")])
+_HASH = "encode(sha256(convert_to({}, 'UTF8')), 'hex')"
+_ROW_HASH = _HASH.format("prev || E'\\n' || body")  # row_hash: sha256 of prev, a newline, the body
 
 FUNCTIONS = (
+    f"""CREATE OR REPLACE FUNCTION {CHAIN}(
+        p_ts bigint, j_cols text[], j_body text, p_event_seq bigint, p_event_hash text) RETURNS void
+    LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+    DECLARE hs bigint; hh text; s bigint := 0; prev text := '{GENESIS}'; body text;
+    BEGIN  -- the journal row J_COLS after the chain's head (dos.store.journal_rows.append_rows)
+        SELECT seq, hash INTO hs, hh FROM verdicts ORDER BY seq DESC LIMIT 1;
+        IF FOUND THEN s := hs; prev := hh; END IF;
+        SELECT seq, head INTO hs, hh FROM verdict_checkpoints ORDER BY seq DESC LIMIT 1;
+        IF FOUND AND hs > s THEN s := hs; prev := hh; END IF;
+        s := s + 1;
+        body := replace(j_body, {_lit(ONCE["seq"])}, s::text);
+        INSERT INTO verdicts (seq, ts_ms, syscall, verdict, run_id, session, lane, subject, detail, source,
+                              event_seq, event_hash, prev, hash)
+            VALUES (s, p_ts, j_cols[1], j_cols[2], j_cols[3], j_cols[4], j_cols[5], j_cols[6], j_cols[7], j_cols[8],
+                    p_event_seq, coalesce(p_event_hash, ''), prev, {_ROW_HASH});
+    END $fn$""",
     f"""CREATE OR REPLACE FUNCTION {GRANT}(
         k1 integer, k2 integer, p_now bigint, k_lanes integer[],
         s_lane text[], s_kind text[], s_tree text[], s_mode text[],
         p_lease_id text, p_lane text, p_lane_kind text, p_tree text, p_holder text, p_ttl_ms bigint, p_mode text,
         p_session text, p_host_id text, p_pid bigint, p_pid_start bigint, p_run_id text, p_loop_ts text,
-        p_reason text, p_data text) RETURNS bigint[]
+        p_reason text, p_data text, j_cols text[], j_body text, j_event text) RETURNS bigint[]
     LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
-    DECLARE t bigint; f bigint; s bigint; k integer;
+    DECLARE t bigint; f bigint; s bigint; k integer; eh text; cols text[];
     BEGIN
         PERFORM pg_advisory_xact_lock_shared(k1, k2);
         FOREACH k IN ARRAY k_lanes LOOP
@@ -74,38 +125,59 @@ FUNCTIONS = (
         INSERT INTO events (ts_ms, op, lane, lease_id, holder, host_id, reason, data)
             VALUES (t, 'ACQUIRE', p_lane, p_lease_id, p_holder, p_host_id, p_reason, {_DATA})
             RETURNING seq INTO s;
+        IF j_body IS NOT NULL THEN
+            eh := {_HASH.format(_GRANT_EVENT)};
+            cols := j_cols;
+            cols[7] := replace(cols[7], {_lit(ONCE["fence"])}, f::text);
+            PERFORM {CHAIN}(t, cols, {_GRANT_BODY}, s, eh);
+        END IF;
         PERFORM pg_notify('{NOTIFY_CHANNEL}', current_schema());
         RETURN ARRAY[t, f, s];
     END $fn$""",
     f"""CREATE OR REPLACE FUNCTION {RELEASE}(
-        k1 integer, k2 integer, p_now bigint, p_lease_id text, p_holder text, p_host_id text, p_reason text)
-        RETURNS SETOF leases
+        k1 integer, k2 integer, p_now bigint, p_lease_id text, p_holder text, p_host_id text, p_reason text,
+        j_cols text[], j_body text, j_event text, n_cols text[], n_body text) RETURNS SETOF leases
     LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
-    DECLARE r leases; t bigint;
+    DECLARE r leases; t bigint; s bigint; d text; eh text; cols text[];
     BEGIN
         PERFORM pg_advisory_xact_lock_shared(k1, k2);
         SELECT * INTO r FROM leases WHERE lease_id = p_lease_id AND holder = p_holder FOR UPDATE;
         IF NOT FOUND THEN
+            IF n_body IS NOT NULL THEN  -- journaled: "not held"
+                PERFORM pg_advisory_xact_lock({TAIL_NAMESPACE}, k2);
+                t := coalesce(p_now, {NOW});
+                PERFORM {CHAIN}(t, n_cols, replace(n_body, {_lit(ONCE["ts"])}, t::text), NULL, '');
+            END IF;
             RETURN;
         END IF;
-        IF r.loop_ts IS NOT NULL AND r.loop_ts !~ '^[ -~]*$' THEN
-            r := NULL;  -- not encoded here as the client would: the general path releases it
+        IF r.loop_ts IS NOT NULL AND r.loop_ts !~ {_ASCII} OR j_body IS NOT NULL AND (
+                r.lane !~ {_ASCII} OR r.run_id !~ {_ASCII} OR length(r.lane) > {LIMITS["lane"]}
+                OR length(r.run_id) > {LIMITS["run_id"]}) THEN
+            r := NULL;  -- not encoded here exactly as the client would: the general path releases it
             RETURN NEXT r;
             RETURN;
         END IF;
         PERFORM pg_advisory_xact_lock({TAIL_NAMESPACE}, k2);
         t := coalesce(p_now, {NOW});
+        d := {_RELEASE_DATA};
         INSERT INTO events (ts_ms, op, lane, lease_id, holder, host_id, reason, data)
-            VALUES (t, 'RELEASE', r.lane, r.lease_id, r.holder, p_host_id, p_reason,
-                    '{{"fence":' || r.fence || ',"loop_ts":' || coalesce(to_json(r.loop_ts)::text, 'null') || '}}');
+            VALUES (t, 'RELEASE', r.lane, r.lease_id, r.holder, p_host_id, p_reason, d) RETURNING seq INTO s;
         DELETE FROM leases WHERE lease_id = r.lease_id;
+        IF j_body IS NOT NULL THEN
+            eh := {_HASH.format(_RELEASE_EVENT)};
+            cols := j_cols;
+            cols[3] := CASE WHEN cols[3] = {_lit(MARK["run_id"])} THEN r.run_id ELSE cols[3] END;
+            cols[5] := r.lane;
+            cols[7] := replace(cols[7], {_lit(ONCE["fence"])}, r.fence::text);
+            PERFORM {CHAIN}(t, cols, {_RELEASE_BODY}, s, eh);
+        END IF;
         PERFORM pg_notify('{NOTIFY_CHANNEL}', current_schema());
         RETURN NEXT r;
     END $fn$""",
 )
 
-GRANT_CALL = f"SELECT {GRANT}(%s, %s, %s, %s, %s, %s, %s, %s, {', '.join('%s' for _ in range(15))})"
-RELEASE_CALL = f"SELECT {_COLS} FROM {RELEASE}(%s, %s, %s, %s, %s, %s, %s)"
+GRANT_CALL = f"SELECT {GRANT}({', '.join('%s' for _ in range(26))})"
+RELEASE_CALL = f"SELECT {_COLS} FROM {RELEASE}({', '.join('%s' for _ in range(12))})"
 INSTALLED = ("SELECT count(*) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
              "WHERE n.nspname = %s AND p.proname = ANY(%s)")
 
@@ -130,21 +202,74 @@ def lane_keys(schema: str, lanes: Sequence[str]) -> list[int]:
     return sorted(keys)
 
 
+def _exact(text: str, once: Sequence[str] = (), twice: Sequence[str] = ()) -> bool:
+    """TEXT holds each named marker exactly once (as a JSON value, or inside a JSON string) and no other \\x01."""
+    rest = text
+    for mark in (*(ONCE[k] for k in once), *(TWICE[k] for k in twice)):
+        if rest.count(mark) != 1:
+            return False
+        rest = rest.replace(mark, "")
+    return "u0001" not in rest
+
+
 def grant_payload(lease: Any) -> str | None:
     """LEASE's ACQUIRE payload with markers for the numbers the server makes; None if a value of the
     lease's own could be mistaken for a marker (then the general path writes it)."""
     body = lease.to_dict()
-    body.update(MARKS)
+    body.update({k: MARK[k] for k in ("acquired_ms", "expires_ms", "fence", "heartbeat_ms")})
     text = encode_data({"lease": body})
-    rest = text
-    for mark in _ENCODED.values():
-        if rest.count(mark) != 1:
-            return None
-        rest = rest.replace(mark, "")
-    return None if "\\u0001" in rest else text
+    return text if _exact(text, ("acquired_ms", "expires_ms", "fence", "heartbeat_ms")) else None
 
 
 def grant_params(lease: Any) -> list[Any]:
     """The lease's own columns, in the function's order (fence and times are the server's)."""
     row = dict(zip(LEASE_COLUMNS, lease_to_row(lease)))
     return [row[c] for c in LEASE_COLUMNS if c not in SERVER_MADE]
+
+
+def _event(op: str, lane: str, lease_id: str, holder: str, host_id: str, reason: str, data: str) -> str:
+    """The event's values as ``dos.store.journal_rows.event_hash`` encodes them, the time a marker."""
+    return dumps([MARK["ts"], op, lane, lease_id, holder, host_id, reason, data], separators=(",", ":"))
+
+
+def _body(row: Mapping[str, Any], linked: bool) -> str:
+    """ROW's chained content as ``dos.store.journal_rows.row_hash`` encodes it, seq and time markers."""
+    content = [MARK["seq"], MARK["ts"], *(row[c] for c in JOURNAL),
+               MARK["event_seq"] if linked else None, MARK["event_hash"] if linked else ""]
+    return dumps(content, separators=(",", ":"))
+
+
+def journal_grant(row: Mapping[str, Any] | None, lease: Any, reason: str, payload: str) -> tuple[Any, Any, Any] | bool:
+    """(cols, body, event) for the ACQUIRE journal ROW (made for LEASE with its fence a marker), (None,
+    None, None) for no journal, False when its texts cannot be sent with markers."""
+    if row is None:
+        return None, None, None
+    cols = [row[c] for c in JOURNAL]
+    event = _event("ACQUIRE", lease.lane, lease.lease_id, lease.holder, lease.host_id, reason, payload)
+    body = _body(row, True)
+    if not (_exact(cols[6], ("fence",)) and _exact(event, ("ts",), ("acquired_ms", "expires_ms", "fence", "heartbeat_ms"))
+            and _exact(body, ("seq", "ts", "event_seq", "event_hash"), ("fence",))
+            and not any("\x01" in str(c) for i, c in enumerate(cols) if i != 6)):
+        return False
+    return cols, body, event
+
+
+def journal_release(found: Mapping[str, Any] | None, missing: Mapping[str, Any] | None, *, lease_id: str,
+                    holder: str, host_id: str, reason: str) -> tuple[Any, ...] | bool:
+    """(cols, body, event, cols, body) for the RELEASE journal rows: FOUND (made for a lease whose lane,
+    run id and fence are markers) and MISSING (nothing to release); Nones for no journal; False when
+    their texts cannot be sent with markers."""
+    if found is None or missing is None:
+        return None, None, None, None, None
+    cols = [found[c] for c in JOURNAL]
+    body = _body(found, True)
+    event = _event("RELEASE", MARK["lane"], lease_id, holder, host_id, reason, MARK["data"])
+    n_cols = [missing[c] for c in JOURNAL]
+    n_body = _body(missing, False)
+    run = ("run_id",) if cols[2] == MARK["run_id"] else ()
+    if not (cols[4] == MARK["lane"] and _exact(cols[6], ("fence",)) and _exact(event, ("ts", "lane", "data"))
+            and _exact(body, ("seq", "ts", "event_seq", "event_hash", "lane", *run), ("fence",))
+            and _exact(n_body, ("seq", "ts")) and not any("\x01" in str(c) for c in n_cols)
+            and not any("\x01" in str(c) for i, c in enumerate(cols) if i not in (4, 6) and not (i == 2 and run))):
+        return False
+    return cols, body, event, n_cols, n_body

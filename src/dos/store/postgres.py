@@ -344,22 +344,25 @@ class PostgresEngine:
         return pg_fast.lane_keys(self.schema, lanes)
 
     def grant(self, keys: Sequence[int], shapes: Sequence[Sequence[str]], params: Sequence[Any], reason: str,
-              payload: str) -> tuple[int, int, int] | None:
-        """A quiet grant in one round trip (``dos.store.pg_fast``), locking lane KEYS: (now, fence, seq),
-        or None when the view holds a lease of another shape than SHAPES (four column lists) and the
-        arbiter must decide."""
+              payload: str, journal: Sequence[Any] = (None, None, None)) -> tuple[int, int, int] | None:
+        """A quiet grant in one round trip (``dos.store.pg_fast``), locking lane KEYS, with JOURNAL's row
+        (``pg_fast.journal_grant``) chained in the same transaction: (now, fence, seq), or None when the
+        view holds a lease of another shape than SHAPES (four column lists) and the arbiter must decide."""
         from dos.store import pg_fast
 
-        got = self._call(pg_fast.GRANT_CALL, (*self._locking(), list(keys), *shapes, *params, reason, payload))
+        got = self._call(pg_fast.GRANT_CALL, (*self._locking(), list(keys), *shapes, *params, reason, payload,
+                                              *journal))
         value = got[0][0] if got else None  # None also when this role may not use the functions
         return None if value is None else (int(value[0]), int(value[1]), int(value[2]))
 
-    def release_own(self, lease_id: str, holder: str, host_id: str, reason: str) -> tuple[Any, ...] | bool:
-        """Release HOLDER's lease LEASE_ID in one round trip: its row, False when there is none, True
-        when the general path must release it (its ``loop_ts`` is not printable ASCII)."""
+    def release_own(self, lease_id: str, holder: str, host_id: str, reason: str,
+                    journal: Sequence[Any] = (None,) * 5) -> tuple[Any, ...] | bool:
+        """Release HOLDER's lease LEASE_ID in one round trip, with JOURNAL's rows (``pg_fast.journal_release``):
+        its row, False when there is none, True when the general path must release it (a value the
+        server cannot encode as the client does)."""
         from dos.store import pg_fast
 
-        got = self._call(pg_fast.RELEASE_CALL, (*self._locking(), lease_id, holder, host_id, reason))
+        got = self._call(pg_fast.RELEASE_CALL, (*self._locking(), lease_id, holder, host_id, reason, *journal))
         if got is None:
             return True
         if not got:
@@ -403,7 +406,7 @@ class PostgresEngine:
 
         try:
             with self._transaction(self._begin_locked, ensure=False) as tx:
-                names = [pg_fast.GRANT, pg_fast.RELEASE]
+                names = list(pg_fast.NAMES)
                 have = tx._cur.execute(pg_fast.INSTALLED, (self.schema, names)).fetchone()[0]
                 if have < len(names):
                     for ddl in pg_fast.FUNCTIONS:

@@ -284,7 +284,8 @@ def test_a_cut_off_lease_lives_its_ttl_then_another_host_takes_it_with_a_higher_
     hook denies writes there; then B is granted with a higher fence, A's beat is NOT_HELD and A's fence
     is refused by scope-gate as SUPERSEDED, B's passes."""
     a, b = hosts("host-a", relay.url), hosts("host-b", pg_url)
-    old = a("acquire", lane="a", holder="w-a", ttl_ms=1500)["lease"]
+    # The TTL must outlast the five CLI and hook runs before the wait, on a loaded machine too.
+    old = a("acquire", lane="a", holder="w-a", ttl_ms=5000)["lease"]
     relay.cut()
     refused = b("acquire", lane="b", holder="w-b", ttl_ms=HOUR_MS)  # b/ is free: B works on
     assert refused["granted"]

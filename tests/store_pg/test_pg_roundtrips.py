@@ -99,6 +99,13 @@ class TestQuietStatements:
         assert store.replay() == store.view()
 
 
+def test_reading_the_server_clock_takes_one_round_trip(store: Store, relay: RoundTripRelay) -> None:
+    """``Store.now_ms`` (the CLI's default loop_ts reads it before an acquire) asks the server once."""
+    first = store.now_ms()
+    n, second = trips(relay, store.now_ms)
+    assert n == 1 and second >= first > 1_600_000_000_000
+
+
 class TestLocalSequences:
     def test_seqs_and_fences_match_the_server_sequences(self, store: Store) -> None:
         """Values handed out without a round trip are what the sequences hold once committed."""

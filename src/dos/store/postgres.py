@@ -471,8 +471,14 @@ class PostgresEngine:
         return int(rows[0][0]) if rows else 0
 
     def server_now_ms(self) -> int:
-        with self.read() as tx:
-            return tx.now_ms()
+        """The server's clock in one round trip (no transaction: the connection autocommits)."""
+        if self.clock is not None:
+            return int(self.clock())
+        with self._lock:
+            self._reconnect_if_lost()
+            with self._mapped():
+                self.round_trips += 1
+                return int(self._conn.execute(_CLOCK_SQL).fetchone()[0])
 
     def close(self) -> None:
         with self._lock:

@@ -112,14 +112,6 @@ def lease_verdict(syscall: str, outcome: Any, lane: str = "") -> tuple[Any, dict
     return Outcome(done[0], f"{done[1]} lane '{outcome.lane}'"), extra, outcome.lane
 
 
-def _no_row(write: Any) -> Any:
-    """WRITE without ``row``: a journal that must fold a spool first is written by the store's client."""
-    def folding(tx: Any, outcome: Any, event: Any) -> None:
-        write(tx, outcome, event)
-
-    return folding
-
-
 def lease_journal(ctx: Context | None, syscall: str, *, run_id: str = "", session: str = "", lane: str = "",
                   holder: str = "", record_mode: str = "") -> Any:
     """The store ``journal=`` callback that records lease operation SYSCALL inside its transaction.
@@ -165,8 +157,8 @@ def lease_journal(ctx: Context | None, syscall: str, *, run_id: str = "", sessio
         except Exception:  # noqa: BLE001 - an outcome that cannot be described never fails the decision
             return None
 
-    write.row = row  # type: ignore[attr-defined]
-    return write if not spool else _no_row(write)
+    write.row = row  # type: ignore[attr-defined]  # a PostgreSQL store chains it in its own statement
+    return write
 
 
 # --------------------------------------------------------------------------- recording

@@ -142,6 +142,23 @@ def _splice(text: str, top: str, name: str, entry: Any) -> str | None:
     return "".join(lines[:end] + _entry_lines(name, entry, ind) + lines[end:])
 
 
+def _checked(old: str, new: str | None, expected: dict[str, Any],
+             path: Path | str) -> tuple[str | None, bool, bool]:
+    """(text, True, comments lost): NEW when it loads to exactly EXPECTED, else EXPECTED dumped by PyYAML
+    (losing OLD's comments); None for a file left empty."""
+    lost = False
+    try:
+        ok = new is not None and load(new, path) == expected
+    except Exception:  # noqa: BLE001 - a splice that does not load is just not used
+        ok = False
+    if not ok:
+        new = _dump(expected) if expected else ""
+        lost = "#" in old
+    if not new.strip():
+        return None, True, lost
+    return new, True, lost
+
+
 def edit(text: str | None, top: str, name: str, entry: Any,
          path: Path | str) -> tuple[str | None, bool, bool]:
     """(new text, changed, comments lost) with ``TOP.NAME`` set to ENTRY, or removed when ENTRY is None.
@@ -166,18 +183,7 @@ def edit(text: str | None, top: str, name: str, entry: Any,
         if section and section.get(name) == entry:
             return text, False, False
         expected[top] = {**(section or {}), name: entry}
-    new = _splice(old, top, name, entry)
-    lost = False
-    try:
-        ok = new is not None and load(new, path) == expected
-    except Exception:  # noqa: BLE001 - a splice that does not load is just not used
-        ok = False
-    if not ok:
-        new = _dump(expected) if expected else ""
-        lost = "#" in old
-    if not new.strip():
-        return None, True, lost
-    return new, True, lost
+    return _checked(old, _splice(old, top, name, entry), expected, path)
 
 
 # --------------------------------------------------------------------------- a list of items that name themselves
@@ -314,15 +320,4 @@ def edit_list(text: str | None, top: str, name: str, entry: Any,
         at = next((i for i, it in enumerate(items) if _named(it, name)), len(items))
         kept = [it for i, it in enumerate(items) if i < at or not _named(it, name)]
         expected[top] = [*kept[:at], entry, *kept[at:]]
-    new = _splice_list(old, top, name, entry, items)
-    lost = False
-    try:
-        ok = new is not None and load(new, path) == expected
-    except Exception:  # noqa: BLE001 - a splice that does not load is just not used
-        ok = False
-    if not ok:
-        new = _dump(expected) if expected else ""
-        lost = "#" in old
-    if not new.strip():
-        return None, True, lost
-    return new, True, lost
+    return _checked(old, _splice_list(old, top, name, entry, items), expected, path)

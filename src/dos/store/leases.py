@@ -235,10 +235,12 @@ class Store:
         pid_start = procs.start_time(pid) if pid else None
         predicates = self.predicates
         if (journal is None or hasattr(journal, "row")) and not force and not extra_live and not predicates:
-            quiet = self._quiet_acquire(request, journal, Lease(
+            from dos.store import quiet as one_statement
+
+            quiet = one_statement.acquire(self, request, journal, Lease(
                 lease_id=new_lease_id(), fence=0, lane="", lane_kind="", tree=(), holder=holder, acquired_ms=0,
                 heartbeat_ms=0, ttl_ms=ttl, session=session, host_id=self.host_id, pid=pid, pid_start=pid_start,
-                run_id=run_id, loop_ts=loop_ts))
+                run_id=run_id, loop_ts=loop_ts), AcquireResult)
             if quiet is not None:
                 return quiet
         with self._write_viewing() as tx:
@@ -270,63 +272,6 @@ class Store:
             self._publish(tx)
             return result
 
-    def _quiet_acquire(self, request: LaneRequest, journal: Journal, draft: Lease) -> AcquireResult | None:
-        """DRAFT granted in one server statement, when the engine offers that and the grant is quiet
-        (``dos.kernel.quiet_grant``), with JOURNAL's row (its ``row(outcome)``) chained by the server;
-        None when the general path must decide."""
-        grant = getattr(self.engine, "grant", None)
-        if grant is None or not getattr(self.engine, "quiet", False):
-            return None
-        from dos.store import pg_fast
-
-        plan = self._quiet_plans.get((request.lane, request.kind, request.tree, request.mode))
-        if plan is None:
-            from dos.kernel.quiet_grant import quiet_grant
-
-            found = quiet_grant(request, self.taxonomy)
-            plan = (found.decision, self.engine.lane_keys(sorted(found.locks)),
-                    pg_fast.shape_arrays(tuple(found.shapes))) if found is not None else ()
-            if len(self._quiet_plans) > 256:
-                self._quiet_plans.clear()
-            self._quiet_plans[(request.lane, request.kind, request.tree, request.mode)] = plan
-        if not plan:
-            return None
-        decision, keys, shapes = plan
-        lease = draft.replace(lane=decision.lane, lane_kind=decision.lane_kind, tree=tuple(decision.tree),
-                              mode=decision.mode)
-        payload = pg_fast.grant_payload(lease)
-        if payload is None:
-            return None
-        row = None
-        if journal is not None:
-            row = journal.row(AcquireResult(decision, lease.replace(fence=pg_fast.MARK["fence"]), ()))
-            if row is None:
-                return None
-        rows = pg_fast.journal_grant(row, lease, decision.reason, payload)
-        if rows is False:
-            return None
-        got = grant(keys, shapes, pg_fast.grant_params(lease), decision.reason, payload, rows)
-        if got is None:
-            return None
-        now, fence, _seq = got
-        return AcquireResult(decision, lease.replace(fence=fence, acquired_ms=now, heartbeat_ms=now), ())
-
-    def _quiet_release_rows(self, journal: Journal, lease_id: str, holder: str, reason: str) -> Any:
-        """JOURNAL's two possible rows for releasing LEASE_ID, as ``pg_fast.journal_release`` sends them."""
-        from dos.store import pg_fast
-
-        if journal is None:
-            return pg_fast.journal_release(None, None, lease_id=lease_id, holder=holder, host_id=self.host_id,
-                                           reason=reason)
-        mark = pg_fast.MARK
-        stub = Lease(lease_id=lease_id, fence=mark["fence"], lane=mark["lane"], lane_kind="", tree=(), holder=holder,
-                     acquired_ms=0, heartbeat_ms=0, ttl_ms=1, run_id=mark["run_id"])
-        found, missing = journal.row(stub), journal.row(None)
-        if found is None or missing is None:
-            return False
-        return pg_fast.journal_release(found, missing, lease_id=lease_id, holder=holder, host_id=self.host_id,
-                                       reason=reason)
-
     def _find(self, tx: Tx, *, lease_id: str | None, lane: str | None,
               holder: str | None) -> list[Lease]:
         if not lease_id and not lane:
@@ -349,13 +294,13 @@ class Store:
             raise UsageError("release needs a non-empty holder (--owner); an empty one would match anyone")
         if holder is None and not lease_id:
             raise UsageError("release needs the holder (--owner) or the lease id")
-        release_own = getattr(self.engine, "release_own", None)
-        if (release_own is not None and getattr(self.engine, "quiet", False) and lease_id and not lane
-                and holder is not None and (journal is None or hasattr(journal, "row"))):
-            rows = self._quiet_release_rows(journal, lease_id, holder, reason)
-            got = release_own(lease_id, holder, self.host_id, reason, rows) if rows is not False else True
+        if (getattr(self.engine, "quiet", False) and lease_id and not lane and holder is not None
+                and (journal is None or hasattr(journal, "row"))):
+            from dos.store import quiet as one_statement
+
+            got = one_statement.release(self, journal, lease_id, holder, reason)
             if got is not True:
-                return lease_from_row(got) if got else None
+                return got
         with self._write_viewing() as tx:
             found = self._find(tx, lease_id=lease_id, lane=lane, holder=holder)
             if not found:

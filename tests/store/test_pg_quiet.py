@@ -224,3 +224,27 @@ def test_the_server_fills_in_the_same_bytes_whatever_standard_conforming_strings
     assert check.broken == 0, check.problems
     assert [tuple(r) for r in rows][-2:] == [("acquire", "ACQUIRE", "r1", "api", acquired.seq),
                                              ("release", "RELEASED", "r1", "api", released.seq)]
+
+
+def test_a_quiet_grant_stays_one_round_trip_beside_many_leases_whatever_their_trees_spell(
+        pg: StoreFactory, tmp_path: Path) -> None:
+    """The server looks each lease in the view up in the grant's shape set: a key that did not spell a
+    tree byte for byte as the store writes it would send every grant to the arbiter."""
+    odd = ["ünï", 'quo"te', "back\\slash", "tab\tbed", "日本"]
+    lanes = {f"l{i}": [f"{odd[i % len(odd)]}{i}/**"] for i in range(40)}
+    root = write_lanes(tmp_path / "ws", {**lanes, "global": ["**/*"]}, exclusive=("global",))
+    store = pg.make(root)
+    for lane in list(lanes)[1:]:
+        assert store.acquire(LaneRequest(lane=lane), holder=f"h-{lane}").granted
+    for lane in ("l0", "l0"):
+        before = store.engine.round_trips
+        got = store.acquire(LaneRequest(lane=lane), holder="me")
+        assert got.granted and store.engine.round_trips - before == 1
+        before = store.engine.round_trips
+        assert store.release(lease_id=got.lease.lease_id, holder="me") is not None
+        assert store.engine.round_trips - before == 1
+    # A lease on l0 itself is no quiet shape for l0: the arbiter decides, and refuses.
+    assert store.acquire(LaneRequest(lane="l0"), holder="first").granted
+    before = store.engine.round_trips
+    again = store.acquire(LaneRequest(lane="l0"), holder="second")
+    assert not again.granted and "first" in again.decision.reason and store.engine.round_trips - before > 1

@@ -5,8 +5,8 @@ trip and keeps it while the client decides, so a descheduled client stalls every
 Two operations need no client in the middle, and run as one call of a server function here:
 
 - ``grant``: a quiet grant (``dos.kernel.quiet_grant``). The function checks that every lease
-  in the view has one of the grant's quiet shapes (if not, it returns NULL and the store asks
-  the arbiter as usual), then writes the lease and its ACQUIRE event.
+  in the view has one of the grant's quiet shapes, one jsonb lookup a lease (if not, it returns
+  NULL and the store asks the arbiter as usual), then writes the lease and its ACQUIRE event.
 - ``release``: releasing one's own lease by id, with the RELEASE event the general path writes.
 
 Each may also append the operation's journal row to the verdict chain. Texts are the
@@ -26,6 +26,7 @@ on first use), and carry a version in their names, so a changed body never meets
 
 from __future__ import annotations
 
+import json
 from typing import Any, Mapping, Sequence
 
 from dos.kernel.jsonc import dumps
@@ -34,7 +35,7 @@ from dos.store.live import encode_data, lease_to_row
 from dos.store.pg_write import NOTIFY_CHANNEL
 from dos.store.schema import LEASE_COLUMNS
 
-GRANT = "dos_grant_v2"
+GRANT = "dos_grant_v3"  # v3: the quiet shapes as one jsonb set (v2 took four arrays)
 RELEASE = "dos_release_v2"
 CHAIN = "dos_chain_v2"
 NAMES = (GRANT, RELEASE, CHAIN)
@@ -80,6 +81,8 @@ _RELEASE_EVENT = _fill("j_event", [(ONCE["ts"], "t"), (ONCE["lane"], "to_json(r.
 _RELEASE_BODY = _fill("j_body", [(ONCE["ts"], "t"), (ONCE["event_seq"], "s"), (ONCE["event_hash"], "'\"' || eh || '\"'"),
                                  (TWICE["fence"], "r.fence"), (ONCE["lane"], "to_json(r.lane)"),
                                  (ONCE["run_id"], "to_json(r.run_id)")])
+_SEP = "\x1f"  # between a shape's four columns; no quiet shape holds it (``shape_set``)
+_SHAPE_KEY = " || E'\\037' || ".join(f"l.{c}" for c in ("lane", "lane_kind", "tree", "mode"))
 _HASH = "encode(sha256(convert_to({}, 'UTF8')), 'hex')"
 _ROW_HASH = _HASH.format("prev || E'\\n' || body")  # row_hash: sha256 of prev, a newline, the body
 
@@ -101,8 +104,7 @@ FUNCTIONS = (
                     p_event_seq, coalesce(p_event_hash, ''), prev, {_ROW_HASH});
     END $fn$""",
     f"""CREATE OR REPLACE FUNCTION {GRANT}(
-        k1 integer, k2 integer, p_now bigint, k_lanes integer[],
-        s_lane text[], s_kind text[], s_tree text[], s_mode text[],
+        k1 integer, k2 integer, p_now bigint, k_lanes integer[], p_shapes jsonb,
         p_lease_id text, p_lane text, p_lane_kind text, p_tree text, p_holder text, p_ttl_ms bigint, p_mode text,
         p_session text, p_host_id text, p_pid bigint, p_pid_start bigint, p_run_id text, p_loop_ts text,
         p_reason text, p_data text, j_cols text[], j_body text, j_event text) RETURNS bigint[]
@@ -113,9 +115,7 @@ FUNCTIONS = (
         FOREACH k IN ARRAY k_lanes LOOP
             PERFORM pg_advisory_xact_lock({LANE_NAMESPACE}, k);
         END LOOP;
-        IF EXISTS (SELECT 1 FROM leases l WHERE NOT EXISTS (
-                SELECT 1 FROM unnest(s_lane, s_kind, s_tree, s_mode) AS q(lane, kind, tree, mode)
-                WHERE q.lane = l.lane AND q.kind = l.lane_kind AND q.tree = l.tree AND q.mode = l.mode)) THEN
+        IF EXISTS (SELECT 1 FROM leases l WHERE NOT coalesce(p_shapes ? ({_SHAPE_KEY}), false)) THEN
             RETURN NULL;  -- a lease the quiet grant does not know about: the arbiter decides
         END IF;
         PERFORM pg_advisory_xact_lock({TAIL_NAMESPACE}, k2);
@@ -176,21 +176,28 @@ FUNCTIONS = (
     END $fn$""",
 )
 
-GRANT_CALL = f"SELECT {GRANT}({', '.join('%s' for _ in range(26))})"
+GRANT_CALL = f"SELECT {GRANT}(%s, %s, %s, %s, %s::jsonb, {', '.join('%s' for _ in range(18))})"
 RELEASE_CALL = f"SELECT {_COLS} FROM {RELEASE}({', '.join('%s' for _ in range(12))})"
 INSTALLED = ("SELECT count(*) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
              "WHERE n.nspname = %s AND p.proname = ANY(%s)")
 
 
-def shape_arrays(shapes: Sequence[tuple[str, str, Sequence[str], str]]) -> tuple[list[str], ...]:
-    """The quiet shapes as the four columns a lease row stores them in (the tree as the store encodes it)."""
+def shape_set(shapes: Sequence[tuple[str, str, Sequence[str], str]]) -> str | None:
+    """The quiet shapes as the function's jsonb set: one key per shape, its four lease columns as the store
+    writes them (the tree encoded) joined by \\x1f, so the server tests each lease in the view with one
+    lookup however many lanes there are. None when a column holds \\x1f or NUL (the general path decides)."""
     from dos.kernel.lease import Lease
     from dos.kernel.tree import LockMode
 
-    rows = [lease_to_row(Lease("", 0, lane, kind, tuple(tree), "", 0, 0, 1, mode=LockMode(mode)))
-            for lane, kind, tree, mode in sorted(shapes)]
     at = [LEASE_COLUMNS.index(c) for c in ("lane", "lane_kind", "tree", "mode")]
-    return tuple([r[i] for r in rows] for i in at)
+    keys = []
+    for lane, kind, tree, mode in sorted(shapes):
+        row = lease_to_row(Lease("", 0, lane, kind, tuple(tree), "", 0, 0, 1, mode=LockMode(mode)))
+        cols = [str(row[i]) for i in at]
+        if any(_SEP in c or "\0" in c for c in cols):
+            return None
+        keys.append(_SEP.join(cols))
+    return json.dumps(dict.fromkeys(keys, 1))
 
 
 def lane_keys(schema: str, lanes: Sequence[str]) -> list[int]:

@@ -343,14 +343,14 @@ class PostgresEngine:
 
         return pg_fast.lane_keys(self.schema, lanes)
 
-    def grant(self, keys: Sequence[int], shapes: Sequence[Sequence[str]], params: Sequence[Any], reason: str,
+    def grant(self, keys: Sequence[int], shapes: str, params: Sequence[Any], reason: str,
               payload: str, journal: Sequence[Any] = (None, None, None)) -> tuple[int, int, int] | None:
         """A quiet grant in one round trip (``dos.store.pg_fast``), locking lane KEYS, with JOURNAL's row
         (``pg_fast.journal_grant``) chained in the same transaction: (now, fence, seq), or None when the
-        view holds a lease of another shape than SHAPES (four column lists) and the arbiter must decide."""
+        view holds a lease of another shape than SHAPES (``pg_fast.shape_set``) and the arbiter must decide."""
         from dos.store import pg_fast
 
-        got = self._call(pg_fast.GRANT_CALL, (*self._locking(), list(keys), *shapes, *params, reason, payload,
+        got = self._call(pg_fast.GRANT_CALL, (*self._locking(), list(keys), shapes, *params, reason, payload,
                                               *journal))
         value = got[0][0] if got else None  # None also when this role may not use the functions
         return None if value is None else (int(value[0]), int(value[1]), int(value[2]))

@@ -48,7 +48,7 @@ def acquire(store: Any, request: LaneRequest, journal: Any, draft: Lease, result
 
 
 def _plan(store: Any, request: LaneRequest) -> tuple[Any, ...]:
-    """(decision, lane lock keys, shape columns) of REQUEST's quiet grant, or () when it has none;
+    """(decision, lane lock keys, shape set) of REQUEST's quiet grant, or () when it has none;
     memoised on STORE (its taxonomy does not change)."""
     key = (request.lane, request.kind, request.tree, request.mode)
     plan = store._quiet_plans.get(key)
@@ -56,8 +56,8 @@ def _plan(store: Any, request: LaneRequest) -> tuple[Any, ...]:
         from dos.kernel.quiet_grant import quiet_grant
 
         found = quiet_grant(request, store.taxonomy)
-        plan = (found.decision, store.engine.lane_keys(sorted(found.locks)),
-                pg_fast.shape_arrays(tuple(found.shapes))) if found is not None else ()
+        shapes = pg_fast.shape_set(tuple(found.shapes)) if found is not None else None
+        plan = (found.decision, store.engine.lane_keys(sorted(found.locks)), shapes) if shapes is not None else ()
         if len(store._quiet_plans) > 256:
             store._quiet_plans.clear()
         store._quiet_plans[key] = plan

@@ -9,7 +9,7 @@ import pytest
 
 from dos.errors import StoreError
 from dos.kernel.lanes import LaneRequest
-from dos.store import pg_fast
+from dos.store import pg_fast, pg_heads
 from dos.store.leases import Store
 from dos.store.postgres import PostgresEngine
 from tests.store_pg.roundtrips import TWO_LANES, RoundTripRelay
@@ -168,7 +168,8 @@ def test_a_role_that_may_not_create_the_functions_takes_the_general_path(pg_url:
         owner = Store(PostgresEngine(pg_url, schema="old"), TAXONOMY)
         owner.engine.migrate()
         owner.close()
-        admin.execute("DROP FUNCTION " + ", ".join(f"old.{name}" for name in pg_fast.NAMES))
+        admin.execute("DROP FUNCTION " + ", ".join(f"old.{name}" for name in (*pg_fast.NAMES, pg_heads.NAME))
+                      + " CASCADE")  # the heads index goes with its function
         admin.execute(f"CREATE ROLE {role} LOGIN")
         admin.execute(f"GRANT USAGE ON SCHEMA old TO {role}")
         admin.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA old TO {role}")

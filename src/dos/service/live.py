@@ -42,10 +42,9 @@ class LiveView:
 
         Raises ``StoreError`` when the store exists but cannot be read.
         """
-        if self.url:
+        if self.url:  # PostgreSQL: only the leases under the paths' first segments (dos.store.pg_heads)
             with full_store(self.settings) as store:
-                self.now = store.now_ms()
-                self.leases = store.live_leases()
+                self.now, self.leases = store.live_reaching(_heads(paths))
             return
         path = self.settings.store_path
         if not os.path.exists(path):

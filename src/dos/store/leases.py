@@ -434,6 +434,19 @@ class Store:
             view = self._view(tx)
         return self._split(view, now)[0]
 
+    def live_reaching(self, regions: Sequence[tuple[tuple[str, ...], bool]] | None) -> tuple[int, list[Lease]]:
+        """(now, the live leases that may reach REGIONS (``dos.store.snapshot.keys`` of the paths a hook
+        judges), and perhaps others): read through the engine's index when it has one. None: every one."""
+        narrow = getattr(self.engine, "read_reaching", None) if regions is not None else None
+        got = narrow(regions) if narrow is not None else None
+        if got is None:
+            with self._read_viewing() as tx:
+                now = tx.now_ms()
+                view = self._view(tx)
+        else:
+            now, view = got[0], [lease_from_row(r) for r in got[1]]
+        return now, self._split(view, now)[0]
+
     def leases(self) -> list[tuple[Lease, bool]]:
         """Every lease in the view with its liveness; expired ones stay until scavenged."""
         with self._read_viewing() as tx:

@@ -93,16 +93,16 @@ class _Tx:
     """One open transaction on the engine's connection."""
 
     def __init__(self, engine: PostgresEngine, now: int | None = None,
-                 prefetched: tuple[str, list[tuple[Any, ...]]] | None = None) -> None:
+                 prefetched: tuple[str, tuple[Any, ...], list[tuple[Any, ...]]] | None = None) -> None:
         self._engine = engine
         self._cur = engine._conn.cursor()
         self._now = now
-        self._prefetched = prefetched  # (sql, rows): already read with BEGIN (``read_reading``)
+        self._prefetched = prefetched  # (sql, params, rows): already read with BEGIN (``read_reading``)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         pre, self._prefetched = self._prefetched, None
-        if pre is not None and sql == pre[0] and not params:
-            return list(pre[1])
+        if pre is not None and sql == pre[0] and tuple(params) == pre[1]:
+            return list(pre[2])
         with self._engine._mapped():
             self._engine.round_trips += 1
             self._cur.execute(translate(sql), tuple(params))
@@ -149,6 +149,7 @@ class PostgresEngine:
         self._busy_ms = max(1, int(busy_timeout_ms))
         self._lock = threading.RLock()
         self._ready = False  # the schema is known to be current
+        self._heads = True  # the schema may have the heads index (dos.store.pg_heads); False once it had none
         self._closed = False  # closed by close(), never reopened
         self._connect_timeout_s = connect_timeout_s
         self.round_trips = 0  # waits on the server by this engine's transactions (for tests and the bench)
@@ -312,16 +313,16 @@ class PostgresEngine:
         return self._read_prefetched(sql)
 
     @contextmanager
-    def _read_prefetched(self, sql: str) -> Iterator[_Tx]:
+    def _read_prefetched(self, sql: str, params: Sequence[Any] = ()) -> Iterator[_Tx]:
         with self._lock:
             self._reconnect_if_lost()
-            stmts = ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", *([_CLOCK_SQL] if self.clock is None else []),
-                     translate(sql)]
+            stmts = ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", *([_CLOCK_SQL] if self.clock is None else [])]
             try:
                 self.round_trips += 1
                 with self._mapped():
                     with self._conn.pipeline():
-                        curs = [self._conn.execute(stmt) for stmt in stmts]
+                        curs = [*(self._conn.execute(stmt) for stmt in stmts),
+                                self._conn.execute(translate(sql), tuple(params))]
                     rows = [cur.fetchall() if cur.description else [] for cur in curs]
             except BaseException:  # leave no aborted transaction behind
                 self._finish(False)
@@ -329,10 +330,33 @@ class PostgresEngine:
             now = int(rows[1][0][0]) if self.clock is None else None
             ok = False
             try:
-                yield _Tx(self, now, (sql, rows[-1]))
+                yield _Tx(self, now, (sql, tuple(params), rows[-1]))
                 ok = True
             finally:
                 self._finish(ok)
+
+    def read_reaching(self, regions: Sequence[tuple[tuple[str, ...], bool]]) -> tuple[int, list[tuple[Any, ...]]] | None:
+        """(the server's clock, the lease rows that may reach REGIONS, case-folded segments and partial)
+        in two round trips, through ``dos.store.pg_heads``' index; None when this schema has no such
+        index yet (or no schema), so the caller reads the whole view."""
+        from dos.store import pg_heads
+
+        if not self._heads or not self._ready and self.schema_version() == 0:
+            return None
+        param = (pg_heads.heads_param(list(regions)),)
+        for attempt in (0, 1):
+            try:
+                with self._read_prefetched(pg_heads.SELECT, param) as tx:
+                    return tx.now_ms(), tx.execute(pg_heads.SELECT, param)
+            except StoreError as exc:
+                if not isinstance(exc.__context__, pgerrors.UndefinedFunction) or attempt:
+                    raise
+            try:  # a schema from before the index: add it (once), else read the whole view
+                self._install_functions(force=True)
+            except (_Unprivileged, StoreError):
+                self._heads = False
+                return None
+        raise AssertionError("unreachable")
 
     # -------------------------------------------------------------- one-statement operations
 
@@ -401,15 +425,16 @@ class PostgresEngine:
                     self._raise(exc)
             raise AssertionError("unreachable")
 
-    def _install_functions(self) -> None:
-        from dos.store import pg_fast
+    def _install_functions(self, force: bool = False) -> None:
+        """Create this schema's functions and the heads index, unless (not FORCE) every function is there."""
+        from dos.store import pg_fast, pg_heads
 
         try:
             with self._transaction(self._begin_locked, ensure=False) as tx:
-                names = list(pg_fast.NAMES)
+                names = [*pg_fast.NAMES, pg_heads.NAME]
                 have = tx._cur.execute(pg_fast.INSTALLED, (self.schema, names)).fetchone()[0]
-                if have < len(names):
-                    for ddl in pg_fast.FUNCTIONS:
+                if force or have < len(names):
+                    for ddl in (*pg_fast.FUNCTIONS, *pg_heads.DDL):
                         tx._cur.execute(ddl, prepare=False)
         except pgerrors.InsufficientPrivilege:
             raise _Unprivileged() from None
@@ -452,10 +477,10 @@ class PostgresEngine:
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 for stmt in MIGRATIONS[version]:
                     tx.execute(stmt)
-            from dos.store import pg_fast
+            from dos.store import pg_fast, pg_heads
 
-            for ddl in pg_fast.FUNCTIONS:  # the one-statement operations (created on first use in older schemas)
-                tx._cur.execute(ddl, prepare=False)
+            for ddl in (*pg_fast.FUNCTIONS, *pg_heads.DDL):  # one-statement operations and the heads index
+                tx._cur.execute(ddl, prepare=False)  # (created on first use in older schemas)
             tx.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
         self._ready = True

@@ -2,6 +2,7 @@
 
     python bench/bench_store.py table [SECONDS [CLIENTS,...]]  # pairs/s in a SECONDS window, all clients running
     python bench/bench_store.py pair [PAIRS]                  # one PostgreSQL client: time, CPU, round trips per pair
+                                                              # (1 lane; then 64 lanes, 63 of them held)
     python bench/run.py store                              # wall time per case, through bench/run.py
 
 Each client is its own process on its own lane, so every pair is two store transactions
@@ -186,7 +187,9 @@ def table(window_s: float, counts: tuple[int, ...] = CLIENTS) -> str:
 
 def pair_costs(pairs: int) -> str:
     """One client's cost per acquire+release pair on PostgreSQL: wall, its CPU, its server backend's CPU
-    and round trips, for the one-statement path and the general one, plain and journaled, in one run."""
+    and round trips, for the one-statement path and the general one, plain and journaled, in one run;
+    then both plain again in a workspace of 64 lanes with the 63 others held (the view the pair sees
+    at 64 clients)."""
     sys.path.insert(0, str(ROOT / "src"))
     from dos.config import Workspace, load_config
     from dos.kernel.lanes import LaneRequest
@@ -194,42 +197,46 @@ def pair_costs(pairs: int) -> str:
     from dos.service.journal import lease_journal
 
     url = start_postgres()
-    rows = ["| path | journal | ms/pair | client CPU ms/pair | server CPU ms/pair | round trips/pair |",
-            "|---|---|---:|---:|---:|---:|"]
+    rows = ["| path | journal | lanes, others held | ms/pair | client CPU ms/pair | server CPU ms/pair | "
+            "round trips/pair |", "|---|---|---|---:|---:|---:|---:|"]
+    runs = [(quiet, journaled, 1) for quiet in (True, False) for journaled in (False, True)]
+    runs += [(True, False, 64), (False, False, 64)]
     with tempfile.TemporaryDirectory(prefix="dos-bench-pair-") as tmp:
-        for quiet in (True, False):
-            for journaled in (False, True):
-                ws = _workspace(Path(tmp) / f"w{quiet:d}{journaled:d}", 1)
-                old = dict(os.environ)
-                os.environ.update({"DOS_STORE_URL": url, "DOS_STORE_SCHEMA": f"pair_{quiet:d}{journaled:d}"})
-                try:
-                    store = open_store(Workspace(ws, "--workspace"), load_config(ws))
-                finally:
-                    os.environ.clear()
-                    os.environ.update(old)
-                store.engine.quiet = quiet
-                backend = store.engine._conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        for quiet, journaled, lanes in runs:
+            name = f"{quiet:d}{journaled:d}{lanes}"
+            ws = _workspace(Path(tmp) / f"w{name}", lanes)
+            old = dict(os.environ)
+            os.environ.update({"DOS_STORE_URL": url, "DOS_STORE_SCHEMA": f"pair_{name}"})
+            try:
+                store = open_store(Workspace(ws, "--workspace"), load_config(ws))
+            finally:
+                os.environ.clear()
+                os.environ.update(old)
+            store.engine.quiet = quiet
+            for i in range(1, lanes):
+                assert store.acquire(LaneRequest(lane=f"c{i}"), holder=f"other{i}", ttl_ms=3_600_000).granted
+            backend = store.engine._conn.execute("SELECT pg_backend_pid()").fetchone()[0]
 
-                def server_s() -> float:
-                    with open(f"/proc/{backend}/stat") as f:
-                        fields = f.read().rsplit(")", 1)[1].split()
-                    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            def server_s() -> float:
+                with open(f"/proc/{backend}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-                def loop(n: int) -> None:
-                    for _ in range(n):
-                        got = store.acquire(LaneRequest(lane="c0"), holder="b", journal=lease_journal(
-                            None, "acquire", lane="c0", holder="b") if journaled else None)
-                        store.release(lease_id=got.lease.lease_id, holder="b",
-                                      journal=lease_journal(None, "release", holder="b") if journaled else None)
+            def loop(n: int) -> None:
+                for _ in range(n):
+                    got = store.acquire(LaneRequest(lane="c0"), holder="b", journal=lease_journal(
+                        None, "acquire", lane="c0", holder="b") if journaled else None)
+                    store.release(lease_id=got.lease.lease_id, holder="b",
+                                  journal=lease_journal(None, "release", holder="b") if journaled else None)
 
-                loop(50)  # every statement prepared
-                trips, wall, cpu, srv = store.engine.round_trips, time.perf_counter(), time.process_time(), server_s()
-                loop(pairs)
-                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-                rows.append(f"| {'one statement' if quiet else 'general'} | {'yes' if journaled else 'no'} | "
-                            f"{1e3 * wall / pairs:.3f} | {1e3 * cpu / pairs:.3f} | {1e3 * (server_s() - srv) / pairs:.3f} | "
-                            f"{(store.engine.round_trips - trips) / pairs:.1f} |")
-                store.close()
+            loop(50)  # every statement prepared
+            trips, wall, cpu, srv = store.engine.round_trips, time.perf_counter(), time.process_time(), server_s()
+            loop(pairs)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            rows.append(f"| {'one statement' if quiet else 'general'} | {'yes' if journaled else 'no'} | "
+                        f"{lanes}, {lanes - 1} | {1e3 * wall / pairs:.3f} | {1e3 * cpu / pairs:.3f} | "
+                        f"{1e3 * (server_s() - srv) / pairs:.3f} | {(store.engine.round_trips - trips) / pairs:.1f} |")
+            store.close()
     return "\n".join(rows)
 
 

@@ -1,18 +1,20 @@
 """The leases a hook's paths can reach, read through an index on each lease's first path segments.
 
 SQLite publishes the live set in one file per first segment (``dos.store.snapshot``); on
-PostgreSQL the same cut is an expression index. ``HEADS(tree)`` names the case-folded first
-segment of each entry of a lease's stored tree, or ``''`` (reaches anywhere) for an entry it
-cannot read that plainly: a tree with any escape in its JSON (non-ASCII, quotes, backslashes),
-an entry whose first segment is not plain ASCII ending in ``/``, or one holding ``..``. So it
-may call a lease wide that is not (the hook reads one lease more), never the reverse: the
-kernel's region of an entry it names starts with that segment (``dos.kernel.tree.region``), a
-property ``tests/store_pg/test_pg_heads.py`` checks against the kernel. A hook asks for the
-rows whose heads meet its paths' first segments or ``''``; a GIN index answers that without
-reading the other leases, so the hook's cost does not grow with them.
+PostgreSQL the same cut is an expression index. ``HEADS(tree)`` names, for each entry of a
+lease's stored tree, its case-folded first segment ``a``, or its first two ``a/b`` and ``a/*``
+(there is one under ``a``), or ``''`` (reaches anywhere) for an entry it cannot read that
+plainly: a tree with any escape in its JSON (non-ASCII, quotes, backslashes), a segment that is
+not plain ASCII, ``..`` anywhere, a blank entry or none. So it may call a lease wide that is
+not (the hook reads one lease more), never the reverse: the kernel's region of an entry it
+names starts with those segments (``dos.kernel.tree.region``), a property that
+``tests/store_pg/test_pg_heads.py`` checks against the kernel. A hook asks for the rows whose
+heads meet its paths' (``heads_param``); a GIN index answers that without reading the other
+leases, so the hook's cost does not grow with them.
 
-Created with the one-statement functions (``dos.store.pg_fast``), by the same writers; a
-schema that has none yet is read whole, as before.
+Created with the schema and the one-statement functions (``dos.store.pg_fast``); a schema from
+before them gets them from the first hook that reads through them, and a role that may not
+create them reads the whole view, as before.
 """
 
 from __future__ import annotations

@@ -134,13 +134,21 @@ def test_a_broken_config_keeps_the_last_one_that_compiled_in_force(ws: Path) -> 
     assert warn.envelope["hookSpecificOutput"]["additionalContext"], "the old unknown_footprint=warn still holds"
 
 
-def test_a_broken_config_with_no_good_compile_enforces_the_defaults(ws: Path) -> None:
+def test_a_broken_config_with_no_good_compile_judges_no_write(ws: Path) -> None:
+    """The defaults cannot say which store holds the leases (the broken file may name another): a write
+    DOS must judge is denied, even into the caller's own lane, and both lines say why; a read is not."""
     (ws / "dos.toml").write_text("[hooks]\nbogus = 1\n")
     (ws / ".dos" / "cache").mkdir(parents=True, exist_ok=True)
     for f in (ws / ".dos" / "cache").iterdir():
         f.unlink()
-    got = call_hook("pretool", edit(ws, "docs/guide.md"))
-    assert got.code == 2 and "built-in defaults" in got.stderr
+    for path in ("docs/guide.md", "src/app.py"):  # another session's lane, and the caller's own
+        got = call_hook("pretool", edit(ws, path))
+        assert got.code == 2 and "built-in defaults" in got.stderr and "bogus" in got.stderr
+        assert "cannot tell which store holds the leases" in got.envelope["hookSpecificOutput"][
+            "permissionDecisionReason"]
+    read = call_hook("pretool", {**edit(ws, "src/app.py"), "tool_name": "Read",
+                                 "tool_input": {"file_path": str(ws / "src/app.py")}})
+    assert read.code == 0
 
 
 def test_an_unreadable_store_denies_writes_whatever_on_error_says(ws: Path) -> None:

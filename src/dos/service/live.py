@@ -40,11 +40,24 @@ class LiveView:
     def read(self, paths: Sequence[str] | None = None) -> None:
         """Read the live set (with PATHS, only leases that may reach them, from the published set).
 
-        Raises ``StoreError`` when the store exists but cannot be read.
+        Raises ``StoreError`` when the store exists but cannot be read, or when dos.toml broke before
+        any version of it compiled here (the defaults cannot say which store holds the leases).
         """
+        if self._store_unknown():
+            from dos.errors import StoreError
+
+            raise StoreError("dos.toml is broken and no earlier version of it compiled here, so DOS cannot "
+                             "tell which store holds the leases; fix dos.toml (`dos lint`)")
         if self.url:  # PostgreSQL: only the leases under the paths' first segments (dos.store.pg_heads)
+            regions = _heads(paths)
+            got = self._read_lean(regions) if regions is not None else None
+            if got is not None:  # one statement through libpq, psycopg never imported
+                from dos.store.live import lease_from_row
+
+                self.now, self.leases = got[0], self._alive([lease_from_row(r) for r in got[1]], got[0])
+                return
             with full_store(self.settings) as store:
-                self.now, self.leases = store.live_reaching(_heads(paths))
+                self.now, self.leases = store.live_reaching(regions)
             return
         path = self.settings.store_path
         if not os.path.exists(path):
@@ -53,17 +66,49 @@ class LiveView:
             from dos.errors import StoreCorrupt
 
             raise StoreCorrupt(f"store {path} is not a regular file; move it aside")
-        from dos import procs
-        from dos.kernel.lease import is_live
-
         published = published_set(path, _heads(paths))
         if published is not None:
             rows = [x for x in published["leases"] if not x.expired(self.now)]
         else:
             rows = self._read_store(path)
+        self.leases = self._alive(rows, self.now)
+
+    def _store_unknown(self) -> bool:
+        """True when dos.toml broke before any version of it compiled here and no DOS_STORE_URL names the store."""
+        return self.settings.guessed and not self.env.get("DOS_STORE_URL", "").strip()
+
+    @staticmethod
+    def _alive(leases: list[Lease], now: int) -> list[Lease]:
+        """LEASES that are live at NOW, a dead holder process on this host judged as the Store does."""
+        from dos import procs
+        from dos.kernel.lease import is_live
+
         here = procs.host_id()
-        self.leases = [x for x in rows
-                       if is_live(x, self.now, holder_dead=procs.holder_dead(x.pid, x.pid_start, x.host_id, here))]
+        return [x for x in leases if is_live(x, now, holder_dead=procs.holder_dead(x.pid, x.pid_start, x.host_id, here))]
+
+    def _read_lean(self, regions: list[Any]) -> tuple[int, list[Any]] | None:
+        """The clock and the rows under REGIONS through ``dos.store.pg_lean``, or None for the full store
+        (no libpq, no schema name to trust here, or anything else it cannot read plainly)."""
+        import re
+
+        from dos.errors import ConfigError
+        from dos.store import pg_heads, pg_lean
+        from dos.store.schema import PG_SCHEMA_NAME
+
+        schema = self.env.get("DOS_STORE_SCHEMA", "").strip() or self.settings.store_schema
+        if not schema:
+            from pathlib import Path
+
+            from dos.service.fleet_schema import fleet_schema
+
+            try:
+                schema = fleet_schema(Path(self.settings.root))
+            except ConfigError:
+                return None  # the full store says why, in its own words
+        if not re.match(PG_SCHEMA_NAME, schema):
+            return None
+        return pg_lean.read(self.url, schema, pg_heads.heads_param(regions),
+                            busy_timeout_ms=self.settings.busy_timeout_ms)
 
     def _read_store(self, path: str) -> list[Lease]:
         from dos.store.live import Unreadable, connect_read, read_live
@@ -82,6 +127,9 @@ class LiveView:
 
     def record(self, event: HookEvent, verdict: Verdict) -> str:
         """Append the ENFORCE event for VERDICT; '' or a one-line note saying why it was not recorded."""
+        if self._store_unknown():  # never into a store the defaults guessed (say a new local one)
+            return (f"dos-hook: this {verdict.action} was not recorded: dos.toml is broken and no earlier "
+                    "version of it compiled here, so DOS cannot tell which store to record it in")
         from dos import procs
 
         data = {"host": event.host, "moment": event.moment, "tool": event.tool, "session": event.session,

@@ -3,7 +3,9 @@
 The cache (``.dos/cache/hooks-settings.json``) is keyed by dos.toml's mtime, size and
 inode, so an edit recompiles it through the strict loader. A dos.toml that stops
 loading never switches enforcement off: the last configuration compiled successfully
-stays in force (the built-in defaults when there was none) and ``warning`` says why.
+stays in force and ``warning`` says why. With none (a fresh workspace, or one on
+PostgreSQL, which keeps no ``.dos/`` to cache in) the defaults cannot say which store
+holds the leases, so ``guessed`` is set and the hooks judge no write by them.
 Cheap to import: only a cache miss loads the config module.
 """
 
@@ -19,9 +21,9 @@ if TYPE_CHECKING:
     from typing import Any, Mapping, Sequence
 
 CACHE_REL = os.path.join(".dos", "cache", "hooks-settings.json")
-VERSION = 6
+VERSION = 7
 FIELDS = ("on_error", "auto_acquire", "unknown_footprint", "stop_block_cap", "allowed_outside", "stall_ignore",
-          "store_url", "store_path", "busy_timeout_ms", "lease_ttl_ms", "lanes", "marker", "observe", "posture")
+          "store_url", "store_schema", "store_path", "busy_timeout_ms", "lease_ttl_ms", "lanes", "marker", "observe", "posture")
 
 
 class Settings:
@@ -30,11 +32,12 @@ class Settings:
     ``warning`` is set when dos.toml could not be loaded and older settings are in force.
     """
 
-    __slots__ = ("root", "warning", *FIELDS)
+    __slots__ = ("root", "warning", "guessed", *FIELDS)
 
-    def __init__(self, root: str, data: Mapping[str, Any], warning: str = "") -> None:
+    def __init__(self, root: str, data: Mapping[str, Any], warning: str = "", guessed: bool = False) -> None:
         self.root = root
         self.warning = warning
+        self.guessed = guessed  # the built-in defaults, because dos.toml broke before any version of it compiled
         for name in FIELDS:
             setattr(self, name, data[name])
 
@@ -68,7 +71,7 @@ def compile_settings(root: str, cfg: Any = None) -> dict[str, Any]:
         "on_error": h.on_error, "auto_acquire": h.auto_acquire, "unknown_footprint": h.unknown_footprint,
         "stop_block_cap": h.stop_block_cap, "allowed_outside": list(h.allowed_outside),
         "stall_ignore": sorted({*h.stall_ignore, *cfg.tool_stream.ignore_tools}), "store_url": st.url.strip(),
-        "store_path": path,
+        "store_schema": st.schema.strip(), "store_path": path,
         "busy_timeout_ms": st.busy_timeout_ms, "lease_ttl_ms": int(st.lease_ttl_s * 1000),
         "lanes": {"concurrent": list(lanes.concurrent), "exclusive": list(lanes.exclusive),
                   "autopick": list(lanes.autopick), "aliases": dict(lanes.aliases),
@@ -117,8 +120,9 @@ def load_settings(root: str) -> Settings:
                 f"fix it (`dos lint`)"))
         from dos.config import Config
 
-        return Settings(root, compile_settings(root, Config()), warning=(
-            f"dos.toml is broken ({exc}); enforcing the built-in defaults until it loads; fix it (`dos lint`)"))
+        return Settings(root, compile_settings(root, Config()), guessed=True, warning=(
+            f"dos.toml is broken ({exc}) and no earlier version of it compiled here, so the built-in defaults "
+            f"are in force and writes into lanes are denied until it loads; fix it (`dos lint`)"))
     _write(root, path, {"version": VERSION, "key": key, "root": root, "settings": data})
     return Settings(root, data)
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from dos.errors import ConfigError, StoreError, StoreUnreachable
 from dos.errors import StoreBusy
-from dos.store.schema import SCHEMA_VERSION
+from dos.store.schema import PG_SCHEMA_NAME, SCHEMA_VERSION
 from dos.store.schema import MIGRATIONS as SQLITE_MIGRATIONS
 from dos.store.pg_sql import translate
 from dos.store.pg_write import CLOCK_SQL as _CLOCK_SQL
@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - exercised only without the postgres ex
 
 URL_PREFIXES = ("postgresql://", "postgres://")
 LOCK_NAMESPACE = 0x444F53  # "DOS": the first key of every advisory lock we take
-_SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_SCHEMA_RE = re.compile(PG_SCHEMA_NAME)
 
 
 def is_postgres_url(url: str) -> bool:

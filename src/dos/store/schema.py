@@ -71,6 +71,7 @@ BASE_DDL = (
 
 # Version -> the statements that upgrade a store from the version before (SQLite dialect).
 MIGRATIONS: dict[int, tuple[str, ...]] = {1: BASE_DDL, 2: JOURNAL_DDL, 3: INTENT_DDL}
+PG_SCHEMA_NAME = r"^[a-z_][a-z0-9_]{0,62}$"  # a workspace's PostgreSQL schema (``postgres.schema_for``)
 SCHEMA_VERSION = max(MIGRATIONS)
 SQLITE_DDL = tuple(stmt for version in sorted(MIGRATIONS) for stmt in MIGRATIONS[version])
 

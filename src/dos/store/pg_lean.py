@@ -1,0 +1,162 @@
+"""A hook's read of a PostgreSQL store through libpq itself, without importing psycopg.
+
+Importing psycopg costs a pretool hook about 120 ms, ten times the interpreter's own
+start-up, on every tool call. The allow path needs one read: the server's clock and the
+leases that may reach the judged paths (``dos.store.pg_heads``). This module sends that one
+statement through the libpq that psycopg itself loads (the wheel's bundled copy, or the
+system's when psycopg uses it), so connection strings, TLS, passwords and service files mean
+exactly what they mean to the engine.
+
+It answers or steps aside: anything it cannot do plainly (no libpq, no schema yet, no heads
+function, an error from the statement) returns None, and the hook takes the full store, which
+reads, creates what is missing, or fails closed with the engine's own message. A server it
+cannot connect to raises the engine's ``StoreUnreachable`` at once (the hook denies), rather
+than waiting out a second connect timeout in the full store. It never decides.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from dos.store.live import LEASE_COLUMNS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Sequence
+
+_INT_OIDS = frozenset({20, 21, 23})  # int8, int2, int4: the lease columns that are numbers
+_OK, _TUPLES_OK, _COMMAND_OK = 0, 2, 1  # CONNECTION_OK, PGRES_TUPLES_OK, PGRES_COMMAND_OK
+_lib: Any = None
+
+
+def _candidates() -> list[str]:
+    """libpq as psycopg would load it: the binary wheel's bundled copy first, else the system's."""
+    found = []
+    for entry in sys.path:
+        libs = os.path.join(entry or ".", "psycopg_binary.libs")
+        try:
+            names = sorted(os.listdir(libs))
+        except OSError:
+            continue
+        found += [os.path.join(libs, n) for n in names if n.startswith("libpq") and ".so" in n]
+        break
+    if not found and any(os.path.isdir(os.path.join(e or ".", "psycopg")) for e in sys.path):
+        found += ["libpq.so.5", "libpq.5.dylib"]
+    return found
+
+
+def _load() -> Any:
+    """The libpq library with the few calls used here typed, or None."""
+    global _lib
+    if _lib is None:
+        _lib = False
+        import ctypes
+
+        for path in _candidates():
+            try:
+                lib = ctypes.CDLL(path)
+            except OSError:
+                continue
+            p, i, s = ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p
+            for name, res, args in (("PQconnectdbParams", p, [ctypes.POINTER(s), ctypes.POINTER(s), i]),
+                                    ("PQstatus", i, [p]), ("PQfinish", None, [p]), ("PQclear", None, [p]),
+                                    ("PQerrorMessage", p, [p]),
+                                    ("PQexec", p, [p, s]), ("PQresultStatus", i, [p]),
+                                    ("PQexecParams", p, [p, s, i, p, ctypes.POINTER(s), p, p, i]),
+                                    ("PQntuples", i, [p]), ("PQnfields", i, [p]), ("PQftype", ctypes.c_uint, [p, i]),
+                                    ("PQgetvalue", p, [p, i, i]), ("PQgetlength", i, [p, i, i]),
+                                    ("PQgetisnull", i, [p, i, i])):
+                fn = getattr(lib, name)
+                fn.restype, fn.argtypes = res, args
+            _lib = (lib, ctypes)
+            break
+    return _lib or None
+
+
+def _select(schema: str) -> str:
+    """The clock, and the lease rows under the keys in $1 (NULLs when there is none), in one statement."""
+    from dos.store.pg_heads import NAME
+    from dos.store.pg_write import CLOCK_SQL
+
+    cols = ", ".join(f"l.{c}" for c in LEASE_COLUMNS)
+    return (f"WITH c AS MATERIALIZED ({CLOCK_SQL} AS now) SELECT c.now, {cols} FROM c "
+            f'LEFT JOIN "{schema}".leases l ON "{schema}".{NAME}(l.tree) && $1::text[] ORDER BY l.fence')
+
+
+def _array(items: Sequence[str]) -> str:
+    """ITEMS as a PostgreSQL text[] literal."""
+    return "{" + ",".join('"' + x.replace("\\", "\\\\").replace('"', '\\"') + '"' for x in items) + "}"
+
+
+def read(url: str, schema: str, keys: Sequence[str], *, busy_timeout_ms: int = 30_000,
+         connect_timeout_s: int = 10) -> tuple[int, list[tuple[Any, ...]]] | None:
+    """(the server's clock, the lease rows of SCHEMA whose heads meet KEYS) in one statement, or None."""
+    loaded = _load()
+    if loaded is None:
+        return None
+    lib, ctypes = loaded
+    kw = (ctypes.c_char_p * 4)(b"dbname", b"connect_timeout", b"client_encoding", None)
+    vals = (ctypes.c_char_p * 4)(url.encode(), str(connect_timeout_s).encode(), b"UTF8", None)
+    conn = lib.PQconnectdbParams(kw, vals, 1)
+    if not conn:
+        return None
+    try:
+        if lib.PQstatus(conn) != _OK:  # the full store would fail here too: say so without paying for it
+            raise _unreachable(url, ctypes.string_at(lib.PQerrorMessage(conn)).decode("utf-8", "replace"))
+        res = lib.PQexec(conn, f"SET lock_timeout = {max(1, int(busy_timeout_ms))}".encode())
+        status = lib.PQresultStatus(res) if res else -1
+        lib.PQclear(res)
+        if status != _COMMAND_OK:
+            return None
+        params = (ctypes.c_char_p * 1)(_array(keys).encode())
+        res = lib.PQexecParams(conn, _select(schema).encode(), 1, None, params, None, None, 0)
+        if not res:
+            return None
+        try:
+            if lib.PQresultStatus(res) != _TUPLES_OK:
+                return None  # no schema, no heads function, a lock that timed out: the full store says
+            return _rows(lib, ctypes, res)
+        finally:
+            lib.PQclear(res)
+    finally:
+        lib.PQfinish(conn)
+
+
+def _unreachable(url: str, message: str) -> Exception:
+    """The engine's error for a server it cannot connect to (``PostgresEngine._connect``), from libpq's MESSAGE."""
+    import re
+    from urllib.parse import urlsplit
+
+    from dos.errors import StoreUnreachable
+
+    try:
+        parts = urlsplit(url)
+        where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+    except ValueError:
+        where = "the configured server"
+    line = (message.strip().splitlines() or ["no answer"])[0]
+    line = re.sub(r'^connection to server at "[^"]*"(?: \([^)]*\))?, port \d+ failed: ', "", line)
+    line = re.sub(r'^connection to server on socket "[^"]*" failed: ', "", line)
+    return StoreUnreachable(f"store server {where} cannot be reached: {line}; check [store] url / DOS_STORE_URL")
+
+
+def _rows(lib: Any, ctypes: Any, res: Any) -> tuple[int, list[tuple[Any, ...]]] | None:
+    n, width = lib.PQntuples(res), lib.PQnfields(res)
+    if n < 1 or width != len(LEASE_COLUMNS) + 1:
+        return None
+    ints = [lib.PQftype(res, c) in _INT_OIDS for c in range(width)]
+    rows = []
+    now = None
+    for r in range(n):
+        row = []
+        for c in range(width):
+            if lib.PQgetisnull(res, r, c):
+                row.append(None)
+                continue
+            raw = ctypes.string_at(lib.PQgetvalue(res, r, c), lib.PQgetlength(res, r, c)).decode("utf-8")
+            row.append(int(raw) if ints[c] else raw)
+        now = row[0]
+        if row[1] is not None:  # the LEFT JOIN's one row of NULLs when no lease matched
+            rows.append(tuple(row[1:]))
+    return (now, rows) if isinstance(now, int) else None

@@ -1,0 +1,134 @@
+"""The hook's libpq read (``dos.store.pg_lean``) against the engine's psycopg read of the same view.
+
+Same rows, same types, byte for byte; None whenever it cannot read plainly (so the hook takes
+the full store); the engine's error when the server cannot be reached; and a pretool allow on
+PostgreSQL that never imports psycopg.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import psycopg
+import pytest
+
+from dos.errors import StoreUnreachable
+from dos.kernel.lanes import LaneRequest
+from dos.store import pg_heads, pg_lean
+from dos.store.live import LEASE_INSERT, lease_to_row
+from dos.store.snapshot import keys
+from tests.store.conftest import StoreFactory
+from tests.store.storehelp import write_lanes
+
+
+@pytest.fixture
+def pg(pg_url: str) -> Iterator[StoreFactory]:
+    factory = StoreFactory("postgres", {"DOS_STORE_URL": pg_url, "DOS_STORE_SCHEMA": "dos_test"})
+    yield factory
+    for store in factory.opened:
+        store.close()
+
+
+def _fleet(pg: StoreFactory, root: Path, schema: str):
+    """A store with plain, wide, expired and oddly spelled leases, held by oddly named holders."""
+    store = pg.make(root, schema=schema)
+    base = store.acquire(LaneRequest(lane="src"), holder="ünï \"holder\"", session="s-1", run_id="rün",
+                         loop_ts="tab\there", pid=os.getpid()).lease
+    odd = [base.replace(lease_id=f"x{i}", fence=100 + i, lane=f"w{i}", tree=tree, holder=f"h{i}\\{i}", session=f"s-odd{i}",
+                        pid=None if i % 2 else 4242, pid_start=None, ttl_ms=1 if i == 3 else 3_600_000)
+           for i, tree in enumerate([("work/a/**",), ("WORK/B/x.py",), ("**/*.md",), ("work/c/**",),
+                                     ("日本/**",), ("s*/**",), ("docs/**", "work/d/**"), ()])]
+    with store.engine.write() as tx:
+        for lease in odd:
+            tx.execute(LEASE_INSERT, lease_to_row(lease))
+    return store
+
+
+@pytest.mark.parametrize("path", ["src/a.py", "work/a/x", "work/b/x.py", "work", "work/z*", "docs/x.md",
+                                  "日本/x", "elsewhere"])
+def test_the_lean_read_returns_exactly_the_engines_rows(pg: StoreFactory, tmp_path: Path, pg_url: str,
+                                                        path: str) -> None:
+    root = write_lanes(tmp_path / "ws", {"src": ["src/**"], "docs": ["docs/**"]})
+    store = _fleet(pg, root, "lean")
+    regions = keys((path,))
+    assert regions is not None
+    before = store.engine.server_now_ms()
+    got = pg_lean.read(pg_url, "lean", pg_heads.heads_param(regions))
+    after = store.engine.server_now_ms()
+    engine = store.engine.read_reaching(regions)
+    assert got is not None and engine is not None
+    assert before <= got[0] <= after
+    assert got[1] == engine[1] and got[1]  # same rows, values and types, in the same order
+    assert [type(v) for v in got[1][0]] == [type(v) for v in engine[1][0]]
+
+
+def test_it_steps_aside_where_it_cannot_read_plainly(pg: StoreFactory, tmp_path: Path, pg_url: str) -> None:
+    root = write_lanes(tmp_path / "ws", {"src": ["src/**"], "docs": ["docs/**"]})
+    assert pg_lean.read(pg_url, "never_made", [""]) is None  # no schema yet
+    _fleet(pg, root, "older")
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f"DROP FUNCTION older.{pg_heads.NAME} CASCADE")
+    assert pg_lean.read(pg_url, "older", [""]) is None  # no heads function: the full store adds it
+
+
+def test_a_server_it_cannot_reach_is_the_engines_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreUnreachable, match=r"127\.0\.0\.1:1 cannot be reached: .*check \[store\] url"):
+        pg_lean.read("postgresql://postgres@127.0.0.1:1/x", "s", [""], connect_timeout_s=2)
+
+
+def _hook(root: Path, env: dict[str, str], rel: str, session: str = "s-1") -> dict:
+    """The pretool hook as installed, reporting whether psycopg was imported."""
+    payload = {"session_id": session, "cwd": str(root), "hook_event_name": "PreToolUse", "tool_name": "Edit",
+               "tool_input": {"file_path": str(root / rel), "old_string": "a", "new_string": "b"}}
+    code = ("import sys\nfrom dos.hooks.__main__ import run\ntry:\n    run()\nexcept SystemExit as e:\n"
+            "    code = e.code\nelse:\n    code = 0\nprint('PSYCOPG' if 'psycopg' in sys.modules else 'LEAN', file=sys.stderr)\n"
+            "sys.exit(code)\n")
+    out = subprocess.run([sys.executable, "-I", "-c", code, "pretool"], input=json.dumps(payload), text=True,
+                         capture_output=True, cwd=root, env={**os.environ, **env}, timeout=120)
+    return {"code": out.returncode, "stdout": out.stdout, "psycopg": "PSYCOPG" in out.stderr}
+
+
+def test_a_pretool_allow_on_postgres_never_imports_psycopg(pg: StoreFactory, tmp_path: Path, pg_url: str) -> None:
+    root = write_lanes(tmp_path / "ws", {"src": ["src/**"], "docs": ["docs/**"]})
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    env = {"DOS_STORE_URL": pg_url, "DOS_STORE_SCHEMA": "hooked"}
+    store = pg.make(root, schema="hooked")
+    mine = store.acquire(LaneRequest(lane="docs"), holder="me", session="s-1", ttl_ms=3_600_000).lease
+    others = [mine.replace(lease_id=f"o{i}", fence=100 + i, lane=f"w{i}", tree=tree, holder=f"h{i}",
+                           session=f"s-other{i}", ttl_ms=1 if i == 2 else 3_600_000)
+              for i, tree in enumerate([("work/a/**",), ("s*/**",), ("work/c/**",)])]
+    with store.engine.write() as tx:
+        for lease in others:
+            tx.execute(LEASE_INSERT, lease_to_row(lease))
+    allow = _hook(root, env, "docs/app.py")
+    assert allow["code"] == 0 and not allow["psycopg"], allow
+    deny = _hook(root, env, "work/a/x.py")  # read through libpq; the deny is recorded by the full store
+    assert deny["code"] == 2 and "'w0'" in deny["stdout"]
+    wide = _hook(root, env, "src/app.py")  # the wide s* lease reaches it
+    assert wide["code"] == 2 and "'w1'" in wide["stdout"]
+    gone = _hook(root, env, "work/c/x.py")  # w2's TTL of 1 ms has passed: no lease there
+    assert gone["code"] == 0 and not gone["psycopg"], gone
+
+
+def test_a_broken_dos_toml_naming_the_server_denies_instead_of_reading_no_store(
+        pg: StoreFactory, tmp_path: Path, pg_url: str) -> None:
+    """A PostgreSQL workspace keeps no .dos/ to cache its settings in: once its dos.toml (which names the
+    server) breaks, the defaults would read an empty local store and allow a write into a held lane."""
+    lanes = '[lanes]\nconcurrent = ["src", "docs"]\n[lanes.trees]\nsrc = ["src/**"]\ndocs = ["docs/**"]\n'
+    root = tmp_path / "ws"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / "dos.toml").write_text(lanes + f'[store]\nurl = "{pg_url}"\nschema = "cfg"\n')
+    store = pg.make(root, schema="cfg")
+    store.acquire(LaneRequest(lane="docs"), holder="other", session="s-other", ttl_ms=3_600_000)
+    env = {"DOS_STORE_URL": "", "DOS_STORE_SCHEMA": ""}
+    assert _hook(root, env, "docs/a.md")["code"] == 2  # the control: judged from the configured store
+    (root / "dos.toml").write_text(lanes + f'[store]\nurl = "{pg_url}"\nschema = "cfg"\nbogus = 1\n')
+    broken = _hook(root, env, "docs/a.md")
+    assert broken["code"] == 2 and "cannot tell which store holds the leases" in broken["stdout"]
+    assert not (root / ".dos").exists()

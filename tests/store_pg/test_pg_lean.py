@@ -115,20 +115,41 @@ def test_a_pretool_allow_on_postgres_never_imports_psycopg(pg: StoreFactory, tmp
     assert gone["code"] == 0 and not gone["psycopg"], gone
 
 
-def test_a_broken_dos_toml_naming_the_server_denies_instead_of_reading_no_store(
-        pg: StoreFactory, tmp_path: Path, pg_url: str) -> None:
-    """A PostgreSQL workspace keeps no .dos/ to cache its settings in: once its dos.toml (which names the
-    server) breaks, the defaults would read an empty local store and allow a write into a held lane."""
+def _configured(tmp_path: Path, pg_url: str, pg: StoreFactory, extra: str = "") -> Path:
+    """A PostgreSQL workspace configured in dos.toml (no .dos/), another session holding docs."""
     lanes = '[lanes]\nconcurrent = ["src", "docs"]\n[lanes.trees]\nsrc = ["src/**"]\ndocs = ["docs/**"]\n'
     root = tmp_path / "ws"
     root.mkdir()
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     (root / "dos.toml").write_text(lanes + f'[store]\nurl = "{pg_url}"\nschema = "cfg"\n')
-    store = pg.make(root, schema="cfg")
-    store.acquire(LaneRequest(lane="docs"), holder="other", session="s-other", ttl_ms=3_600_000)
-    env = {"DOS_STORE_URL": "", "DOS_STORE_SCHEMA": ""}
-    assert _hook(root, env, "docs/a.md")["code"] == 2  # the control: judged from the configured store
-    (root / "dos.toml").write_text(lanes + f'[store]\nurl = "{pg_url}"\nschema = "cfg"\nbogus = 1\n')
-    broken = _hook(root, env, "docs/a.md")
-    assert broken["code"] == 2 and "cannot tell which store holds the leases" in broken["stdout"]
+    pg.make(root, schema="cfg").acquire(LaneRequest(lane="docs"), holder="other", session="s-other",
+                                        ttl_ms=3_600_000)
+    if extra:
+        (root / "dos.toml").write_text((root / "dos.toml").read_text() + extra)
+    return root
+
+
+def test_a_dos_toml_broken_before_it_ever_compiled_denies_instead_of_reading_no_store(
+        pg: StoreFactory, tmp_path: Path, pg_url: str) -> None:
+    """The defaults would read an empty local store and allow a write into a held lane; and the deny
+    is not recorded into a local store they would create."""
+    root = _configured(tmp_path, pg_url, pg, extra="bogus = 1\n")
+    env = {"DOS_STORE_URL": "", "DOS_STORE_SCHEMA": "", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for path in ("docs/a.md", "src/a.py"):
+        got = _hook(root, env, path)
+        assert got["code"] == 2 and "cannot tell which store holds the leases" in got["stdout"]
+    assert not (root / ".dos").exists()
+
+
+def test_a_postgres_workspace_keeps_its_last_good_settings_outside_the_checkout(
+        pg: StoreFactory, tmp_path: Path, pg_url: str) -> None:
+    root = _configured(tmp_path, pg_url, pg)
+    env = {"DOS_STORE_URL": "", "DOS_STORE_SCHEMA": "", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    assert _hook(root, env, "docs/a.md")["code"] == 2  # compiles, and caches in the user's cache directory
+    assert list((tmp_path / "cache" / "dos" / "hooks-settings").glob("*.json"))
+    (root / "dos.toml").write_text((root / "dos.toml").read_text() + "bogus = 1\n")
+    held = _hook(root, env, "docs/a.md")  # still judged from the server the last good dos.toml named
+    assert held["code"] == 2 and "'docs'" in held["stdout"] and "held by other" in held["stdout"]
+    free = _hook(root, env, "src/a.py")
+    assert free["code"] == 0, free
     assert not (root / ".dos").exists()

@@ -227,11 +227,22 @@ def full_store(settings: Settings) -> Any:
     root = Path(settings.root)
     try:
         cfg = load_config(root)
-    except ConfigError:
-        from dos.config import Config
-
-        cfg = Config()
+    except ConfigError:  # the last dos.toml that compiled stays in force: its store and lanes
+        cfg = _in_force(settings)
     return open_store(Workspace(root, "--workspace"), cfg)
+
+
+def _in_force(settings: Settings) -> Any:
+    """A Config holding SETTINGS' store and lanes (what the hooks enforce while dos.toml is broken)."""
+    from dos.config import Config, LanesConfig, StoreConfig
+
+    lanes = settings.lanes
+    return Config(store=StoreConfig(url=settings.store_url, schema=settings.store_schema, path=settings.store_path,
+                                    busy_timeout_ms=settings.busy_timeout_ms,
+                                    lease_ttl_s=settings.lease_ttl_ms / 1000),
+                  lanes=LanesConfig(concurrent=tuple(lanes["concurrent"]), exclusive=tuple(lanes["exclusive"]),
+                                    autopick=tuple(lanes["autopick"]), aliases=dict(lanes["aliases"]),
+                                    trees={k: tuple(v) for k, v in lanes["trees"].items()}))
 
 
 

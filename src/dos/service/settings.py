@@ -1,11 +1,12 @@
 """What the hooks need from dos.toml, compiled once and cached, and where the workspace is.
 
-The cache (``.dos/cache/hooks-settings.json``) is keyed by dos.toml's mtime, size and
-inode, so an edit recompiles it through the strict loader. A dos.toml that stops
+The cache (``.dos/cache/hooks-settings.json``, or under the user's cache directory for a
+workspace without ``.dos/``, as on PostgreSQL) is keyed by dos.toml's mtime, size and inode,
+so an edit recompiles it through the strict loader. A dos.toml that stops
 loading never switches enforcement off: the last configuration compiled successfully
-stays in force and ``warning`` says why. With none (a fresh workspace, or one on
-PostgreSQL, which keeps no ``.dos/`` to cache in) the defaults cannot say which store
-holds the leases, so ``guessed`` is set and the hooks judge no write by them.
+stays in force and ``warning`` says why. With none (a fresh workspace, a cache that could
+not be written) the defaults cannot say which store holds the leases, so ``guessed`` is
+set and the hooks judge no write by them.
 Cheap to import: only a cache miss loads the config module.
 """
 
@@ -104,7 +105,7 @@ def _read_cache(path: str) -> dict[str, Any] | None:
 def load_settings(root: str) -> Settings:
     """ROOT's settings: the cache when dos.toml is unchanged, else compiled (and cached)."""
     key = _key(root)
-    path = os.path.join(root, CACHE_REL)
+    path = cache_path(root)
     cached = _read_cache(path)
     if cached is not None and cached.get("key") == key and cached.get("root") == root:
         return Settings(root, cached["settings"])
@@ -127,10 +128,26 @@ def load_settings(root: str) -> Settings:
     return Settings(root, data)
 
 
+def cache_path(root: str) -> str:
+    """Where ROOT's compiled settings are cached: ``.dos/cache/`` when the workspace has ``.dos/``, else
+    (a PostgreSQL workspace keeps none) the user's cache directory, one file per workspace root."""
+    if os.path.isdir(os.path.join(root, ".dos")):
+        return os.path.join(root, CACHE_REL)
+    from zlib import crc32
+
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or os.path.join(os.path.expanduser("~"), ".cache")
+    name = f"{crc32(root.encode('utf-8', 'surrogatepass')):08x}-{len(root)}.json"  # the file says its root
+    return os.path.join(base, "dos", "hooks-settings", name)
+
+
 def _write(root: str, path: str, blob: dict[str, Any]) -> None:
-    """Best effort: a workspace we cannot write to simply runs without a cache."""
-    if not os.path.isdir(os.path.join(root, ".dos")):
-        return  # never create state just to cache; the first store write creates .dos/
+    """Best effort: a cache we cannot write simply is not there. ``.dos/`` is never created to cache in
+    (the first store write creates it); the user's cache directory may be."""
+    if not path.startswith(os.path.join(root, ".dos") + os.sep):
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        except OSError:
+            return
     replace_text(path, dumps(blob, sort_keys=True))
 
 

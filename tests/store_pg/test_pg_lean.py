@@ -107,8 +107,11 @@ def test_a_pretool_allow_on_postgres_never_imports_psycopg(pg: StoreFactory, tmp
             tx.execute(LEASE_INSERT, lease_to_row(lease))
     allow = _hook(root, env, "docs/app.py")
     assert allow["code"] == 0 and not allow["psycopg"], allow
-    deny = _hook(root, env, "work/a/x.py")  # read through libpq; the deny is recorded by the full store
-    assert deny["code"] == 2 and "'w0'" in deny["stdout"]
+    before = store.seq()
+    deny = _hook(root, env, "work/a/x.py")  # read, and recorded, through libpq
+    assert deny["code"] == 2 and "'w0'" in deny["stdout"] and not deny["psycopg"], deny
+    enforced = store.events(since_seq=before)
+    assert [(e.op, e.lane, e.holder) for e in enforced] == [("ENFORCE", "w0", "s-1")]
     wide = _hook(root, env, "src/app.py")  # the wide s* lease reaches it
     assert wide["code"] == 2 and "'w1'" in wide["stdout"]
     gone = _hook(root, env, "work/c/x.py")  # w2's TTL of 1 ms has passed: no lease there
@@ -153,3 +156,55 @@ def test_a_postgres_workspace_keeps_its_last_good_settings_outside_the_checkout(
     free = _hook(root, env, "src/a.py")
     assert free["code"] == 0, free
     assert not (root / ".dos").exists()
+
+
+ODD = ["", "plain", "ünïcode ß", 'q"uote\\back', "tab\there", "日本", "x" * 600, "\u2028 line sep"]
+
+
+@pytest.mark.parametrize("journaled", [False, True])
+def test_a_lean_record_writes_exactly_what_the_store_writes(pg: StoreFactory, tmp_path: Path, pg_url: str,
+                                                            journaled: bool) -> None:
+    """Event rows and journal rows byte for byte, hashes included, and a chain `journal verify` walks."""
+    from dos.kernel.lease import Op
+    from dos.service.journal import event_link
+    from dos.store import journal, pg_fast
+    from dos.store.journal_rows import make_row
+    from dos.store.live import event_values
+
+    root = write_lanes(tmp_path / "ws", {"src": ["src/**"]})
+    now = [1_800_000_000_000]
+    general = pg.make(root, schema="rec_general", clock=lambda: now[0])
+    lean = pg.make(root, schema="rec_lean")
+    lean.engine.migrate()
+    for i, text in enumerate(ODD * 2):
+        fields = {"lane": text[:40], "lease_id": f"l{i}", "holder": f"sess-{text[:20]}", "reason": text,
+                  "data": {"intervention": "DENY", "paths": [text, "src/a.py"], "expires_ms": now[0] + i, "n": i}}
+        row = make_row(0, "pretool", "COLLISION", run_id=text[:30], session=f"sess-{i}", lane=fields["lane"],
+                       subject=f"Edit {text}", detail={"action": "deny", "why": text}, source="sensor") \
+            if journaled else None
+        general.record(Op.ENFORCE, **fields, journal=event_link(row))
+        values = event_values(0, "ENFORCE", host_id=lean.host_id, **fields)
+        texts = pg_fast.journal_record(row, values)
+        assert texts is not False
+        assert pg_lean.record(pg_url, "rec_lean", values, texts, now_ms=now[0]) is not None
+        now[0] += 7
+    cols = "seq, ts_ms, op, lane, lease_id, holder, host_id, reason, data"
+    with psycopg.connect(pg_url, autocommit=True) as c:
+        for table, columns in (("events", cols), ("verdicts", "*")):
+            a = c.execute(f"SELECT {columns} FROM rec_general.{table} ORDER BY seq").fetchall()
+            b = c.execute(f"SELECT {columns} FROM rec_lean.{table} ORDER BY seq").fetchall()
+            assert a == b and (a or table == "verdicts" and not journaled)
+    with lean.engine.read() as tx:
+        check = journal.verify(tx)
+    assert check.broken == 0 and check.rows == (len(ODD) * 2 if journaled else 0), check.problems
+
+
+def test_a_text_that_could_pass_for_a_marker_is_left_to_the_full_store() -> None:
+    from dos.store import pg_fast
+    from dos.store.journal_rows import make_row
+    from dos.store.live import event_values
+
+    row = make_row(0, "pretool", "COLLISION", subject="Edit x")
+    assert pg_fast.journal_record(row, event_values(0, "ENFORCE", reason="a \x01T b")) is False
+    assert pg_fast.journal_record(make_row(0, "pretool", "X", subject="\x01S"), event_values(0, "ENFORCE")) is False
+    assert pg_fast.journal_record(row, event_values(0, "ENFORCE", reason="fine")) not in (False, None)

@@ -89,10 +89,19 @@ class LiveView:
     def _read_lean(self, regions: list[Any]) -> tuple[int, list[Any]] | None:
         """The clock and the rows under REGIONS through ``dos.store.pg_lean``, or None for the full store
         (no libpq, no schema name to trust here, or anything else it cannot read plainly)."""
+        from dos.store import pg_heads, pg_lean
+
+        schema = self._schema()
+        if schema is None:
+            return None
+        return pg_lean.read(self.url, schema, pg_heads.heads_param(regions),
+                            busy_timeout_ms=self.settings.busy_timeout_ms)
+
+    def _schema(self) -> str | None:
+        """The PostgreSQL schema as the full store resolves it, or None when it would refuse (it says why)."""
         import re
 
         from dos.errors import ConfigError
-        from dos.store import pg_heads, pg_lean
         from dos.store.schema import PG_SCHEMA_NAME
 
         schema = self.env.get("DOS_STORE_SCHEMA", "").strip() or self.settings.store_schema
@@ -104,11 +113,18 @@ class LiveView:
             try:
                 schema = fleet_schema(Path(self.settings.root))
             except ConfigError:
-                return None  # the full store says why, in its own words
-        if not re.match(PG_SCHEMA_NAME, schema):
-            return None
-        return pg_lean.read(self.url, schema, pg_heads.heads_param(regions),
-                            busy_timeout_ms=self.settings.busy_timeout_ms)
+                return None
+        return schema if re.match(PG_SCHEMA_NAME, schema) else None
+
+    def _record_lean(self, values: tuple[Any, ...], row: dict[str, Any] | None) -> bool:
+        """VALUES (an ENFORCE event) and ROW appended in one statement through libpq; False: not written."""
+        from dos.store import pg_fast, pg_lean
+
+        schema = self._schema()
+        texts = pg_fast.journal_record(row, values)
+        if schema is None or texts is False:
+            return False
+        return pg_lean.record(self.url, schema, values, texts, busy_timeout_ms=self.settings.busy_timeout_ms) is not None
 
     def _read_store(self, path: str) -> list[Lease]:
         from dos.store.live import Unreadable, connect_read, read_live
@@ -141,6 +157,11 @@ class LiveView:
 
         row = hook_deny_row(self.settings, event, verdict, self.now, self.env)
         try:
+            if self.url:  # PostgreSQL: one statement through libpq when it can, else the full store
+                from dos.store.live import event_values
+
+                if self._record_lean(event_values(self.now, "ENFORCE", host_id=procs.host_id(), **fields), row):
+                    return ""
             if self.url or not os.path.exists(self.settings.store_path):
                 from dos.kernel.lease import Op
                 from dos.service.journal import event_link

@@ -8,6 +8,7 @@ Two operations need no client in the middle, and run as one call of a server fun
   in the view has one of the grant's quiet shapes, one jsonb lookup a lease (if not, it returns
   NULL and the store asks the arbiter as usual), then writes the lease and its ACQUIRE event.
 - ``release``: releasing one's own lease by id, with the RELEASE event the general path writes.
+- ``record``: a forensic event (a hook's ENFORCE), which no lease decision reads.
 
 Each may also append the operation's journal row to the verdict chain. Texts are the
 client's, encoded as the general path encodes them, with markers where the server's numbers
@@ -38,8 +39,10 @@ from dos.store.schema import LEASE_COLUMNS
 GRANT = "dos_grant_v3"  # v3: the quiet shapes as one jsonb set (v2 took four arrays)
 RELEASE = "dos_release_v2"
 CHAIN = "dos_chain_v2"
-NAMES = (GRANT, RELEASE, CHAIN)
-LANE_NAMESPACE = 0x444F4C  # advisory-lock namespaces beside the workspace lock's (dos.store.postgres)
+RECORD = "dos_record_v1"
+NAMES = (GRANT, RELEASE, CHAIN, RECORD)
+LOCK_NAMESPACE = 0x444F53  # "DOS": the first key of every advisory lock we take; the workspace lock's
+LANE_NAMESPACE = 0x444F4C  # and these two beside it
 TAIL_NAMESPACE = 0x444F45
 SERVER_MADE = {"fence": "f", "acquired_ms": "t", "heartbeat_ms": "t"}  # lease columns the function fills
 NOW = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"  # the server clock, as CLOCK_SQL reads it
@@ -54,6 +57,13 @@ TWICE = {k: dumps(dumps(v))[1:-1] for k, v in MARK.items()}  # inside a JSON str
 _COLS = ", ".join(LEASE_COLUMNS)
 _VALUES = ", ".join(SERVER_MADE.get(c, f"p_{c}") for c in LEASE_COLUMNS)
 _ASCII = "'^[ -~]*$'"
+
+
+def lock_key(schema: str) -> int:
+    """The second advisory-lock key for SCHEMA: a stable signed 32-bit hash."""
+    import hashlib
+
+    return int.from_bytes(hashlib.blake2b(schema.encode(), digest_size=4).digest(), "big", signed=True)
 
 
 def _lit(text: str) -> str:
@@ -176,6 +186,28 @@ FUNCTIONS = (
     END $fn$""",
 )
 
+_RECORD_BODY = _fill("j_body", [(ONCE["ts"], "t"), (ONCE["event_seq"], "s"), (ONCE["event_hash"], "'\"' || eh || '\"'")])
+FUNCTIONS += (
+    f"""CREATE OR REPLACE FUNCTION {RECORD}(
+        k1 integer, k2 integer, p_now bigint, p_op text, p_lane text, p_lease_id text, p_holder text,
+        p_host_id text, p_reason text, p_data text, j_cols text[], j_body text, j_event text) RETURNS bigint[]
+    LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+    DECLARE t bigint; s bigint; eh text;
+    BEGIN  -- a forensic event (ENFORCE, ...) and its journal row: nothing a lease decision reads
+        PERFORM pg_advisory_xact_lock_shared(k1, k2);
+        PERFORM pg_advisory_xact_lock({TAIL_NAMESPACE}, k2);
+        t := coalesce(p_now, {NOW});
+        INSERT INTO events (ts_ms, op, lane, lease_id, holder, host_id, reason, data)
+            VALUES (t, p_op, p_lane, p_lease_id, p_holder, p_host_id, p_reason, p_data) RETURNING seq INTO s;
+        IF j_body IS NOT NULL THEN
+            eh := {_HASH.format(_fill("j_event", [(ONCE["ts"], "t")]))};
+            PERFORM {CHAIN}(t, j_cols, {_RECORD_BODY}, s, eh);
+        END IF;
+        PERFORM pg_notify('{NOTIFY_CHANNEL}', current_schema());
+        RETURN ARRAY[t, s];
+    END $fn$""",
+)
+
 GRANT_CALL = f"SELECT {GRANT}(%s, %s, %s, %s, %s::jsonb, {', '.join('%s' for _ in range(18))})"
 RELEASE_CALL = f"SELECT {_COLS} FROM {RELEASE}({', '.join('%s' for _ in range(12))})"
 INSTALLED = ("SELECT count(*) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
@@ -280,3 +312,17 @@ def journal_release(found: Mapping[str, Any] | None, missing: Mapping[str, Any] 
             and not any("\x01" in str(c) for i, c in enumerate(cols) if i not in (4, 6) and not (i == 2 and run))):
         return False
     return cols, body, event, n_cols, n_body
+
+
+def journal_record(row: Mapping[str, Any] | None, values: Sequence[Any]) -> tuple[Any, Any, Any] | bool:
+    """(cols, body, event) for the journal ROW of the forensic event VALUES (``event_values``; its time
+    is the server's), (None, None, None) for no journal, False when its texts cannot carry markers."""
+    if row is None:
+        return None, None, None
+    cols = [row[c] for c in JOURNAL]
+    event = _event(*(str(v) for v in values[1:]))
+    body = _body(row, True)
+    if not (_exact(event, ("ts",)) and _exact(body, ("seq", "ts", "event_seq", "event_hash"))
+            and not any("\x01" in str(c) for c in cols)):
+        return False
+    return cols, body, event

@@ -1,9 +1,10 @@
 """A hook's read of a PostgreSQL store through libpq itself, without importing psycopg.
 
 Importing psycopg costs a pretool hook about 120 ms, ten times the interpreter's own
-start-up, on every tool call. The allow path needs one read: the server's clock and the
-leases that may reach the judged paths (``dos.store.pg_heads``). This module sends that one
-statement through the libpq that psycopg itself loads (the wheel's bundled copy, or the
+start-up, on every tool call. A pretool needs one read (the server's clock and the leases
+that may reach the judged paths, ``dos.store.pg_heads``) and, for a deny, one write (its
+ENFORCE event and journal row, ``pg_fast.RECORD``). This module sends each as one statement
+through the libpq that psycopg itself loads (the wheel's bundled copy, or the
 system's when psycopg uses it), so connection strings, TLS, passwords and service files mean
 exactly what they mean to the engine.
 
@@ -92,6 +93,32 @@ def _array(items: Sequence[str]) -> str:
 def read(url: str, schema: str, keys: Sequence[str], *, busy_timeout_ms: int = 30_000,
          connect_timeout_s: int = 10) -> tuple[int, list[tuple[Any, ...]]] | None:
     """(the server's clock, the lease rows of SCHEMA whose heads meet KEYS) in one statement, or None."""
+    return _query(url, _select(schema), [_array(keys)], _rows, busy_timeout_ms, connect_timeout_s)
+
+
+def record(url: str, schema: str, values: Sequence[Any], journal: Sequence[Any], *, now_ms: int | None = None,
+           busy_timeout_ms: int = 30_000, connect_timeout_s: int = 10) -> tuple[int, int] | None:
+    """Append the forensic event VALUES (``event_values``) with its JOURNAL texts
+    (``pg_fast.journal_record``) in one call of the schema's record function: (time, seq), or None."""
+    from dos.store import pg_fast
+
+    cols, body, event = journal
+    params = [str(pg_fast.LOCK_NAMESPACE), str(pg_fast.lock_key(schema)), None if now_ms is None else str(now_ms),
+              *(str(v) for v in values[1:]), None if cols is None else _array([str(c) for c in cols]), body, event]
+    sql = f'SELECT "{schema}".{pg_fast.RECORD}({", ".join(f"${i + 1}" for i in range(len(params)))})'
+
+    def made(lib: Any, ctypes: Any, res: Any) -> tuple[int, int] | None:
+        if lib.PQntuples(res) != 1 or lib.PQgetisnull(res, 0, 0):
+            return None
+        got = ctypes.string_at(lib.PQgetvalue(res, 0, 0)).decode().strip("{}").split(",")
+        return (int(got[0]), int(got[1])) if len(got) == 2 else None
+
+    return _query(url, sql, params, made, busy_timeout_ms, connect_timeout_s)
+
+
+def _query(url: str, sql: str, params: Sequence[str | None], parse: Any, busy_timeout_ms: int,
+           connect_timeout_s: int) -> Any:
+    """PARSE(lib, ctypes, result) of SQL with text PARAMS on a fresh connection, or None if it did not run."""
     loaded = _load()
     if loaded is None:
         return None
@@ -109,14 +136,14 @@ def read(url: str, schema: str, keys: Sequence[str], *, busy_timeout_ms: int = 3
         lib.PQclear(res)
         if status != _COMMAND_OK:
             return None
-        params = (ctypes.c_char_p * 1)(_array(keys).encode())
-        res = lib.PQexecParams(conn, _select(schema).encode(), 1, None, params, None, None, 0)
+        given = (ctypes.c_char_p * len(params))(*(None if v is None else v.encode() for v in params))
+        res = lib.PQexecParams(conn, sql.encode(), len(params), None, given, None, None, 0)
         if not res:
             return None
         try:
             if lib.PQresultStatus(res) != _TUPLES_OK:
-                return None  # no schema, no heads function, a lock that timed out: the full store says
-            return _rows(lib, ctypes, res)
+                return None  # no schema, no function, a lock that timed out: the full store says
+            return parse(lib, ctypes, res)
         finally:
             lib.PQclear(res)
     finally:

@@ -8,7 +8,6 @@ come from the server's clock and fences from a sequence. psycopg 3 is imported h
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from dos.errors import ConfigError, StoreError, StoreUnreachable
 from dos.errors import StoreBusy
 from dos.store.schema import PG_SCHEMA_NAME, SCHEMA_VERSION
 from dos.store.schema import MIGRATIONS as SQLITE_MIGRATIONS
+from dos.store.pg_fast import LOCK_NAMESPACE, lock_key
 from dos.store.pg_sql import translate
 from dos.store.pg_write import CLOCK_SQL as _CLOCK_SQL
 from dos.store.pg_write import PipelinedWrite, sequence_moved
@@ -31,7 +31,6 @@ except ImportError:  # pragma: no cover - exercised only without the postgres ex
     psycopg = None  # type: ignore[assignment]
 
 URL_PREFIXES = ("postgresql://", "postgres://")
-LOCK_NAMESPACE = 0x444F53  # "DOS": the first key of every advisory lock we take
 _SCHEMA_RE = re.compile(PG_SCHEMA_NAME)
 
 
@@ -61,11 +60,6 @@ def schema_for(configured: str) -> str:
         raise ConfigError(f"store schema {configured!r} is not a valid name: use 1-63 "
                           "characters of a-z, 0-9 and _, not starting with a digit")
     return configured
-
-
-def lock_key(schema: str) -> int:
-    """The second advisory-lock key for SCHEMA: a stable signed 32-bit hash."""
-    return int.from_bytes(hashlib.blake2b(schema.encode(), digest_size=4).digest(), "big", signed=True)
 
 
 @lru_cache(maxsize=512)

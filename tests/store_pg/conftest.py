@@ -7,6 +7,7 @@ from typing import Callable, Iterator
 import pytest
 
 from dos.store.postgres import PostgresEngine
+from tests.store.conftest import StoreFactory
 from tests.store_pg.roundtrips import RoundTripRelay
 
 
@@ -34,3 +35,12 @@ def relay(pg_url: str) -> Iterator[RoundTripRelay]:
     r = RoundTripRelay(pg_url)
     yield r
     r.close()
+
+
+@pytest.fixture
+def pg(pg_url: str) -> Iterator[StoreFactory]:
+    """Factory of Stores on this test's database: ``pg.make(root, schema=...)`` (closed at the end)."""
+    factory = StoreFactory("postgres", {"DOS_STORE_URL": pg_url, "DOS_STORE_SCHEMA": "dos_test"})
+    yield factory
+    for store in factory.opened:
+        store.close()

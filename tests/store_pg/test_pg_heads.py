@@ -40,14 +40,6 @@ TREE = st.lists(ENTRY, max_size=3)
 
 
 @pytest.fixture
-def pg(pg_url: str) -> Iterator[StoreFactory]:
-    factory = StoreFactory("postgres", {"DOS_STORE_URL": pg_url, "DOS_STORE_SCHEMA": "dos_test"})
-    yield factory
-    for store in factory.opened:
-        store.close()
-
-
-@pytest.fixture
 def conn(pg_url: str) -> Iterator[psycopg.Connection]:
     with psycopg.connect(pg_url, autocommit=True) as c:
         c.execute("CREATE SCHEMA heads")

@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator
 
 import psycopg
 import pytest
@@ -24,14 +23,6 @@ from dos.store.live import LEASE_INSERT, lease_to_row
 from dos.store.snapshot import keys
 from tests.store.conftest import StoreFactory
 from tests.store.storehelp import write_lanes
-
-
-@pytest.fixture
-def pg(pg_url: str) -> Iterator[StoreFactory]:
-    factory = StoreFactory("postgres", {"DOS_STORE_URL": pg_url, "DOS_STORE_SCHEMA": "dos_test"})
-    yield factory
-    for store in factory.opened:
-        store.close()
 
 
 def _fleet(pg: StoreFactory, root: Path, schema: str):

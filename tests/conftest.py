@@ -26,6 +26,7 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
         if var.startswith(("DISPATCH_", "DOS_", "CID_", "GIT_")) and var != "DOS_TEST_PG_URL":
             monkeypatch.delenv(var, raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)  # the hook's settings cache goes under HOME instead
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")

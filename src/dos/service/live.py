@@ -99,22 +99,20 @@ class LiveView:
 
     def _schema(self) -> str | None:
         """The PostgreSQL schema as the full store resolves it, or None when it would refuse (it says why)."""
-        import re
-
-        from dos.errors import ConfigError
-        from dos.store.schema import PG_SCHEMA_NAME
+        from dos.store.schema import is_pg_schema_name
 
         schema = self.env.get("DOS_STORE_SCHEMA", "").strip() or self.settings.store_schema
         if not schema:
             from pathlib import Path
 
+            from dos.errors import ConfigError
             from dos.service.fleet_schema import fleet_schema
 
             try:
                 schema = fleet_schema(Path(self.settings.root))
             except ConfigError:
                 return None
-        return schema if re.match(PG_SCHEMA_NAME, schema) else None
+        return schema if is_pg_schema_name(schema) else None
 
     def _record_lean(self, values: tuple[Any, ...], row: dict[str, Any] | None) -> bool:
         """VALUES (an ENFORCE event) and ROW appended in one statement through libpq; False: not written."""

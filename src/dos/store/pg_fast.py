@@ -27,14 +27,15 @@ on first use), and carry a version in their names, so a changed body never meets
 
 from __future__ import annotations
 
-import json
-from typing import Any, Mapping, Sequence
-
 from dos.kernel.jsonc import dumps
 from dos.store.journal_rows import GENESIS, LIMITS
 from dos.store.live import encode_data, lease_to_row
-from dos.store.pg_write import NOTIFY_CHANNEL
-from dos.store.schema import LEASE_COLUMNS
+from dos.store.schema import NOTIFY_CHANNEL
+
+TYPE_CHECKING = False  # a hook's deny imports this module: no typing at run time
+if TYPE_CHECKING:
+    from typing import Any, Mapping, Sequence
+from dos.store.schema import LEASE_COLUMNS, PG_NOW
 
 GRANT = "dos_grant_v3"  # v3: the quiet shapes as one jsonb set (v2 took four arrays)
 RELEASE = "dos_release_v2"
@@ -45,7 +46,7 @@ LOCK_NAMESPACE = 0x444F53  # "DOS": the first key of every advisory lock we take
 LANE_NAMESPACE = 0x444F4C  # and these two beside it
 TAIL_NAMESPACE = 0x444F45
 SERVER_MADE = {"fence": "f", "acquired_ms": "t", "heartbeat_ms": "t"}  # lease columns the function fills
-NOW = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"  # the server clock, as CLOCK_SQL reads it
+NOW = PG_NOW  # the server clock, as CLOCK_SQL reads it
 JOURNAL = ("syscall", "verdict", "run_id", "session", "lane", "subject", "detail", "source")  # j_cols, in order
 
 # Markers: strings no agent text can hold (a value with \x01 in it sends the operation to the general path).
@@ -229,7 +230,7 @@ def shape_set(shapes: Sequence[tuple[str, str, Sequence[str], str]]) -> str | No
         if any(_SEP in c or "\0" in c for c in cols):
             return None
         keys.append(_SEP.join(cols))
-    return json.dumps(dict.fromkeys(keys, 1))
+    return dumps(dict.fromkeys(keys, 1))
 
 
 def lane_keys(schema: str, lanes: Sequence[str]) -> list[int]:

@@ -78,10 +78,10 @@ def _load() -> Any:
 def _select(schema: str) -> str:
     """The clock, and the lease rows under the keys in $1 (NULLs when there is none), in one statement."""
     from dos.store.pg_heads import NAME
-    from dos.store.pg_write import CLOCK_SQL
+    from dos.store.schema import PG_NOW
 
     cols = ", ".join(f"l.{c}" for c in LEASE_COLUMNS)
-    return (f"WITH c AS MATERIALIZED ({CLOCK_SQL} AS now) SELECT c.now, {cols} FROM c "
+    return (f"WITH c AS MATERIALIZED (SELECT {PG_NOW} AS now) SELECT c.now, {cols} FROM c "
             f'LEFT JOIN "{schema}".leases l ON "{schema}".{NAME}(l.tree) && $1::text[] ORDER BY l.fence')
 
 

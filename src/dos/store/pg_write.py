@@ -18,9 +18,9 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from dos.store.live import EVENT_INSERT, LEASE_INSERT, LEASE_SELECT
+from dos.store.schema import NOTIFY_CHANNEL, PG_NOW  # noqa: F401 - NOTIFY_CHANNEL: its home for readers
 
-NOTIFY_CHANNEL = "dos_events"  # each commit that appended events says so here (payload: the schema)
-CLOCK_SQL = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+CLOCK_SQL = f"SELECT {PG_NOW}"
 SEQ_STATE = ("SELECT s.name, pg_sequence_last_value(s.name::regclass), pg_sequence_last_value('fence_seq'::regclass) "
              "FROM (SELECT pg_get_serial_sequence('events', 'seq') AS name) s")
 # setval to 0 is out of bounds for both sequences (MINVALUE 1): the error that aborts the transaction.

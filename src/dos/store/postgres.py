@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from dos.errors import ConfigError, StoreError, StoreUnreachable
 from dos.errors import StoreBusy
-from dos.store.schema import PG_SCHEMA_NAME, SCHEMA_VERSION
+from dos.store.schema import SCHEMA_VERSION, is_pg_schema_name
 from dos.store.schema import MIGRATIONS as SQLITE_MIGRATIONS
 from dos.store.pg_fast import LOCK_NAMESPACE, lock_key
 from dos.store.pg_sql import translate
@@ -31,7 +31,6 @@ except ImportError:  # pragma: no cover - exercised only without the postgres ex
     psycopg = None  # type: ignore[assignment]
 
 URL_PREFIXES = ("postgresql://", "postgres://")
-_SCHEMA_RE = re.compile(PG_SCHEMA_NAME)
 
 
 def is_postgres_url(url: str) -> bool:
@@ -56,7 +55,7 @@ def schema_for(configured: str) -> str:
     """CONFIGURED, checked as a PostgreSQL schema name (the service derives the default)."""
     if not configured:
         raise ConfigError("a PostgreSQL store needs a schema name: set [store] schema in dos.toml")
-    if not _SCHEMA_RE.match(configured):
+    if not is_pg_schema_name(configured):
         raise ConfigError(f"store schema {configured!r} is not a valid name: use 1-63 "
                           "characters of a-z, 0-9 and _, not starting with a digit")
     return configured

@@ -71,7 +71,16 @@ BASE_DDL = (
 
 # Version -> the statements that upgrade a store from the version before (SQLite dialect).
 MIGRATIONS: dict[int, tuple[str, ...]] = {1: BASE_DDL, 2: JOURNAL_DDL, 3: INTENT_DDL}
-PG_SCHEMA_NAME = r"^[a-z_][a-z0-9_]{0,62}$"  # a workspace's PostgreSQL schema (``postgres.schema_for``)
+NOTIFY_CHANNEL = "dos_events"  # a PostgreSQL commit that appended events says so here (payload: the schema)
+PG_NOW = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"  # the PostgreSQL server's clock, in ms
+_SCHEMA_FIRST = frozenset("abcdefghijklmnopqrstuvwxyz_")
+_SCHEMA_REST = _SCHEMA_FIRST | frozenset("0123456789")
+
+
+def is_pg_schema_name(name: str) -> bool:
+    """NAME is 1-63 characters of a-z, 0-9 and _, not starting with a digit (a workspace's PostgreSQL schema)."""
+    return 0 < len(name) <= 63 and name[0] in _SCHEMA_FIRST and all(c in _SCHEMA_REST for c in name)
+
 SCHEMA_VERSION = max(MIGRATIONS)
 SQLITE_DDL = tuple(stmt for version in sorted(MIGRATIONS) for stmt in MIGRATIONS[version])
 

@@ -35,13 +35,15 @@ def _candidates() -> list[str]:
     """libpq as psycopg would load it: the binary wheel's bundled copy first, else the system's."""
     found = []
     for entry in sys.path:
-        libs = os.path.join(entry or ".", "psycopg_binary.libs")
-        try:
-            names = sorted(os.listdir(libs))
-        except OSError:
-            continue
-        found += [os.path.join(libs, n) for n in names if n.startswith("libpq") and ".so" in n]
-        break
+        for libs in (os.path.join(entry or ".", "psycopg_binary.libs"),  # Linux wheels (auditwheel)
+                     os.path.join(entry or ".", "psycopg_binary", ".dylibs")):  # macOS wheels (delocate)
+            try:
+                names = sorted(os.listdir(libs))
+            except OSError:
+                continue
+            found += [os.path.join(libs, n) for n in names if n.startswith("libpq") and (".so" in n or ".dylib" in n)]
+        if found:
+            break
     if not found and any(os.path.isdir(os.path.join(e or ".", "psycopg")) for e in sys.path):
         found += ["libpq.so.5", "libpq.5.dylib"]
     return found

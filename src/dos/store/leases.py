@@ -429,10 +429,7 @@ class Store:
 
     def live_leases(self) -> list[Lease]:
         """THE live set: the view filtered by the one expiry rule (with same-host dead-PID evidence)."""
-        with self._read_viewing() as tx:
-            now = tx.now_ms()
-            view = self._view(tx)
-        return self._split(view, now)[0]
+        return self.live_reaching(None)[1]
 
     def live_reaching(self, regions: Sequence[tuple[tuple[str, ...], bool]] | None) -> tuple[int, list[Lease]]:
         """(now, the live leases that may reach REGIONS (``dos.store.snapshot.keys`` of the paths a hook

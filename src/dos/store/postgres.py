@@ -345,7 +345,7 @@ class PostgresEngine:
                 if not isinstance(exc.__context__, pgerrors.UndefinedFunction) or attempt:
                     raise
             try:  # a schema from before the index: add it (once), else read the whole view
-                self._install_functions(force=True)
+                self._install_functions()
             except (_Unprivileged, StoreError):
                 self._heads = False
                 return None
@@ -418,15 +418,15 @@ class PostgresEngine:
                     self._raise(exc)
             raise AssertionError("unreachable")
 
-    def _install_functions(self, force: bool = False) -> None:
-        """Create this schema's functions and the heads index, unless (not FORCE) every function is there."""
+    def _install_functions(self) -> None:
+        """Create this schema's functions and the heads index, unless every one of them is there."""
         from dos.store import pg_fast, pg_heads
 
         try:
             with self._transaction(self._begin_locked, ensure=False) as tx:
                 names = [*pg_fast.NAMES, pg_heads.NAME]
                 have = tx._cur.execute(pg_fast.INSTALLED, (self.schema, names)).fetchone()[0]
-                if force or have < len(names):
+                if have < len(names):
                     for ddl in (*pg_fast.FUNCTIONS, *pg_heads.DDL):
                         tx._cur.execute(ddl, prepare=False)
         except pgerrors.InsufficientPrivilege:

@@ -6,6 +6,8 @@ The same workspaces and payloads as ``bench_hook`` (sess-A holds src, sess-B doc
 small trees under ``work/``), each in its own schema of one throwaway server (or
 DOS_TEST_PG_URL's). Allow rows are grouped against allow with no lease, deny rows against
 deny with the two leases it needs; the goal is those ratios within 1.10x at 10,000 leases.
+The session-start (every lease listed) and stop rows (a session's claim) run once a session
+or a turn, not on every tool call.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import os
 import sys
 from pathlib import Path
 
-from bench_hook import _pre, _workspace, hook_cmd
+import json
+
+from bench_hook import _pre, _stop, _workspace, hook_cmd
 from bench_store import start_postgres
 from run import Case
 
@@ -41,4 +45,11 @@ def cases(tmp: Path) -> list[Case]:
         if leases == 10_000:
             out.append(Case(f"pretool allow under work/ (every lease's head), {label}", hook_cmd("pretool"),
                             cwd=ws, env=env, stdin=_pre(ws, "work/free/x.py"), group="allow"))
+        if leases in (0, 10_000):  # once a session or a turn: they read the whole view, or a session's claim
+            start = json.dumps({"session_id": "sess-C", "cwd": str(ws), "hook_event_name": "SessionStart",
+                                "source": "startup"}).encode()
+            out.append(Case(f"session-start, {label}", hook_cmd("session-start"), cwd=ws, env=env, stdin=start))
+            out.append(Case(f"stop, no claim, {label}", hook_cmd("stop"), cwd=ws, env=env, stdin=_stop(ws, "sess-A")))
+            out.append(Case(f"stop, claim that verifies, {label}", hook_cmd("stop"), cwd=ws, env=env,
+                            stdin=_stop(ws, "sess-C")))
     return out

@@ -43,6 +43,7 @@ class RoundTripRelay:
         self._sel.register(self._listener, selectors.EVENT_READ, None)
         self._lock = threading.Lock()
         self._count = 0
+        self._connections = 0
         self._stop = False
         self._down = False  # cut(): connections are turned away until restore()
         self._plan: tuple[str, int] | None = None  # ("request" | "reply", asks left to forward)
@@ -55,6 +56,12 @@ class RoundTripRelay:
     def count(self) -> int:
         with self._lock:
             return self._count
+
+    @property
+    def connections(self) -> int:
+        """The client connections relayed so far."""
+        with self._lock:
+            return self._connections
 
     # ------------------------------------------------------------------ partitions
 
@@ -154,6 +161,8 @@ class RoundTripRelay:
                         client.close()
                         continue
                     server = socket.create_connection(self._upstream)
+                    with self._lock:
+                        self._connections += 1
                     for s in (client, server):
                         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                     parser = _Frontend()

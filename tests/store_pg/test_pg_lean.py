@@ -19,7 +19,7 @@ import pytest
 from dos.errors import StoreUnreachable
 from dos.kernel.lanes import LaneRequest
 from dos.store import pg_heads, pg_lean
-from dos.store.live import LEASE_INSERT, lease_to_row
+from dos.store.live import LEASE_INSERT, LEASE_SELECT, lease_to_row
 from dos.store.snapshot import keys
 from tests.store.conftest import StoreFactory
 from tests.store.storehelp import write_lanes
@@ -58,6 +58,20 @@ def test_the_lean_read_returns_exactly_the_engines_rows(pg: StoreFactory, tmp_pa
     assert [type(v) for v in got[1][0]] == [type(v) for v in engine[1][0]]
 
 
+def test_the_lean_whole_view_is_the_engines_view(pg: StoreFactory, tmp_path: Path, pg_url: str) -> None:
+    """A session's start reads every lease: one JSON text instead of a call per cell, same rows and types."""
+    root = write_lanes(tmp_path / "ws", {"src": ["src/**"], "docs": ["docs/**"]})
+    store = _fleet(pg, root, "whole")
+    got = pg_lean.read(pg_url, "whole", None)
+    with store.engine.read() as tx:
+        rows = tx.execute(LEASE_SELECT + " ORDER BY fence")
+    assert got is not None and got[1] == rows and len(rows) == 9
+    assert [[type(v) for v in r] for r in got[1]] == [[type(v) for v in r] for r in rows]
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute("DELETE FROM whole.leases")
+    assert pg_lean.read(pg_url, "whole", None)[1] == []
+
+
 def test_it_steps_aside_where_it_cannot_read_plainly(pg: StoreFactory, tmp_path: Path, pg_url: str) -> None:
     root = write_lanes(tmp_path / "ws", {"src": ["src/**"], "docs": ["docs/**"]})
     assert pg_lean.read(pg_url, "never_made", [""]) is None  # no schema yet
@@ -72,16 +86,22 @@ def test_a_server_it_cannot_reach_is_the_engines_error(tmp_path: Path) -> None:
         pg_lean.read("postgresql://postgres@127.0.0.1:1/x", "s", [""], connect_timeout_s=2)
 
 
-def _hook(root: Path, env: dict[str, str], rel: str, session: str = "s-1") -> dict:
-    """The pretool hook as installed, reporting whether psycopg was imported."""
-    payload = {"session_id": session, "cwd": str(root), "hook_event_name": "PreToolUse", "tool_name": "Edit",
-               "tool_input": {"file_path": str(root / rel), "old_string": "a", "new_string": "b"}}
+def _hook(root: Path, env: dict[str, str], rel: str, session: str = "s-1", verb: str = "pretool") -> dict:
+    """A hook as installed (the pretool's Edit of REL, else VERB's Claude Code payload), reporting whether
+    psycopg was imported."""
+    payload: dict = {"session_id": session, "cwd": str(root)}
+    if verb == "pretool":
+        payload.update(hook_event_name="PreToolUse", tool_name="Edit",
+                       tool_input={"file_path": str(root / rel), "old_string": "a", "new_string": "b"})
+    else:
+        payload.update(hook_event_name={"stop": "Stop", "session-start": "SessionStart"}[verb],
+                       stop_hook_active=False, source="startup")
     code = ("import sys\nfrom dos.hooks.__main__ import run\ntry:\n    run()\nexcept SystemExit as e:\n"
             "    code = e.code\nelse:\n    code = 0\nprint('PSYCOPG' if 'psycopg' in sys.modules else 'LEAN', file=sys.stderr)\n"
             "sys.exit(code)\n")
-    out = subprocess.run([sys.executable, "-I", "-c", code, "pretool"], input=json.dumps(payload), text=True,
+    out = subprocess.run([sys.executable, "-I", "-c", code, verb], input=json.dumps(payload), text=True,
                          capture_output=True, cwd=root, env={**os.environ, **env}, timeout=120)
-    return {"code": out.returncode, "stdout": out.stdout, "psycopg": "PSYCOPG" in out.stderr}
+    return {"code": out.returncode, "stdout": out.stdout, "stderr": out.stderr, "psycopg": "PSYCOPG" in out.stderr}
 
 
 def test_a_pretool_allow_on_postgres_never_imports_psycopg(pg: StoreFactory, tmp_path: Path, pg_url: str) -> None:
@@ -199,3 +219,60 @@ def test_a_text_that_could_pass_for_a_marker_is_left_to_the_full_store() -> None
     assert pg_fast.journal_record(row, event_values(0, "ENFORCE", reason="a \x01T b")) is False
     assert pg_fast.journal_record(make_row(0, "pretool", "X", subject="\x01S"), event_values(0, "ENFORCE")) is False
     assert pg_fast.journal_record(row, event_values(0, "ENFORCE", reason="fine")) not in (False, None)
+
+
+def test_a_deny_reads_and_records_on_one_connection(pg: StoreFactory, tmp_path: Path, relay) -> None:
+    root = write_lanes(tmp_path / "ws", {"src": ["src/**"], "docs": ["docs/**"]})
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    store = pg.make(root, schema="onecon")
+    store.acquire(LaneRequest(lane="docs"), holder="other", session="s-other", ttl_ms=3_600_000)
+    before, asked, seq = relay.connections, relay.count, store.seq()
+    deny = _hook(root, {"DOS_STORE_URL": relay.url, "DOS_STORE_SCHEMA": "onecon"}, "docs/a.md")
+    assert deny["code"] == 2 and "'docs'" in deny["stdout"] and not deny["psycopg"], deny
+    assert relay.connections - before == 1
+    assert relay.count - asked == 3  # the lock timeout, the read, the record
+    assert [(e.op, e.lane) for e in store.events(since_seq=seq)] == [("ENFORCE", "docs")]
+
+
+def test_a_session_start_and_a_stop_on_postgres_never_import_psycopg(pg: StoreFactory, tmp_path: Path,
+                                                                      pg_url: str) -> None:
+    from dos.kernel.lease import Op
+
+    root = write_lanes(tmp_path / "ws", {"src": ["src/**"], "docs": ["docs/**"]})
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    env = {"DOS_STORE_URL": pg_url, "DOS_STORE_SCHEMA": "sess"}
+    store = pg.make(root, schema="sess")
+    store.acquire(LaneRequest(lane="docs"), holder="agentB", session="s-other", ttl_ms=3_600_000)
+    start = _hook(root, env, "", verb="session-start")
+    text = json.loads(start["stdout"])["hookSpecificOutput"]["additionalContext"]
+    assert start["code"] == 0 and not start["psycopg"], start
+    assert "'docs' (docs/**) by agentB" in text and "Free: 'src' (src/**)" in text
+    free = _hook(root, env, "", verb="stop")
+    assert free["code"] == 0 and not free["psycopg"], free
+    store.record(Op.CLAIM, holder="s-other", data={"session": "s-other", "plan": "AUTH", "phase": "AUTH1"})
+    store.record(Op.CLAIM, holder="s-1", data={"session": "s-1", "plan": "AUTH", "phase": "AUTH1"})
+    store.record(Op.CLAIM, holder="s-1", data={"session": "s-1", "plan": "AUTH", "phase": "AUTH2"})
+    seq = store.seq()
+    blocked = _hook(root, env, "", verb="stop")
+    assert blocked["code"] == 2 and "dos verify AUTH AUTH2" in json.loads(blocked["stdout"])["reason"], blocked
+    assert not blocked["psycopg"], blocked
+    assert [(e.op, e.holder) for e in store.events(since_seq=seq)] == [("ENFORCE", "s-1")]
+
+
+def test_the_lean_intent_read_is_the_ledgers(pg: StoreFactory, tmp_path: Path, pg_url: str) -> None:
+    """The stop hook's read of a session's intent runs through libpq gives the states the ledger holds."""
+    from dos.service import ledger_gate
+    from dos.service.settings import load_settings
+    from dos.store.intents import IntentStore
+
+    root = write_lanes(tmp_path / "ws", {"src": ["src/**"]})
+    store = pg.make(root, schema="ledger")
+    led = IntentStore(store.engine)
+    for rid, session, steps in (("r1", "s-1", ["a", "b"]), ("r2", "s-2", ["c"]), ("r3", "s-1", ["ünï \"d\""])):
+        assert led.declare(rid, {"goal": "g", "declared_steps": steps}, token=f"t-{rid}", session=session).recorded
+    env = {"DOS_STORE_URL": pg_url, "DOS_STORE_SCHEMA": "ledger"}
+    settings = load_settings(str(root))
+    for session in ("s-1", "s-2", "nobody"):
+        want = [s.to_dict() for _, s in led.runs(session=session)]
+        assert ledger_gate._session_states(settings, session, env) == want
+    assert len(ledger_gate._session_states(settings, "s-1", env)) == 2

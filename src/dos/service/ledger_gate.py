@@ -27,15 +27,22 @@ def _declared(states: list[Any]) -> frozenset[str]:
 
 
 def _session_states(settings: Settings, session: str, env: Mapping[str, str]) -> list[Any]:
-    from dos.kernel.jsonc import JSONError, loads
-
     url = env.get("DOS_STORE_URL", "").strip() or settings.store_url
     if url:
-        from dos.service.live import full_store
-        from dos.store.intents import IntentStore
+        from dos.service.live import LiveView, full_store
 
-        with full_store(settings) as store:
-            return [s.to_dict() for _, s in IntentStore(store.engine).runs(session=session)]
+        view = LiveView(settings, env)
+        try:  # through libpq when it can (a stop hook then never imports psycopg)
+            rows = view.texts(lambda schema: f"SELECT state FROM {schema}.intent_runs WHERE session = $1 "
+                              "ORDER BY bound_ms, run_id", [session])
+        finally:
+            view.close()
+        if rows is None:
+            from dos.store.intents import IntentStore
+
+            with full_store(settings) as store:
+                return [s.to_dict() for _, s in IntentStore(store.engine).runs(session=session)]
+        return _parsed(rows)
     path = settings.store_path
     if not os.path.isfile(path):
         return []
@@ -58,6 +65,13 @@ def _session_states(settings: Settings, session: str, env: Mapping[str, str]) ->
         return []
     finally:
         conn.close()
+    return _parsed(rows)
+
+
+def _parsed(rows: list[Any]) -> list[Any]:
+    """The intent states in ROWS (one JSON text each); a text that does not parse is no state."""
+    from dos.kernel.jsonc import JSONError, loads
+
     out = []
     for (text,) in rows:
         try:

@@ -14,7 +14,7 @@ import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Mapping, Sequence
+    from typing import Any, Callable, Mapping, Sequence
 
     from dos.kernel.enforce import Verdict
     from dos.kernel.lease import Lease
@@ -34,6 +34,7 @@ class LiveView:
         self.url = env.get("DOS_STORE_URL", "").strip() or settings.store_url
         self.env = env
         self._conn: Any = None
+        self._pg: Any = False  # the libpq connection (``pg_lean``): False until first used, None when it cannot be
         self.leases: list[Lease] = []
         self.now = _now_ms()
 
@@ -50,7 +51,7 @@ class LiveView:
                              "tell which store holds the leases; fix dos.toml (`dos lint`)")
         if self.url:  # PostgreSQL: only the leases under the paths' first segments (dos.store.pg_heads)
             regions = _heads(paths)
-            got = self._read_lean(regions) if regions is not None else None
+            got = self._read_lean(regions)
             if got is not None:  # one statement through libpq, psycopg never imported
                 from dos.store.live import lease_from_row
 
@@ -86,16 +87,32 @@ class LiveView:
         here = procs.host_id()
         return [x for x in leases if is_live(x, now, holder_dead=procs.holder_dead(x.pid, x.pid_start, x.host_id, here))]
 
-    def _read_lean(self, regions: list[Any]) -> tuple[int, list[Any]] | None:
-        """The clock and the rows under REGIONS through ``dos.store.pg_lean``, or None for the full store
-        (no libpq, no schema name to trust here, or anything else it cannot read plainly)."""
-        from dos.store import pg_heads, pg_lean
+    def _read_lean(self, regions: list[Any] | None) -> tuple[int, list[Any]] | None:
+        """The clock and the rows under REGIONS (None: every row) through ``dos.store.pg_lean``, or None for
+        the full store (no libpq, no schema name to trust here, or anything else it cannot read plainly)."""
+        from dos.store import pg_heads
 
         schema = self._schema()
-        if schema is None:
+        conn = self._lean() if schema is not None else None
+        if conn is None:
             return None
-        return pg_lean.read(self.url, schema, pg_heads.heads_param(regions),
-                            busy_timeout_ms=self.settings.busy_timeout_ms)
+        return conn.read(schema, None if regions is None else pg_heads.heads_param(regions))
+
+    def _lean(self) -> Any:
+        """This view's libpq connection, made at its first use and closed with the view; None: the full store.
+        Raises ``StoreUnreachable`` when the server cannot be reached."""
+        if self._pg is False:
+            from dos.store import pg_lean
+
+            self._pg = pg_lean.connect(self.url, busy_timeout_ms=self.settings.busy_timeout_ms)
+        return self._pg
+
+    def texts(self, sql: Callable[[str], str], params: Sequence[str]) -> list[tuple[str | None, ...]] | None:
+        """On PostgreSQL, the rows of a small read (SQL of the schema's quoted name) through libpq; None when
+        it cannot be read that way (another engine, no libpq, no such table yet): read through the full store."""
+        schema = self._schema() if self.url and not self._store_unknown() else None
+        conn = self._lean() if schema is not None else None
+        return None if conn is None else conn.texts(sql(f'"{schema}"'), params)
 
     def _schema(self) -> str | None:
         """The PostgreSQL schema as the full store resolves it, or None when it would refuse (it says why)."""
@@ -116,13 +133,12 @@ class LiveView:
 
     def _record_lean(self, values: tuple[Any, ...], row: dict[str, Any] | None) -> bool:
         """VALUES (an ENFORCE event) and ROW appended in one statement through libpq; False: not written."""
-        from dos.store import pg_fast, pg_lean
+        from dos.store import pg_fast
 
         schema = self._schema()
         texts = pg_fast.journal_record(row, values)
-        if schema is None or texts is False:
-            return False
-        return pg_lean.record(self.url, schema, values, texts, busy_timeout_ms=self.settings.busy_timeout_ms) is not None
+        conn = self._lean() if schema is not None and texts is not False else None
+        return conn is not None and conn.record(schema, values, texts) is not None
 
     def _read_store(self, path: str) -> list[Lease]:
         from dos.store.live import Unreadable, connect_read, read_live
@@ -199,7 +215,10 @@ class LiveView:
         return spool_path(state_dir)
 
     def close(self) -> None:
-        """Close the read connection (after any record, so the writer's close skips the checkpoint)."""
+        """Close the read connections (after any record, so the writer's close skips the checkpoint)."""
+        if self._pg:
+            pg, self._pg = self._pg, False
+            pg.close()
         if self._conn is not None:
             try:
                 self._conn.close()

@@ -28,27 +28,36 @@ def claim_of(settings: Settings, session: str, env: Mapping[str, str]) -> tuple[
 
     url = env.get("DOS_STORE_URL", "").strip() or settings.store_url
     if url:
-        with full_store(settings) as store:
-            return store.claim_for(session)
-    path = settings.store_path
-    if not os.path.isfile(path):
-        return None
-    from dos.store.snapshot import read_claims
+        view = LiveView(settings, env)
+        try:
+            row = view.texts(lambda schema: f"SELECT data FROM {schema}.events WHERE op = 'CLAIM' AND holder = $1 "
+                                            "ORDER BY seq DESC LIMIT 1", [session])
+        finally:
+            view.close()
+        if row is None:  # not through libpq: the full store reads it (or says why it cannot)
+            with full_store(settings) as store:
+                return store.claim_for(session)
+        row = row[0] if row else None
+    else:
+        path = settings.store_path
+        if not os.path.isfile(path):
+            return None
+        from dos.store.snapshot import read_claims
 
-    published = read_claims(path)
-    if published is not None:
-        return published.get(session)
-    from dos.store.live import Unreadable, connect_read
+        published = read_claims(path)
+        if published is not None:
+            return published.get(session)
+        from dos.store.live import Unreadable, connect_read
 
-    try:
-        conn = connect_read(path, settings.busy_timeout_ms)
-    except Unreadable:
-        return None
-    try:
-        row = conn.execute("SELECT data FROM events WHERE op = 'CLAIM' AND holder = ? ORDER BY seq DESC LIMIT 1",
-                           (session,)).fetchone()
-    finally:
-        conn.close()
+        try:
+            conn = connect_read(path, settings.busy_timeout_ms)
+        except Unreadable:
+            return None
+        try:
+            row = conn.execute("SELECT data FROM events WHERE op = 'CLAIM' AND holder = ? ORDER BY seq DESC LIMIT 1",
+                               (session,)).fetchone()
+        finally:
+            conn.close()
     if not row:
         return None
     try:

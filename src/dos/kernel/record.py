@@ -22,6 +22,10 @@ class Record:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         names = self.__slots__
+        if not kwargs and len(args) == len(names):  # every field given in order: a store's row, a replace
+            for name, value in zip(names, args):
+                object.__setattr__(self, name, value)
+            return
         if len(args) > len(names):
             raise TypeError(f"{type(self).__name__} takes {len(names)} fields, got {len(args)}")
         values = dict(zip(names, args))
@@ -68,12 +72,11 @@ class Record:
 
     def replace(self, **changes: Any) -> Any:
         """A copy with CHANGES applied."""
-        values = {name: getattr(self, name) for name in self.__slots__}
+        names = self.__slots__
         for key in changes:
-            if key not in values:
+            if key not in names:
                 raise TypeError(f"{type(self).__name__} has no field {key!r}")
-        values.update(changes)
-        return type(self)(**values)
+        return type(self)(*[changes[name] if name in changes else getattr(self, name) for name in names])
 
     def fields(self) -> dict[str, Any]:
         """Field name -> value, in declaration order."""

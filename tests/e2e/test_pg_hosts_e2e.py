@@ -1,9 +1,10 @@
 """Real agent CLIs on a PostgreSQL store, wired by ``dos init --hooks`` alone.
 
 The workspace names the server in dos.toml (``[store] url``) and keeps no ``.dos/``; bob holds
-``api`` on the server. The hook the installer wires reads the leases (and records a deny)
-through libpq (``dos.store.pg_lean``): a write into api is denied naming bob and the deny is
-in the server's log; a write into web goes through.
+``api`` on the server. The hooks the installer wires read the leases (and record a deny)
+through libpq (``dos.store.pg_lean``): the session's start tells the model bob holds api, a
+write into api is denied naming bob and the deny is in the server's log; a write into web
+goes through.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from e2ekit import HOLDER, HOSTS, Workspace, dos, make_workspace, run_host, say,
 pytestmark = pytest.mark.slow
 
 CONTENT = "VALUE = 1\n"
+CONTEXT = "DOS referees this repository"  # the first words of DOS's session-start context
 
 
 @pytest.fixture
@@ -48,6 +50,8 @@ def test_a_postgres_workspace_denies_a_write_into_a_held_lane_and_allows_a_free_
     held = pg_ws.path("api/a.py")
     run = run_host(host, exe, pg_ws, [host.write(pg_ws, held, CONTENT), say("Finished.")])
     assert not held.exists(), f"{held} was written although {HOLDER} holds its lane{run.report()}"
+    first = json.dumps(run.fake.main_requests()[0].body)
+    assert CONTEXT in first and HOLDER in first, f"DOS's session-start context did not reach the model{run.report()}"
     told = run.result_for(HOLDER)
     assert told is not None and "DOS" in told["text"], f"the model was not told DOS's reason{run.report()}"
     assert [lane for lane, _ in _enforced(pg_url)] == ["api"], _enforced(pg_url)

@@ -123,6 +123,26 @@ def test_a_release_is_published_only_after_its_commit(tmp_path: Path) -> None:
     store.close()
 
 
+def test_the_claims_are_published_by_what_changes_them_and_wherever_they_are_missing(tmp_path: Path) -> None:
+    """A lease operation leaves the claims file alone (it reads no claims); a claim rewrites it, and a
+    store whose claims file went away publishes it again at its next write."""
+    store = _store(tmp_path.resolve())
+    store.record(Op.CLAIM, holder="h1", data={"plan": "P", "phase": "A1"})
+    path = Path(snapshot.claims_path_for(store.engine.location))
+    first = path.stat().st_ino
+    got = store.acquire(LaneRequest(lane="a"), holder="h1").lease
+    store.heartbeat(lane="a", holder="h1")
+    store.release(lease_id=got.lease_id, holder="h1")
+    assert path.stat().st_ino == first, "no lease operation rewrote the claims"
+    store.record(Op.CLAIM, holder="h2", data={"plan": "P", "phase": "B1"})
+    assert path.stat().st_ino != first and snapshot.read_claims(store.engine.location) == {
+        "h1": ("P", "A1"), "h2": ("P", "B1")}
+    path.unlink()
+    store.acquire(LaneRequest(lane="b"), holder="h2")
+    assert snapshot.read_claims(store.engine.location) == {"h1": ("P", "A1"), "h2": ("P", "B1")}
+    store.close()
+
+
 def test_a_snapshot_that_cannot_be_written_is_removed_and_one_that_cannot_be_removed_aborts(tmp_path: Path) -> None:
     store = _store(tmp_path.resolve())
     store.acquire(LaneRequest(lane="a"), holder="h1")

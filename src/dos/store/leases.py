@@ -160,8 +160,9 @@ class Store:
                 out[holder] = (str(payload["plan"]), str(payload.get("phase", "")))
         return out
 
-    def _publish(self, tx: Tx, keep: Sequence[Lease] = ()) -> None:
-        """Publish the live set as TX sees it, plus KEEP (leases this transaction removes or replaces)."""
+    def _publish(self, tx: Tx, keep: Sequence[Lease] = (), *, claims: bool = False) -> None:
+        """Publish the live set as TX sees it, plus KEEP (leases this transaction removes or replaces), and
+        with CLAIMS (a transaction that changed them) the claims; they are also published where none are."""
         if not getattr(self.engine, "snapshot_path", None):
             return
         from dos.store import snapshot
@@ -169,7 +170,9 @@ class Store:
         view = self._view(tx)
         leases = view + [x for x in keep if x not in view]
         try:
-            snapshot.publish(self.engine.location, leases, self._claims(tx))
+            if not claims:
+                claims = not os.path.exists(snapshot.claims_path_for(self.engine.location))
+            snapshot.publish(self.engine.location, leases, self._claims(tx) if claims else None)
             if not os.path.exists(snapshot.intents_path_for(self.engine.location)):
                 snapshot.publish_intents(self.engine.location, snapshot.intent_sessions(tx))
         except OSError as exc:
@@ -310,7 +313,8 @@ class Store:
                                     reason=reason, data={"fence": lease.fence, "loop_ts": lease.loop_ts})
             tx.execute("DELETE FROM leases WHERE lease_id = ?", (lease.lease_id,))
             _journaled(journal, tx, lease, released)
-            self._publish(tx, keep=(lease,))
+            # No publish before the commit: the files already hold every lease of this view and LEASE,
+            # and removing it before the commit could let a write through if the commit failed.
         self._republish()
         return lease
 
@@ -405,7 +409,7 @@ class Store:
                                  data=data)
             _journaled(journal, tx, event, event)
             if event.op == Op.CLAIM:
-                self._publish(tx)
+                self._publish(tx, claims=True)
             return event
 
     def claim_for(self, session: str) -> tuple[str, str] | None:
@@ -646,7 +650,7 @@ class Store:
             tx.execute("DELETE FROM leases")
             for lease in state.values():
                 tx.execute(_LEASE_INSERT, lease_to_row(lease))
-            self._publish(tx, keep=before)
+            self._publish(tx, keep=before, claims=True)
         self._republish()
         return {"imported": records, "conflicted": [{"lease_id": rename.get(k, k), "lane": final[k].lane,
                                                           "holder": final[k].holder, "reason": v}

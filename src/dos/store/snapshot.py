@@ -23,9 +23,10 @@ A hook reads the marker, then only the files on the way down to the paths it jud
 cost does not grow with the leases under other heads, nor with those beside its path under a
 crowded one (ten thousand leases under ``src/`` cost it three small files).
 
-Every Store transaction that changes leases or claims publishes while it holds the write
-lock, from the view it sees, before it commits. A transaction that removes a lease publishes
-the lease still in place and republishes under the lock after its commit. So a published
+Every Store transaction that adds or changes leases, or changes claims, publishes while it
+holds the write lock, from the view it sees, before it commits. One that only removes a lease
+(a release) leaves the files as they are, which still hold it, and republishes under the lock
+after its commit; one that removes some and adds others publishes both before and after. So a published
 file is never missing a lease or claim the store has: a crash or a failed commit leaves
 extra entries (spurious denies), never fewer (a write let through). A head file that cannot
 be written keeps its old content and the marker is removed (readers go to the store, the
@@ -185,14 +186,17 @@ def encode_claims(claims: Mapping[str, tuple[str, str]]) -> str:
     return dumps({"version": VERSION, "claims": {k: list(v) for k, v in claims.items()}}, **_JSON)
 
 
-def publish(store_path: str, leases: Iterable[Lease], claims: Mapping[str, tuple[str, str]]) -> None:
-    """Replace the live set and the claims beside STORE_PATH (under the store's write lock).
+def publish(store_path: str, leases: Iterable[Lease], claims: Mapping[str, tuple[str, str]] | None) -> None:
+    """Replace the live set and (unless CLAIMS is None: unchanged) the claims beside STORE_PATH, under
+    the store's write lock.
 
     Raises OSError when the marker or the claims can neither be replaced nor removed (a
     removed one sends readers to the store itself)."""
     from dos.files import read_text
 
     _publish_live(store_path, leases)
+    if claims is None:
+        return
     path, text = claims_path_for(store_path), encode_claims(claims)
     if read_text(path) != text and not _write(path, text):  # a read costs a tenth of a replace
         _remove(path)
@@ -208,9 +212,13 @@ def _publish_live(store_path: str, leases: Iterable[Lease]) -> None:
 def _publish_files(store_path: str, leases: Iterable[Lease]) -> None:
     marker_path, directory = path_for(store_path), dir_for(store_path)
     try:
-        os.makedirs(directory, exist_ok=True)
+        os.mkdir(directory)  # its parent holds the store: no need to walk the path as makedirs does
+    except FileExistsError:
+        if not os.path.isdir(directory):
+            _remove(marker_path)  # no head files can be published: readers go to the store
+            return
     except OSError:
-        _remove(marker_path)  # no head files can be published: readers go to the store
+        _remove(marker_path)
         return
     index_path = os.path.join(directory, INDEX)
     old_marker = _read_marker(marker_path)

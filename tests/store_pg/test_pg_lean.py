@@ -276,3 +276,24 @@ def test_the_lean_intent_read_is_the_ledgers(pg: StoreFactory, tmp_path: Path, p
         want = [s.to_dict() for _, s in led.runs(session=session)]
         assert ledger_gate._session_states(settings, session, env) == want
     assert len(ledger_gate._session_states(settings, "s-1", env)) == 2
+
+
+def test_a_schema_without_the_record_function_gets_it_from_the_first_deny(pg: StoreFactory, tmp_path: Path,
+                                                                         pg_url: str) -> None:
+    """A schema an older DOS made has no record function: the deny is recorded through the full store,
+    which adds it, so the next deny never imports psycopg."""
+    from dos.store import pg_fast
+
+    root = write_lanes(tmp_path / "ws", {"src": ["src/**"], "docs": ["docs/**"]})
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    store = pg.make(root, schema="norec")
+    store.acquire(LaneRequest(lane="docs"), holder="other", session="s-other", ttl_ms=3_600_000)
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f"DROP FUNCTION norec.{pg_fast.RECORD}")
+    env = {"DOS_STORE_URL": pg_url, "DOS_STORE_SCHEMA": "norec"}
+    seq = store.seq()
+    first = _hook(root, env, "docs/a.md")
+    assert first["code"] == 2 and first["psycopg"], first  # recorded through the full store
+    second = _hook(root, env, "docs/b.md")
+    assert second["code"] == 2 and not second["psycopg"], second
+    assert [e.op for e in store.events(since_seq=seq)] == ["ENFORCE", "ENFORCE"]

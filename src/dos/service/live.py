@@ -182,6 +182,10 @@ class LiveView:
 
                 with full_store(self.settings) as store:
                     store.record(Op.ENFORCE, **fields, journal=event_link(row))
+                    if self.url:  # a schema an older DOS made may lack the record function: the next one is lean
+                        ensure = getattr(store.engine, "ensure_functions", None)
+                        if ensure is not None:
+                            ensure()
                 return ""
             from dos.store.live import event_values
 

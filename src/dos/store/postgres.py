@@ -418,6 +418,15 @@ class PostgresEngine:
                     self._raise(exc)
             raise AssertionError("unreachable")
 
+    def ensure_functions(self) -> bool:
+        """Create the one-statement functions and the heads index where one is missing (a schema an older
+        DOS made); False when this role may not. Costs one count where they are all there."""
+        try:
+            self._install_functions()
+            return True
+        except (_Unprivileged, StoreError):
+            return False
+
     def _install_functions(self) -> None:
         """Create this schema's functions and the heads index, unless every one of them is there."""
         from dos.store import pg_fast, pg_heads

@@ -3,6 +3,7 @@
     python bench/bench_store.py table [SECONDS [CLIENTS,...]]  # pairs/s in a SECONDS window, all clients running
     python bench/bench_store.py pair [PAIRS]                  # one PostgreSQL client: time, CPU, round trips per pair
                                                               # (1 lane; then 64 lanes, 63 of them held)
+    python bench/bench_store.py writer [SRC]                  # one SQLite writer's pair at 0 to 10,000 live leases
     python bench/run.py store                              # wall time per case, through bench/run.py
 
 Each client is its own process on its own lane, so every pair is two store transactions
@@ -258,6 +259,46 @@ def cases(tmp: Path) -> list:
     return out
 
 
+def writer_costs(src: str = "") -> str:
+    """One in-process SQLite writer's acquire+release pair while 0, 100, 1,000 and 10,000 other leases
+    are live (each under its own ``work/`` directory): what every write costs as a fleet's leases grow,
+    the published live set included. SRC: another checkout's ``src`` to measure side by side."""
+    sys.path.insert(0, src or str(ROOT / "src"))
+    from dos.config import Workspace, load_config
+    from dos.kernel.lanes import LaneRequest
+    from dos.service.context import open_store
+    from dos.store.live import LEASE_INSERT, lease_to_row
+
+    rows = ["| live leases | ms/pair | vs 0 live |", "|---:|---:|---:|"]
+    base_ms = 0.0
+    with tempfile.TemporaryDirectory(prefix="dos-bench-writer-") as tmp:
+        for n in (0, 100, 1000, 10_000):
+            ws = _workspace(Path(tmp) / f"w{n}", 8)
+            store = open_store(Workspace(ws, "--workspace"), load_config(ws))
+            other = store.acquire(LaneRequest(lane="c1"), holder="x", ttl_ms=10**9).lease
+            with store.engine.write() as tx:
+                for i in range(n):
+                    tx.execute(LEASE_INSERT, lease_to_row(other.replace(
+                        lease_id=f"b{i}", fence=1000 + i, lane=f"w{i}", tree=(f"work/w{i}/**",), holder=f"h{i}")))
+
+            def pairs(k: int) -> None:
+                for _ in range(k):
+                    got = store.acquire(LaneRequest(lane="c0"), holder="h")
+                    store.release(lease_id=got.lease.lease_id, holder="h")
+
+            pairs(20)
+            k = 300 if n < 10_000 else 30
+            best = float("inf")
+            for _ in range(3):
+                t = time.perf_counter()
+                pairs(k)
+                best = min(best, (time.perf_counter() - t) / k * 1000)
+            base_ms = base_ms or best
+            rows.append(f"| {n:,} | {best:.2f} | {best / base_ms:.1f}x |")
+            store.close()
+    return "\n".join(rows)
+
+
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "drive":
         print(json.dumps(drive(argv[1], argv[2], argv[3], argv[4])))
@@ -265,6 +306,9 @@ def main(argv: list[str]) -> int:
     if argv and argv[0] == "clients":  # one bench/run.py case: URL from the environment
         got = run_clients(Path(argv[1]), os.environ.get("DOS_STORE_URL", ""), int(argv[2]), int(argv[3]))
         print(json.dumps(got))
+        return 0
+    if argv and argv[0] == "writer":
+        print(writer_costs(argv[1] if len(argv) > 1 else ""))
         return 0
     if argv and argv[0] == "pair":
         print(pair_costs(int(argv[1]) if len(argv) > 1 else 2000))

@@ -23,7 +23,7 @@ from dos.kernel.lease import MUTATING_OPS, Event, Lease, Op, is_live
 from dos.kernel.replay import adopted, apply, checkpoint, fold_rows, replay
 from dos.store.engine import Engine, Tx
 from dos.store.live import (EVENT_INSERT, EVENT_SELECT, LEASE_INSERT, LEASE_SELECT, encode_data,
-                            event_values, lease_from_row, lease_to_row)
+                            event_values, lease_from_row, lease_to_row, leases_from_rows)
 
 _LEASE_SELECT = LEASE_SELECT
 _EVENT_SELECT = EVENT_SELECT
@@ -138,6 +138,7 @@ class Store:
         self._predicates = predicates
         self.host_id = procs.host_id()
         self._quiet_plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # request -> (decision, keys, shapes), or ()
+        self._last_index: Any = None  # the arbiter's index of the last live set decided against
 
     # ------------------------------------------------------------------ helpers
 
@@ -189,7 +190,7 @@ class Store:
         return procs.holder_dead(lease.pid, lease.pid_start, lease.host_id, self.host_id)
 
     def _view(self, tx: Tx) -> list[Lease]:
-        return [lease_from_row(r) for r in tx.execute(_VIEW_SELECT)]
+        return leases_from_rows(tx.execute(_VIEW_SELECT))
 
     def _write_viewing(self) -> Any:
         """A write transaction whose first read is ``_view``: an engine that can sends it with the lock."""
@@ -228,7 +229,7 @@ class Store:
         JOURNAL(tx, result, event), when given, records the verdict in the same transaction (as
         for every operation below).
         """
-        from dos.kernel.arbiter import LeaseIndex, arbitrate
+        from dos.kernel.arbiter import arbitrate
 
         if not holder or not holder.strip():
             raise UsageError("acquire needs a holder (--owner): a non-empty name for who holds the lease")
@@ -249,7 +250,7 @@ class Store:
         with self._write_viewing() as tx:
             now = tx.now_ms()
             live, expired = self._split(self._view(tx), now)
-            decision = arbitrate(request, LeaseIndex((*live, *extra_live), self.taxonomy), self.taxonomy,
+            decision = arbitrate(request, self._index((*live, *extra_live)), self.taxonomy,
                                  predicates=predicates, force=force)
             if not decision.granted:
                 refused = self._append(tx, Op.REFUSE, lane=request.lane, holder=holder, reason=decision.reason,
@@ -274,6 +275,18 @@ class Store:
             result = _journaled(journal, tx, AcquireResult(decision, lease, tuple(stale)), granted)
             self._publish(tx)
             return result
+
+    def _index(self, live: tuple[Lease, ...]) -> Any:
+        """The arbiter's index of LIVE: the last one again when LIVE holds the same lease objects (a view
+        read again gives the same ones, ``live.leases_from_rows``), so a decision after one's own release
+        does not rebuild it. The index never changes once built."""
+        from dos.kernel.arbiter import LeaseIndex
+
+        last = self._last_index
+        if (last is None or last.taxonomy is not self.taxonomy or len(last.live) != len(live)
+                or not all(a is b for a, b in zip(last.live, live))):
+            last = self._last_index = LeaseIndex(live, self.taxonomy)
+        return last
 
     def _find(self, tx: Tx, *, lease_id: str | None, lane: str | None,
               holder: str | None) -> list[Lease]:

@@ -16,7 +16,7 @@ from dos.store.schema import EVENT_COLUMNS, EVENT_INSERT, LEASE_COLUMNS, SCHEMA_
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Mapping, Sequence
+    from typing import Any, Iterable, Mapping, Sequence
 
 LEASE_SELECT = f"SELECT {', '.join(LEASE_COLUMNS)} FROM leases"
 LIVE_SELECT = LEASE_SELECT + " WHERE heartbeat_ms + ttl_ms > ? ORDER BY fence"
@@ -32,6 +32,27 @@ def lease_from_row(row: Sequence[Any]) -> Lease:
     values[4] = tuple(e for e in tree if isinstance(e, str)) if isinstance(tree, list) else ()
     values[9] = LockMode(values[9])
     return Lease(*values)
+
+
+_LAST_VIEW: dict[tuple[Any, ...], Lease] = {}  # the rows of the last view decoded, and their Leases
+
+
+def leases_from_rows(rows: Iterable[Sequence[Any]]) -> list[Lease]:
+    """A whole view's ROWS as Leases. A writer reads its view several times an operation, mostly
+    unchanged: a row the last view held gives the same (immutable) Lease object again, which is what
+    lets the snapshot and the arbiter's index reuse what they built from it. Only the last view is kept."""
+    global _LAST_VIEW
+    last, now = _LAST_VIEW, {}
+    out = []
+    for row in rows:
+        key = tuple(row)
+        lease = last.get(key)
+        if lease is None:
+            lease = lease_from_row(key)
+        now[key] = lease
+        out.append(lease)
+    _LAST_VIEW = now
+    return out
 
 
 def lease_to_row(lease: Lease) -> tuple[Any, ...]:

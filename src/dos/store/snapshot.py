@@ -126,25 +126,65 @@ def _is_head_file(name: str) -> bool:
 # ---------------------------------------------------------------------- writing
 
 
+_ENCODED: dict[int, tuple[Any, ...]] = {}  # id(lease) -> (lease, row, regions or None): the last publish's
+_HEADS: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[Any, ...]] = {}  # (head, its splits) -> its files
+
+
 def encode(leases: Iterable[Lease], splits: Mapping[str, str] | None = None) -> tuple[str, dict[str, str], dict[str, str]]:
     """The marker's text (the wide leases), head file name -> text, and the splits (head -> token).
 
     SPLITS: the splits already published, kept while their subtree stays above ``UNSPLIT_AT``.
+    A writer publishes after every operation, mostly with one lease changed: a lease's row and
+    regions, and a head's files whose leases (the same objects, ``live.leases_from_rows``) and
+    splits are unchanged, are taken from the last call instead of encoded again. Only the last
+    call's are kept, so the memo never outgrows the live set.
     """
+    global _ENCODED, _HEADS
+    last_encoded, last_heads = _ENCODED, _HEADS
+    encoded: dict[int, tuple[Any, ...]] = {}
+    heads: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[Any, ...]] = {}
     wide: list[dict[str, Any]] = []
     by_head: dict[str, list[tuple[tuple[str, ...], bool, dict[str, Any]]]] = {}
+    members: dict[str, list[Lease]] = {}
     for lease in leases:
-        row = lease.to_dict()
-        found = keys(lease.tree)
-        if found is None or any(head_file(segs[0]) is None for segs, _ in found):
+        got = last_encoded.get(id(lease))
+        if got is None or got[0] is not lease:
+            found = keys(lease.tree)
+            if found is not None and any(head_file(segs[0]) is None for segs, _ in found):
+                found = None
+            got = (lease, lease.to_dict(), found)
+        encoded[id(lease)] = got
+        row, found = got[1], got[2]
+        if found is None:
             wide.append(row)
             continue
         for segs, partial in found:
             by_head.setdefault(segs[0], []).append((segs, partial, row))
+            members.setdefault(segs[0], []).append(lease)
+    old_by_top: dict[str, list[tuple[str, str]]] = {}
+    for name, token in (splits or {}).items():
+        old_by_top.setdefault(name.split("/", 1)[0], []).append((name, token))
     files: dict[str, str] = {}
     split: dict[str, str] = {}
     for h, entries in by_head.items():
-        _encode_node((h,), entries, splits or {}, files, split)
+        old = tuple(sorted(old_by_top.get(h, ())))
+        mine = members[h]
+        memo = last_heads.get((h, old))
+        if memo is None or len(memo[0]) != len(mine) or not all(a is b for a, b in zip(memo[0], mine)):
+            sub_files: dict[str, str] = {}
+            sub_split: dict[str, str] = {}
+            _encode_node((h,), entries, dict(old), sub_files, sub_split)
+            memo = (tuple(mine), sub_files, sub_split)
+            if not set(sub_split.values()) <= {t for _, t in old}:
+                memo = None  # a new split's fresh token is never replayed by a later call
+        if memo is not None:
+            heads[(h, old)] = memo
+            files.update(memo[1])
+            split.update(memo[2])
+        else:
+            files.update(sub_files)
+            split.update(sub_split)
+    _ENCODED, _HEADS = encoded, heads
     marker = dumps({"version": VERSION, "wide": wide}, **_JSON)
     return marker, files, split
 
@@ -228,7 +268,7 @@ def _publish_files(store_path: str, leases: Iterable[Lease]) -> None:
     else:
         index, splits = found
     marker, files, split = encode(leases, splits)
-    digests = {name: _digest(text) for name, text in files.items()}
+    digests = _digests(files)
     # Deepest first: a split file is replaced only once every child it points to is in place.
     changed = sorted((name for name, d in digests.items() if index.get(name) != d), key=lambda n: -n.count("+"))
     gone = [name for name in index if name not in files]
@@ -250,6 +290,24 @@ def _publish_files(store_path: str, leases: Iterable[Lease]) -> None:
             _write(index_path, dumps({"version": VERSION, "files": digests, "split": split}, **_JSON))
     if marker != old_marker and not _write(marker_path, marker):
         _remove(marker_path)
+
+
+_DIGESTS: dict[str, str] = {}  # the last publish's head files: text -> digest
+
+
+def _digests(files: Mapping[str, str]) -> dict[str, str]:
+    """Head file name -> digest of its text; a text the last publish had (mostly the very same string,
+    its hash cached) is not hashed again, and only this publish's are kept."""
+    global _DIGESTS
+    last, now = _DIGESTS, {}
+    out = {}
+    for name, text in files.items():
+        got = last.get(text)
+        if got is None:
+            got = _digest(text)
+        now[text] = out[name] = got
+    _DIGESTS = now
+    return out
 
 
 def _digest(text: str) -> str:

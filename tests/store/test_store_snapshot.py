@@ -123,6 +123,20 @@ def test_a_release_is_published_only_after_its_commit(tmp_path: Path) -> None:
     store.close()
 
 
+def test_an_acquire_that_scavenges_publishes_the_view_without_what_it_scavenged(tmp_path: Path) -> None:
+    import time
+
+    store = _store(tmp_path.resolve())
+    store.acquire(LaneRequest(lane="b"), holder="h2")
+    gone = store.acquire(LaneRequest(lane="a"), holder="h1", ttl_ms=1).lease
+    time.sleep(0.01)
+    got = store.acquire(LaneRequest(lane="a"), holder="h3")
+    assert list(got.scavenged) == [gone.lease_id]
+    published = sorted((x.lease_id, x.fence) for x in _published(store)["leases"])
+    assert published == sorted((x.lease_id, x.fence) for x, _ in store.leases()) and len(published) == 2
+    store.close()
+
+
 def test_the_claims_are_published_by_what_changes_them_and_wherever_they_are_missing(tmp_path: Path) -> None:
     """A lease operation leaves the claims file alone (it reads no claims); a claim rewrites it, and a
     store whose claims file went away publishes it again at its next write."""

@@ -161,14 +161,16 @@ class Store:
                 out[holder] = (str(payload["plan"]), str(payload.get("phase", "")))
         return out
 
-    def _publish(self, tx: Tx, keep: Sequence[Lease] = (), *, claims: bool = False) -> None:
-        """Publish the live set as TX sees it, plus KEEP (leases this transaction removes or replaces), and
-        with CLAIMS (a transaction that changed them) the claims; they are also published where none are."""
+    def _publish(self, tx: Tx, keep: Sequence[Lease] = (), *, claims: bool = False,
+                 view: Callable[[], list[Lease]] | None = None) -> None:
+        """Publish the live set as TX sees it (VIEW: what reading it again would give, known without the
+        read), plus KEEP (leases this transaction removes or replaces), and with CLAIMS (a transaction
+        that changed them) the claims; they are also published where none are."""
         if not getattr(self.engine, "snapshot_path", None):
             return
         from dos.store import snapshot
 
-        view = self._view(tx)
+        view = self._view(tx) if view is None else view()
         leases = view + [x for x in keep if x not in view]
         try:
             if not claims:
@@ -249,7 +251,8 @@ class Store:
                 return quiet
         with self._write_viewing() as tx:
             now = tx.now_ms()
-            live, expired = self._split(self._view(tx), now)
+            before = self._view(tx)
+            live, expired = self._split(before, now)
             decision = arbitrate(request, self._index((*live, *extra_live)), self.taxonomy,
                                  predicates=predicates, force=force)
             if not decision.granted:
@@ -273,7 +276,8 @@ class Store:
             granted = self._append(tx, Op.ACQUIRE, lane=lease.lane, lease_id=lease.lease_id, holder=holder,
                                    reason=decision.reason, data={"lease": lease.to_dict()})
             result = _journaled(journal, tx, AcquireResult(decision, lease, tuple(stale)), granted)
-            self._publish(tx)
+            self._publish(tx, view=lambda: sorted([*(x for x in before if x.lease_id not in stale), lease],
+                                                  key=lambda x: x.fence))  # the view, as _VIEW_SELECT orders it
             return result
 
     def _index(self, live: tuple[Lease, ...]) -> Any:

@@ -29,14 +29,10 @@ def _declared(states: list[Any]) -> frozenset[str]:
 def _session_states(settings: Settings, session: str, env: Mapping[str, str]) -> list[Any]:
     url = env.get("DOS_STORE_URL", "").strip() or settings.store_url
     if url:
-        from dos.service.live import LiveView, full_store
+        from dos.service.live import full_store, pg_texts
 
-        view = LiveView(settings, env)
-        try:  # through libpq when it can (a stop hook then never imports psycopg)
-            rows = view.texts(lambda schema: f"SELECT state FROM {schema}.intent_runs WHERE session = $1 "
-                              "ORDER BY bound_ms, run_id", [session])
-        finally:
-            view.close()
+        rows = pg_texts(settings, env, lambda schema: f"SELECT state FROM {schema}.intent_runs WHERE session = $1 "
+                        "ORDER BY bound_ms, run_id", [session])  # through libpq: a stop never imports psycopg
         if rows is None:
             from dos.store.intents import IntentStore
 

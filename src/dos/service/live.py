@@ -230,6 +230,16 @@ class LiveView:
                 self._conn = None
 
 
+def pg_texts(settings: Settings, env: Mapping[str, str], sql: Callable[[str], str],
+             params: Sequence[str]) -> list[tuple[str | None, ...]] | None:
+    """``LiveView.texts`` on a view of its own, closed after: one small read through libpq, or None."""
+    view = LiveView(settings, env)
+    try:
+        return view.texts(sql, params)
+    finally:
+        view.close()
+
+
 def published_set(store_path: str, heads: Sequence[tuple[tuple[str, ...], bool]] | None = None) -> dict[str, Any] | None:
     """The live leases the store publishes beside itself, or None to read the store.
 

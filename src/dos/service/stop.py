@@ -11,7 +11,7 @@ import os
 
 from dos.kernel.enforce import ALLOW
 from dos.service.events import Decision
-from dos.service.live import LiveView, full_store
+from dos.service.live import LiveView, full_store, pg_texts
 from dos.service.streams import read_json, stream_path, write_json
 
 TYPE_CHECKING = False
@@ -28,12 +28,8 @@ def claim_of(settings: Settings, session: str, env: Mapping[str, str]) -> tuple[
 
     url = env.get("DOS_STORE_URL", "").strip() or settings.store_url
     if url:
-        view = LiveView(settings, env)
-        try:
-            row = view.texts(lambda schema: f"SELECT data FROM {schema}.events WHERE op = 'CLAIM' AND holder = $1 "
-                                            "ORDER BY seq DESC LIMIT 1", [session])
-        finally:
-            view.close()
+        row = pg_texts(settings, env, lambda schema: f"SELECT data FROM {schema}.events WHERE op = 'CLAIM' "
+                                                     "AND holder = $1 ORDER BY seq DESC LIMIT 1", [session])
         if row is None:  # not through libpq: the full store reads it (or says why it cannot)
             with full_store(settings) as store:
                 return store.claim_for(session)

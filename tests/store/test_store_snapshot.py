@@ -137,6 +137,24 @@ def test_an_acquire_that_scavenges_publishes_the_view_without_what_it_scavenged(
     store.close()
 
 
+def test_a_writer_decides_against_what_another_writer_changed_though_the_live_set_kept_its_size(
+        tmp_path: Path) -> None:
+    """The arbiter's index and the snapshot are reused only for the very same leases: another Store's
+    swap of one lease for another (same count) is seen, and its lane is refused."""
+    root = tmp_path.resolve()
+    mine, other = _store(root), _store(root)
+    other.acquire(LaneRequest(lane="b"), holder="o")
+    a = mine.acquire(LaneRequest(lane="a"), holder="m").lease  # decided beside [b]
+    other.release(lane="b", holder="o")
+    other.acquire(LaneRequest(lane="c"), holder="o")
+    mine.release(lease_id=a.lease_id, holder="m")  # the live set is one lease again: [c], not [b]
+    refused = mine.acquire(LaneRequest(lane="c"), holder="m")
+    assert refused.lease is None and not refused.granted
+    assert sorted(x.lane for x in _published(mine)["leases"]) == ["c"]
+    mine.close()
+    other.close()
+
+
 def test_the_claims_are_published_by_what_changes_them_and_wherever_they_are_missing(tmp_path: Path) -> None:
     """A lease operation leaves the claims file alone (it reads no claims); a claim rewrites it, and a
     store whose claims file went away publishes it again at its next write."""

@@ -25,6 +25,21 @@ from tests.store.conftest import StoreFactory
 from tests.store.storehelp import write_lanes
 
 
+def _read(url: str, schema: str, keys, **kw):
+    """``Conn.read`` on a connection of its own."""
+    conn = pg_lean.connect(url, **kw)
+    assert conn is not None, "libpq is there (psycopg is)"
+    with conn:
+        return conn.read(schema, keys)
+
+
+def _record(url: str, schema: str, values, journal, *, now_ms=None):
+    conn = pg_lean.connect(url)
+    assert conn is not None
+    with conn:
+        return conn.record(schema, values, journal, now_ms=now_ms)
+
+
 def _fleet(pg: StoreFactory, root: Path, schema: str):
     """A store with plain, wide, expired and oddly spelled leases, held by oddly named holders."""
     store = pg.make(root, schema=schema)
@@ -49,7 +64,7 @@ def test_the_lean_read_returns_exactly_the_engines_rows(pg: StoreFactory, tmp_pa
     regions = keys((path,))
     assert regions is not None
     before = store.engine.server_now_ms()
-    got = pg_lean.read(pg_url, "lean", pg_heads.heads_param(regions))
+    got = _read(pg_url, "lean", pg_heads.heads_param(regions))
     after = store.engine.server_now_ms()
     engine = store.engine.read_reaching(regions)
     assert got is not None and engine is not None
@@ -62,28 +77,28 @@ def test_the_lean_whole_view_is_the_engines_view(pg: StoreFactory, tmp_path: Pat
     """A session's start reads every lease: one JSON text instead of a call per cell, same rows and types."""
     root = write_lanes(tmp_path / "ws", {"src": ["src/**"], "docs": ["docs/**"]})
     store = _fleet(pg, root, "whole")
-    got = pg_lean.read(pg_url, "whole", None)
+    got = _read(pg_url, "whole", None)
     with store.engine.read() as tx:
         rows = tx.execute(LEASE_SELECT + " ORDER BY fence")
     assert got is not None and got[1] == rows and len(rows) == 9
     assert [[type(v) for v in r] for r in got[1]] == [[type(v) for v in r] for r in rows]
     with psycopg.connect(pg_url, autocommit=True) as admin:
         admin.execute("DELETE FROM whole.leases")
-    assert pg_lean.read(pg_url, "whole", None)[1] == []
+    assert _read(pg_url, "whole", None)[1] == []
 
 
 def test_it_steps_aside_where_it_cannot_read_plainly(pg: StoreFactory, tmp_path: Path, pg_url: str) -> None:
     root = write_lanes(tmp_path / "ws", {"src": ["src/**"], "docs": ["docs/**"]})
-    assert pg_lean.read(pg_url, "never_made", [""]) is None  # no schema yet
+    assert _read(pg_url, "never_made", [""]) is None  # no schema yet
     _fleet(pg, root, "older")
     with psycopg.connect(pg_url, autocommit=True) as admin:
         admin.execute(f"DROP FUNCTION older.{pg_heads.NAME} CASCADE")
-    assert pg_lean.read(pg_url, "older", [""]) is None  # no heads function: the full store adds it
+    assert _read(pg_url, "older", [""]) is None  # no heads function: the full store adds it
 
 
 def test_a_server_it_cannot_reach_is_the_engines_error(tmp_path: Path) -> None:
     with pytest.raises(StoreUnreachable, match=r"127\.0\.0\.1:1 cannot be reached: .*check \[store\] url"):
-        pg_lean.read("postgresql://postgres@127.0.0.1:1/x", "s", [""], connect_timeout_s=2)
+        _read("postgresql://postgres@127.0.0.1:1/x", "s", [""], connect_timeout_s=2)
 
 
 def _hook(root: Path, env: dict[str, str], rel: str, session: str = "s-1", verb: str = "pretool") -> dict:
@@ -197,7 +212,7 @@ def test_a_lean_record_writes_exactly_what_the_store_writes(pg: StoreFactory, tm
         values = event_values(0, "ENFORCE", host_id=lean.host_id, **fields)
         texts = pg_fast.journal_record(row, values)
         assert texts is not False
-        assert pg_lean.record(pg_url, "rec_lean", values, texts, now_ms=now[0]) is not None
+        assert _record(pg_url, "rec_lean", values, texts, now_ms=now[0]) is not None
         now[0] += 7
     cols = "seq, ts_ms, op, lane, lease_id, holder, host_id, reason, data"
     with psycopg.connect(pg_url, autocommit=True) as c:

@@ -195,26 +195,6 @@ def connect(url: str, *, busy_timeout_ms: int = 30_000, connect_timeout_s: int =
         raise
 
 
-def read(url: str, schema: str, keys: Sequence[str] | None, *, busy_timeout_ms: int = 30_000,
-         connect_timeout_s: int = 10) -> tuple[int, list[tuple[Any, ...]]] | None:
-    """``Conn.read`` on a connection of its own."""
-    conn = connect(url, busy_timeout_ms=busy_timeout_ms, connect_timeout_s=connect_timeout_s)
-    if conn is None:
-        return None
-    with conn:
-        return conn.read(schema, keys)
-
-
-def record(url: str, schema: str, values: Sequence[Any], journal: Sequence[Any], *, now_ms: int | None = None,
-           busy_timeout_ms: int = 30_000, connect_timeout_s: int = 10) -> tuple[int, int] | None:
-    """``Conn.record`` on a connection of its own."""
-    conn = connect(url, busy_timeout_ms=busy_timeout_ms, connect_timeout_s=connect_timeout_s)
-    if conn is None:
-        return None
-    with conn:
-        return conn.record(schema, values, journal, now_ms=now_ms)
-
-
 def _unreachable(url: str, message: str) -> Exception:
     """The engine's error for a server it cannot connect to (``PostgresEngine._connect``), from libpq's MESSAGE."""
     import re

@@ -175,15 +175,10 @@ def encode(leases: Iterable[Lease], splits: Mapping[str, str] | None = None) -> 
             sub_split: dict[str, str] = {}
             _encode_node((h,), entries, dict(old), sub_files, sub_split)
             memo = (tuple(mine), sub_files, sub_split)
-            if not set(sub_split.values()) <= {t for _, t in old}:
-                memo = None  # a new split's fresh token is never replayed by a later call
-        if memo is not None:
+        if set(memo[2].values()) <= {t for _, t in old}:  # a new split's fresh token is never replayed
             heads[(h, old)] = memo
-            files.update(memo[1])
-            split.update(memo[2])
-        else:
-            files.update(sub_files)
-            split.update(sub_split)
+        files.update(memo[1])
+        split.update(memo[2])
     _ENCODED, _HEADS = encoded, heads
     marker = dumps({"version": VERSION, "wide": wide}, **_JSON)
     return marker, files, split

@@ -4,6 +4,9 @@
     python bench/bench_store.py pair [PAIRS]                  # one PostgreSQL client: time, CPU, round trips per pair
                                                               # (1 lane; then 64 lanes, 63 of them held)
     python bench/bench_store.py writer [SRC]                  # one SQLite writer's pair at 0 to 10,000 live leases
+    python bench/bench_store.py flush [US [SECONDS [CLIENTS,...]]]  # PostgreSQL on a durable server whose
+                                                              # flush takes US µs more: flushing after the
+                                                              # locks (visible first) against under them
     python bench/run.py store                              # wall time per case, through bench/run.py
 
 Each client is its own process on its own lane, so every pair is two store transactions
@@ -51,6 +54,51 @@ def start_postgres() -> str:
     return server.create_database("dosbench")
 
 
+def start_slow_flush_postgres(extra_us: int) -> str:
+    """A throwaway server with PostgreSQL's own durability settings (fsync, full page writes) whose every
+    fsync first sleeps EXTRA_US µs (bench/slowsync, preloaded): a local disk made to flush like a slow one."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import pgserver
+
+    lib = Path(tempfile.mkdtemp(prefix="dos-slowsync-")) / "slowsync.so"
+    subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", str(lib), str(HERE / "slowsync" / "slowsync.c"), "-ldl"],
+                   check=True)
+    os.chmod(lib.parent, 0o755)  # the server may run as another user
+    durable = ("-c", "fsync=on", "-c", "full_page_writes=on")  # later settings win over FAST's
+    saved = {k: os.environ.get(k) for k in ("LD_PRELOAD", "SLOW_SYNC_US")}
+    os.environ.update({"LD_PRELOAD": str(lib), "SLOW_SYNC_US": str(extra_us)})
+    try:
+        server = pgserver.start_server(settings=durable)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    atexit.register(server.stop)
+    return server.create_database("dosbench")
+
+
+def flush_table(extra_us: int, window_s: float, counts: tuple[int, ...]) -> str:
+    """Pairs per second on a server whose flush takes EXTRA_US µs more, the same clients with writes
+    flushing after their locks (visible first, the default) and, as before, under them."""
+    url = start_slow_flush_postgres(extra_us)
+    rows = ["| clients | journaled | flush after the locks, pairs/s | flush under them, pairs/s | ratio |",
+            "|---:|---|---:|---:|---:|"]
+    with tempfile.TemporaryDirectory(prefix="dos-bench-flush-") as tmp:
+        for clients in counts:
+            for journaled in (False, True):
+                got = {}
+                for under in (False, True):
+                    ws = _workspace(Path(tmp) / f"f{clients}{journaled:d}{under:d}", clients)
+                    os.environ["DOS_BENCH_FLUSH_UNDER_LOCKS"] = "1" if under else ""
+                    got[under] = run_clients(ws, url, clients, 0, window_s, journaled=journaled)["rate"]
+                os.environ.pop("DOS_BENCH_FLUSH_UNDER_LOCKS", None)
+                rows.append(f"| {clients} | {'yes' if journaled else 'no'} | {got[False]:,.0f} | {got[True]:,.0f} | "
+                            f"{got[False] / got[True]:.2f}x |")
+    return "\n".join(rows)
+
+
 def _env(url: str, schema: str = "dos_bench") -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
@@ -74,6 +122,8 @@ def drive(ws: str, lane: str, budget: str, go: str) -> dict:
         return _drive_bare(os.environ["DOS_STORE_URL"], lane, go)
     store = open_store(Workspace(path, "--workspace"), load_config(path))
     store.engine.migrate()
+    if os.environ.get("DOS_BENCH_FLUSH_UNDER_LOCKS") == "1":  # as before visible-first commits
+        store.engine.visible_first = False
     journaled = os.environ.get("DOS_BENCH_JOURNAL") == "1"  # as the CLI and the MCP server call it
     if journaled:
         from dos.service.journal import lease_journal
@@ -309,6 +359,10 @@ def main(argv: list[str]) -> int:
         return 0
     if argv and argv[0] == "writer":
         print(writer_costs(argv[1] if len(argv) > 1 else ""))
+        return 0
+    if argv and argv[0] == "flush":
+        counts = tuple(int(c) for c in argv[3].split(",")) if len(argv) > 3 else CLIENTS
+        print(flush_table(int(argv[1]) if len(argv) > 1 else 1000, float(argv[2]) if len(argv) > 2 else 3.0, counts))
         return 0
     if argv and argv[0] == "pair":
         print(pair_costs(int(argv[1]) if len(argv) > 1 else 2000))

@@ -22,7 +22,7 @@ from typing import Iterator
 import pytest
 
 RUN_AS = "postgres"  # the unprivileged system user the server runs as under root
-FAST = ("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+FAST = ("-c", "fsync=off", "-c", "full_page_writes=off",
         "-c", "shared_buffers=16MB", "-c", "max_connections=200", "-c", "log_min_messages=fatal")
 
 
@@ -66,6 +66,7 @@ class PgServer:
     datadir: Path | None = None
     bindir: Path | None = None
     owned: bool = False
+    settings: tuple[str, ...] = ()  # "-c name=value" pairs on top of FAST (start_server's SETTINGS)
 
     def database_url(self, name: str) -> str:
         """This server's URL pointing at database NAME."""
@@ -106,11 +107,17 @@ class PgServer:
         out = self.pg_ctl("-m", "fast", "-w", "stop")
         assert out.returncode == 0, out.stdout + out.stderr
 
+    def crash(self) -> None:
+        """Stop an owned server the way a crash does (immediate: nothing still in its WAL buffers is
+        written), keeping its cluster; ``start_again`` then recovers from what reached the WAL files."""
+        out = self.pg_ctl("-m", "immediate", "-w", "stop")
+        assert out.returncode == 0, out.stdout + out.stderr
+
     def start_again(self) -> None:
         """Start an owned, halted server on the port, socket directory and settings it had."""
         port = int(self.url.rsplit(":", 1)[1].split("/")[0])
-        out = self.pg_ctl("-l", str(self.datadir / "log"), "-o", _options(port, self.datadir), "-w", "-t", "60",
-                          "start")
+        out = self.pg_ctl("-l", str(self.datadir / "log"), "-o", _options(port, self.datadir, self.settings),
+                          "-w", "-t", "60", "start")
         assert out.returncode == 0, out.stdout + out.stderr
 
     def stop(self) -> None:
@@ -121,14 +128,15 @@ class PgServer:
             self.owned = False
 
 
-def _options(port: int, root: Path) -> str:
-    """The server options a cluster of ours runs with (loopback, its own socket directory, FAST)."""
+def _options(port: int, root: Path, settings: tuple[str, ...] = ()) -> str:
+    """The server options a cluster of ours runs with (loopback, its own socket directory, FAST, SETTINGS)."""
+    both = (*FAST, *settings)
     return " ".join([f"-p {port}", "-c listen_addresses=127.0.0.1", f"-c unix_socket_directories={root}",
-                     *(" ".join(FAST[i:i + 2]) for i in range(0, len(FAST), 2))])
+                     *(" ".join(both[i:i + 2]) for i in range(0, len(both), 2))])
 
 
-def start_server(attempts: int = 3) -> PgServer:
-    """initdb a fresh cluster in a temp dir and start it on a free loopback port."""
+def start_server(attempts: int = 3, settings: tuple[str, ...] = ()) -> PgServer:
+    """initdb a fresh cluster in a temp dir and start it on a free loopback port (SETTINGS: more "-c", "k=v")."""
     bindir = find_bindir()
     prefix = _as_user()
     root = Path(tempfile.mkdtemp(prefix="dos-pg-"))
@@ -145,9 +153,11 @@ def start_server(attempts: int = 3) -> PgServer:
     for _ in range(attempts):
         port = _free_port()
         run = subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"),
-                              "-o", _options(port, root), "-w", "-t", "60", "start"], capture_output=True, text=True)
+                              "-o", _options(port, root, settings), "-w", "-t", "60", "start"],
+                             capture_output=True, text=True)
         if run.returncode == 0:
-            return PgServer(f"postgresql://postgres@127.0.0.1:{port}/postgres", root, bindir, owned=True)
+            return PgServer(f"postgresql://postgres@127.0.0.1:{port}/postgres", root, bindir, owned=True,
+                            settings=settings)
         last = (root / "log").read_text(errors="replace")[-500:] if (root / "log").exists() else run.stderr
     shutil.rmtree(root, ignore_errors=True)
     raise RuntimeError(f"postgres did not start: {last.strip()}")

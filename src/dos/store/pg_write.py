@@ -11,6 +11,9 @@ the whole transaction back) if either sequence moved since it was read: every do
 draws from them only under the workspace lock, so they cannot, and if anything else did,
 nothing is written. A statement this module does not know to leave the sequences alone
 first settles them, and later draws go to the server (one round trip each), as before.
+
+On a server that waits for its flushes, COMMIT goes with DURABLE (see below), so the flush
+happens after the workspace lock is released (docs/fleet.md, "Flushes come after the locks").
 """
 
 from __future__ import annotations
@@ -20,6 +23,19 @@ from typing import Any, Sequence
 from dos.store.live import EVENT_INSERT, LEASE_INSERT, LEASE_SELECT
 from dos.store.schema import NOTIFY_CHANNEL, PG_NOW  # noqa: F401 - NOTIFY_CHANNEL: its home for readers
 
+# A write commits visible first: its own transaction does not wait for its WAL flush
+# (synchronous_commit off for it alone), and the same round trip then commits DURABLE, one
+# tiny transaction at the session's own level. Its flush covers the write's commit record,
+# which precedes it in the WAL, and it runs after the write released its locks, so writers
+# queued on the workspace or tail lock no longer wait for each other's flushes: their
+# flushes merge (group commit). The client is answered only once both are done.
+ASYNC_LOCAL = "SET LOCAL synchronous_commit = off"
+# The same for one autocommitted statement (a SELECT of one of our functions): the setting is read at
+# commit, so when the filter runs does not matter.
+ASYNC_WHERE = " WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL"
+DURABLE = "SELECT pg_logical_emit_message(true, 'dos.durable', '')"
+VISIBLE_FIRST_PROBE = ("SELECT CASE WHEN current_setting('synchronous_commit') = 'off' THEN false "
+                       "ELSE (SELECT pg_logical_emit_message(true, 'dos.durable', '') IS NOT NULL) END")
 CLOCK_SQL = f"SELECT {PG_NOW}"
 SEQ_STATE = ("SELECT s.name, pg_sequence_last_value(s.name::regclass), pg_sequence_last_value('fence_seq'::regclass) "
              "FROM (SELECT pg_get_serial_sequence('events', 'seq') AS name) s")
@@ -114,7 +130,8 @@ class PipelinedWrite:
         """Round trip 2: every held statement, the sequences' advance, COMMIT."""
         self._settle()
         tail = [("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, self._engine.schema))] if self._appended else []
-        stmts, self._pending = [*self._pending, *tail, ("COMMIT", ())], []  # the NOTIFY is sent at COMMIT
+        done = [(ASYNC_LOCAL, ()), ("COMMIT", ()), (DURABLE, ())] if self._engine.visible_first else [("COMMIT", ())]
+        stmts, self._pending = [*self._pending, *tail, *done], []  # the NOTIFY is sent at COMMIT
         self._send(stmts)
 
     def rollback(self) -> None:

@@ -22,7 +22,7 @@ from dos.store.schema import MIGRATIONS as SQLITE_MIGRATIONS
 from dos.store.pg_fast import LOCK_NAMESPACE, lock_key
 from dos.store.pg_sql import translate
 from dos.store.pg_write import CLOCK_SQL as _CLOCK_SQL
-from dos.store.pg_write import PipelinedWrite, sequence_moved
+from dos.store.pg_write import ASYNC_WHERE, DURABLE, VISIBLE_FIRST_PROBE, PipelinedWrite, sequence_moved
 
 try:
     import psycopg
@@ -144,6 +144,7 @@ class PostgresEngine:
         self._ready = False  # the schema is known to be current
         self._heads = True  # the schema may have the heads index (dos.store.pg_heads); False once it had none
         self._closed = False  # closed by close(), never reopened
+        self.visible_first: bool | None = None  # writes commit visible first, then DURABLE (None: not asked yet)
         self._connect_timeout_s = connect_timeout_s
         self.round_trips = 0  # waits on the server by this engine's transactions (for tests and the bench)
         self._conn = self._connect(connect_timeout_s)
@@ -182,6 +183,19 @@ class PostgresEngine:
             if self._closed:
                 raise StoreError(f"store {self.location} was closed")
             self._conn = self._connect(self._connect_timeout_s)
+
+    def _ask_visible_first(self) -> bool:
+        """Whether writes may commit visible first (outside a transaction, once per engine): not when
+        the server's synchronous_commit is off (nothing waits for a flush anyway), nor when this role
+        may not write the WAL message DURABLE flushes with; then each write's COMMIT waits for its flush."""
+        if self.visible_first is None:
+            try:
+                self.visible_first = bool(self._conn.execute(VISIBLE_FIRST_PROBE).fetchone()[0])
+            except (pgerrors.InsufficientPrivilege, pgerrors.UndefinedFunction):
+                self.visible_first = False
+            except psycopg.Error as exc:
+                self._raise(exc)
+        return self.visible_first
 
     @contextmanager
     def _mapped(self) -> Iterator[None]:
@@ -269,6 +283,7 @@ class PostgresEngine:
             self._reconnect_if_lost()
             if not self._ready:
                 self.migrate()
+            self._ask_visible_first()
             tx = PipelinedWrite(self, prefetch)
             try:
                 tx.begin((LOCK_NAMESPACE, self._key))
@@ -386,11 +401,17 @@ class PostgresEngine:
             return False
         return True if got[0][0] is None else tuple(got[0])
 
+    @property
+    def quiet_round_trips(self) -> int:
+        """What one one-statement operation costs: its call, then DURABLE when writes commit visible first."""
+        return 2 if self._ask_visible_first() else 1
+
     def _locking(self) -> tuple[int, int, int | None]:
         return LOCK_NAMESPACE, self._key, None if self.clock is None else int(self.clock())
 
     def _call(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]] | None:
-        """SQL (an autocommitted call of one of our functions) in one round trip; installs them first if missing.
+        """SQL (an autocommitted call of one of our functions) in one round trip, and DURABLE in a second
+        when writes commit visible first (``quiet_round_trips``); installs the functions first if missing.
 
         None (and no more such calls on this engine) when this role may not create or run them, say a
         schema made by an older dos under another role: then every operation takes the general path.
@@ -399,10 +420,16 @@ class PostgresEngine:
             self._reconnect_if_lost()
             if not self._ready:
                 self.migrate()
+            early = self._ask_visible_first()
             for attempt in (0, 1):
                 try:
                     self.round_trips += 1
-                    return self._conn.execute(sql, params).fetchall()
+                    if not early:
+                        return self._conn.execute(sql, params).fetchall()
+                    rows = self._conn.execute(sql + ASYNC_WHERE, params).fetchall()
+                    self.round_trips += 1
+                    self._conn.execute(DURABLE)
+                    return rows
                 except pgerrors.UndefinedFunction:
                     if attempt:
                         raise StoreError(f"store {self.location}: its lease functions are missing") from None

@@ -1,0 +1,84 @@
+"""An answered write outlives a server crash, though writes commit visible first.
+
+A write's own commit does not wait for its WAL flush; the client is answered only after
+DURABLE, whose flush covers it (``dos.store.pg_write``). The server here is crashed
+(an immediate stop: its WAL buffers are lost) right after each answer, with the WAL
+writer told to wait ten seconds between its own flushes, so only the answer's flush can
+have saved the write. With DURABLE left out, the writes below are lost.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from dos.kernel.lanes import LaneRequest
+from dos.service.journal import lease_journal
+from tests.pgserver import PgServer, start_server
+from tests.store.conftest import StoreFactory
+from tests.store.storehelp import write_lanes
+
+LANES = {"api": ["api/**"], "web": ["web/**"], "global": ["**/*"]}
+
+
+@pytest.fixture
+def slow_writer_server() -> Iterator[PgServer]:
+    server = start_server(settings=("-c", "wal_writer_delay=10000ms", "-c", "wal_writer_flush_after=0"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_an_answered_write_outlives_a_crash_right_after_its_answer(slow_writer_server: PgServer,
+                                                                   tmp_path: Path) -> None:
+    server = slow_writer_server
+    url = server.create_database()
+    root = write_lanes(tmp_path / "ws", LANES, exclusive=("global",))
+    factory = StoreFactory("postgres", {"DOS_STORE_URL": url, "DOS_STORE_SCHEMA": "crash"})
+
+    def after_crash():
+        server.crash()
+        server.start_again()
+        return factory.make(root)
+
+    store = factory.make(root)
+    store.acquire(LaneRequest(lane="web"), holder="warm")  # schema, functions and prepared calls in place
+    assert store.engine.visible_first  # the suite's server waits for flushes: the path under test is taken
+
+    api = store.acquire(LaneRequest(lane="api"), holder="a", run_id="r1",  # quiet, journaled
+                        journal=lease_journal(None, "acquire", run_id="r1", lane="api", holder="a")).lease
+    store = after_crash()
+    assert {x.lease_id for x in store.live_leases()} >= {api.lease_id}
+    with store.engine.read() as tx:
+        assert ("acquire", "api") in {tuple(r) for r in tx.execute("SELECT syscall, lane FROM verdicts")}
+
+    assert store.release(lease_id=api.lease_id, holder="a") is not None  # quiet
+    store = after_crash()
+    assert api.lease_id not in {x.lease_id for x in store.live_leases()}
+
+    web = [x for x in store.live_leases() if x.lane == "web"][0]
+    store.release(lease_id=web.lease_id, holder="warm")
+    big = store.acquire(LaneRequest(lane="global"), holder="g").lease  # exclusive: the general path
+    assert big is not None
+    store = after_crash()
+    assert [x.lease_id for x in store.live_leases()] == [big.lease_id]
+    beat = store.heartbeat(lease_id=big.lease_id, holder="g")  # the general path again, on a fresh engine
+    store = after_crash()
+    assert store.live_leases()[0].heartbeat_ms == beat.heartbeat_ms
+    assert store.replay() == store.view()
+
+
+def test_a_session_that_waits_for_no_flush_keeps_one_round_trip_per_quiet_operation(pg_url: str,
+                                                                                     tmp_path: Path) -> None:
+    """synchronous_commit off for the session (the operator's choice): nothing to wait for, so no DURABLE."""
+    url = pg_url + ("&" if "?" in pg_url else "?") + "options=-c%20synchronous_commit%3Doff"
+    root = write_lanes(tmp_path / "ws", LANES, exclusive=("global",))
+    store = StoreFactory("postgres", {"DOS_STORE_URL": url, "DOS_STORE_SCHEMA": "nosync"}).make(root)
+    got = store.acquire(LaneRequest(lane="api"), holder="a")
+    assert got.granted and store.engine.visible_first is False and store.engine.quiet_round_trips == 1
+    before = store.engine.round_trips
+    assert store.release(lease_id=got.lease.lease_id, holder="a") is not None
+    assert store.engine.round_trips - before == 1

@@ -82,3 +82,25 @@ def test_a_session_that_waits_for_no_flush_keeps_one_round_trip_per_quiet_operat
     before = store.engine.round_trips
     assert store.release(lease_id=got.lease.lease_id, holder="a") is not None
     assert store.engine.round_trips - before == 1
+
+
+def test_a_role_that_may_not_write_the_flush_message_commits_as_before(pg_url: str, tmp_path: Path) -> None:
+    """Without EXECUTE on pg_logical_emit_message the probe says no: each write's COMMIT waits for its
+    own flush, quiet operations keep one round trip, and every write still lands."""
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute("DROP ROLE IF EXISTS dos_plain_writer")
+        admin.execute("CREATE ROLE dos_plain_writer LOGIN")
+        admin.execute("GRANT CREATE ON DATABASE " + pg_url.rsplit("/", 1)[1].split("?")[0] + " TO dos_plain_writer")
+        admin.execute("REVOKE EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) FROM PUBLIC")
+    url = pg_url.replace("postgresql://postgres@", "postgresql://dos_plain_writer@", 1)
+    root = write_lanes(tmp_path / "ws", LANES, exclusive=("global",))
+    store = StoreFactory("postgres", {"DOS_STORE_URL": url, "DOS_STORE_SCHEMA": "plain"}).make(root)
+    got = store.acquire(LaneRequest(lane="api"), holder="a")
+    assert got.granted and store.engine.visible_first is False and store.engine.quiet_round_trips == 1
+    big = store.acquire(LaneRequest(lane="global"), holder="g")  # the general path, refused beside api
+    assert not big.granted
+    assert store.release(lease_id=got.lease.lease_id, holder="a") is not None
+    assert store.acquire(LaneRequest(lane="global"), holder="g").granted
+    assert store.replay() == store.view()

@@ -34,8 +34,8 @@ ASYNC_LOCAL = "SET LOCAL synchronous_commit = off"
 # commit, so when the filter runs does not matter.
 ASYNC_WHERE = " WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL"
 DURABLE = "SELECT pg_logical_emit_message(true, 'dos.durable', '')"
-VISIBLE_FIRST_PROBE = ("SELECT CASE WHEN current_setting('synchronous_commit') = 'off' THEN false "
-                       "ELSE (SELECT pg_logical_emit_message(true, 'dos.durable', '') IS NOT NULL) END")
+VISIBLE_FIRST_PROBE = (f"SELECT CASE WHEN current_setting('synchronous_commit') = 'off' THEN false "
+                       f"ELSE ({DURABLE}) IS NOT NULL END")
 CLOCK_SQL = f"SELECT {PG_NOW}"
 SEQ_STATE = ("SELECT s.name, pg_sequence_last_value(s.name::regclass), pg_sequence_last_value('fence_seq'::regclass) "
              "FROM (SELECT pg_get_serial_sequence('events', 'seq') AS name) s")

@@ -61,8 +61,11 @@ def start_slow_flush_postgres(extra_us: int) -> str:
     import pgserver
 
     lib = Path(tempfile.mkdtemp(prefix="dos-slowsync-")) / "slowsync.so"
-    subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", str(lib), str(HERE / "slowsync" / "slowsync.c"), "-ldl"],
-                   check=True)
+    try:
+        subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", str(lib), str(HERE / "slowsync" / "slowsync.c"), "-ldl"],
+                       check=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise SystemExit(f"bench flush needs a C compiler to build bench/slowsync ({exc}): apt-get install gcc")
     os.chmod(lib.parent, 0o755)  # the server may run as another user
     durable = ("-c", "fsync=on", "-c", "full_page_writes=on")  # later settings win over FAST's
     saved = {k: os.environ.get(k) for k in ("LD_PRELOAD", "SLOW_SYNC_US")}

@@ -141,7 +141,7 @@ def test_quiet_statements_decide_and_write_exactly_what_the_general_path_does(
     assert one_trip["acquire"] >= 5 and one_trip["release"] >= 5, one_trip
 
 
-def test_a_quiet_grant_takes_one_round_trip_and_a_foreign_lease_sends_it_to_the_arbiter(
+def test_a_quiet_grant_takes_one_statement_and_a_foreign_lease_sends_it_to_the_arbiter(
         pg: StoreFactory, tmp_path: Path) -> None:
     root = write_lanes(tmp_path / "ws", LANES, exclusive=("global",))
     store = pg.make(root)
@@ -207,7 +207,7 @@ def test_the_server_fills_in_the_same_bytes_whatever_standard_conforming_strings
     root = write_lanes(tmp_path / "ws", LANES, exclusive=("global",))
     store = pg.make(root, schema="scs_off")
     store.engine._conn.execute("SET standard_conforming_strings = off")
-    for _ in range(2):  # the second time round, each call is prepared: one round trip each
+    for _ in range(2):  # the second time round, each call is prepared: one statement each (and the flush)
         before = store.engine.round_trips
         got = store.acquire(LaneRequest(lane="api"), holder="h", run_id="r1",
                             journal=_journal(True, "acquire", run_id="r1", lane="api", holder="h"))
@@ -226,7 +226,7 @@ def test_the_server_fills_in_the_same_bytes_whatever_standard_conforming_strings
                                              ("release", "RELEASED", "r1", "api", released.seq)]
 
 
-def test_a_quiet_grant_stays_one_round_trip_beside_many_leases_whatever_their_trees_spell(
+def test_a_quiet_grant_stays_one_statement_beside_many_leases_whatever_their_trees_spell(
         pg: StoreFactory, tmp_path: Path) -> None:
     """The server looks each lease in the view up in the grant's shape set: a key that did not spell a
     tree byte for byte as the store writes it would send every grant to the arbiter."""

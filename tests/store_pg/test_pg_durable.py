@@ -16,7 +16,7 @@ import pytest
 
 from dos.kernel.lanes import LaneRequest
 from dos.service.journal import lease_journal
-from tests.pgserver import PgServer, start_server
+from tests.pgserver import PgServer, _serving, start_server
 from tests.store.conftest import StoreFactory
 from tests.store.storehelp import write_lanes
 
@@ -25,11 +25,9 @@ LANES = {"api": ["api/**"], "web": ["web/**"], "global": ["**/*"]}
 
 @pytest.fixture
 def slow_writer_server() -> Iterator[PgServer]:
-    server = start_server(settings=("-c", "wal_writer_delay=10000ms", "-c", "wal_writer_flush_after=0"))
-    try:
-        yield server
-    finally:
-        server.stop()
+    """A server of this test's own whose WAL writer flushes nothing for ten seconds."""
+    yield from _serving(lambda: start_server(settings=("-c", "wal_writer_delay=10000ms",
+                                                       "-c", "wal_writer_flush_after=0")))
 
 
 def test_an_answered_write_outlives_a_crash_right_after_its_answer(slow_writer_server: PgServer,

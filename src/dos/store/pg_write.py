@@ -24,8 +24,9 @@ from dos.store.live import EVENT_INSERT, LEASE_INSERT, LEASE_SELECT
 from dos.store.schema import NOTIFY_CHANNEL, PG_NOW  # noqa: F401 - NOTIFY_CHANNEL: its home for readers
 
 # A write commits visible first: its own transaction does not wait for its WAL flush
-# (synchronous_commit off for it alone), and the same round trip then commits DURABLE, one
-# tiny transaction at the session's own level. Its flush covers the write's commit record,
+# (synchronous_commit off for it alone), and then (in COMMIT's round trip on the general path,
+# in the next one after a quiet call) the client commits DURABLE, one tiny transaction at the
+# session's own level. Its flush covers the write's commit record,
 # which precedes it in the WAL, and it runs after the write released its locks, so writers
 # queued on the workspace or tail lock no longer wait for each other's flushes: their
 # flushes merge (group commit). The client is answered only once both are done.

@@ -127,7 +127,7 @@ def test_quiet_statements_decide_and_write_exactly_what_the_general_path_does(
     for _ in range(200):
         before = quiet.engine.round_trips
         got_q = _step(quiet, rng_q, held_q, ids_q, journal)
-        if quiet.engine.round_trips - before == quiet.engine.quiet_round_trips and got_q[0] in one_trip:
+        if quiet.engine.round_trips - before == 1 and got_q[0] in one_trip:
             one_trip[got_q[0]] += 1
         got_g = _step(general, rng_g, held_g, ids_g, journal)
         assert got_q == got_g
@@ -148,7 +148,7 @@ def test_a_quiet_grant_takes_one_statement_and_a_foreign_lease_sends_it_to_the_a
     store.acquire(LaneRequest(lane="web"), holder="warm")  # the schema and functions exist after this
     before = store.engine.round_trips
     api = store.acquire(LaneRequest(lane="api"), holder="a")
-    assert api.granted and store.engine.round_trips - before == store.engine.quiet_round_trips
+    assert api.granted and store.engine.round_trips - before == 1
     # A keyword lease under api/ is no quiet shape for api: the arbiter decides, and refuses.
     kw = store.acquire(LaneRequest(lane="kw", kind="keyword", tree=("web/k/**",)), holder="k")
     assert not kw.granted and "web" in kw.decision.reason
@@ -160,7 +160,7 @@ def test_a_quiet_grant_takes_one_statement_and_a_foreign_lease_sends_it_to_the_a
     assert not web.granted and "kw" in web.decision.reason and store.engine.round_trips - before > 1
     before = store.engine.round_trips
     assert store.release(lease_id=api.lease.lease_id, holder="a") is not None
-    assert store.engine.round_trips - before == store.engine.quiet_round_trips
+    assert store.engine.round_trips - before == 1
 
 
 def test_racing_quiet_and_general_operations_never_grant_colliding_leases_nor_hide_an_event(
@@ -207,14 +207,14 @@ def test_the_server_fills_in_the_same_bytes_whatever_standard_conforming_strings
     root = write_lanes(tmp_path / "ws", LANES, exclusive=("global",))
     store = pg.make(root, schema="scs_off")
     store.engine._conn.execute("SET standard_conforming_strings = off")
-    for _ in range(2):  # the second time round, each call is prepared: one statement each (and the flush)
+    for _ in range(2):  # the second time round, each call is prepared: one round trip each
         before = store.engine.round_trips
         got = store.acquire(LaneRequest(lane="api"), holder="h", run_id="r1",
                             journal=_journal(True, "acquire", run_id="r1", lane="api", holder="h"))
         assert got.granted
         gone = store.release(lease_id=got.lease.lease_id, holder="h", journal=_journal(True, "release", holder="h"))
         assert gone is not None
-    assert store.engine.round_trips - before == 2 * store.engine.quiet_round_trips
+    assert store.engine.round_trips - before == 2
     (acquired, released) = store.events()[-2:]
     assert acquired.data["lease"]["fence"] == got.lease.fence and released.data == {"fence": got.lease.fence,
                                                                                     "loop_ts": ""}
@@ -239,10 +239,10 @@ def test_a_quiet_grant_stays_one_statement_beside_many_leases_whatever_their_tre
     for lane in ("l0", "l0"):
         before = store.engine.round_trips
         got = store.acquire(LaneRequest(lane=lane), holder="me")
-        assert got.granted and store.engine.round_trips - before == store.engine.quiet_round_trips
+        assert got.granted and store.engine.round_trips - before == 1
         before = store.engine.round_trips
         assert store.release(lease_id=got.lease.lease_id, holder="me") is not None
-        assert store.engine.round_trips - before == store.engine.quiet_round_trips
+        assert store.engine.round_trips - before == 1
     # A lease on l0 itself is no quiet shape for l0: the arbiter decides, and refuses.
     assert store.acquire(LaneRequest(lane="l0"), holder="first").granted
     before = store.engine.round_trips

@@ -41,7 +41,9 @@ GRANT = "dos_grant_v3"  # v3: the quiet shapes as one jsonb set (v2 took four ar
 RELEASE = "dos_release_v2"
 CHAIN = "dos_chain_v2"
 RECORD = "dos_record_v1"
-NAMES = (GRANT, RELEASE, CHAIN, RECORD)
+GRANT_DURABLE = f"{GRANT}_durable"  # procedures: the same operations, committed visible first (below)
+RELEASE_DURABLE = f"{RELEASE}_durable"
+NAMES = (GRANT, RELEASE, CHAIN, RECORD, GRANT_DURABLE, RELEASE_DURABLE)
 LOCK_NAMESPACE = 0x444F53  # "DOS": the first key of every advisory lock we take; the workspace lock's
 LANE_NAMESPACE = 0x444F4C  # and these two beside it
 TAIL_NAMESPACE = 0x444F45
@@ -97,6 +99,15 @@ _SHAPE_KEY = " || E'\\037' || ".join(f"l.{c}" for c in ("lane", "lane_kind", "tr
 _HASH = "encode(sha256(convert_to({}, 'UTF8')), 'hex')"
 _ROW_HASH = _HASH.format("prev || E'\\n' || body")  # row_hash: sha256 of prev, a newline, the body
 
+_GRANT_ARGS = """
+        k1 integer, k2 integer, p_now bigint, k_lanes integer[], p_shapes jsonb,
+        p_lease_id text, p_lane text, p_lane_kind text, p_tree text, p_holder text, p_ttl_ms bigint, p_mode text,
+        p_session text, p_host_id text, p_pid bigint, p_pid_start bigint, p_run_id text, p_loop_ts text,
+        p_reason text, p_data text, j_cols text[], j_body text, j_event text"""
+_RELEASE_ARGS = """
+        k1 integer, k2 integer, p_now bigint, p_lease_id text, p_holder text, p_host_id text, p_reason text,
+        j_cols text[], j_body text, j_event text, n_cols text[], n_body text"""
+
 FUNCTIONS = (
     f"""CREATE OR REPLACE FUNCTION {CHAIN}(
         p_ts bigint, j_cols text[], j_body text, p_event_seq bigint, p_event_hash text) RETURNS void
@@ -114,11 +125,7 @@ FUNCTIONS = (
             VALUES (s, p_ts, j_cols[1], j_cols[2], j_cols[3], j_cols[4], j_cols[5], j_cols[6], j_cols[7], j_cols[8],
                     p_event_seq, coalesce(p_event_hash, ''), prev, {_ROW_HASH});
     END $fn$""",
-    f"""CREATE OR REPLACE FUNCTION {GRANT}(
-        k1 integer, k2 integer, p_now bigint, k_lanes integer[], p_shapes jsonb,
-        p_lease_id text, p_lane text, p_lane_kind text, p_tree text, p_holder text, p_ttl_ms bigint, p_mode text,
-        p_session text, p_host_id text, p_pid bigint, p_pid_start bigint, p_run_id text, p_loop_ts text,
-        p_reason text, p_data text, j_cols text[], j_body text, j_event text) RETURNS bigint[]
+    f"""CREATE OR REPLACE FUNCTION {GRANT}({_GRANT_ARGS}) RETURNS bigint[]
     LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
     DECLARE t bigint; f bigint; s bigint; k integer; eh text; cols text[];
     BEGIN
@@ -145,9 +152,7 @@ FUNCTIONS = (
         PERFORM pg_notify('{NOTIFY_CHANNEL}', current_schema());
         RETURN ARRAY[t, f, s];
     END $fn$""",
-    f"""CREATE OR REPLACE FUNCTION {RELEASE}(
-        k1 integer, k2 integer, p_now bigint, p_lease_id text, p_holder text, p_host_id text, p_reason text,
-        j_cols text[], j_body text, j_event text, n_cols text[], n_body text) RETURNS SETOF leases
+    f"""CREATE OR REPLACE FUNCTION {RELEASE}({_RELEASE_ARGS}) RETURNS SETOF leases
     LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
     DECLARE r leases; t bigint; s bigint; d text; eh text; cols text[];
     BEGIN
@@ -209,8 +214,72 @@ FUNCTIONS += (
     END $fn$""",
 )
 
+# Visible first in one round trip (docs/fleet.md, "Flushes come after the locks"): a procedure runs the
+# function in a transaction that does not wait for its flush and commits it, so its locks go at once,
+# then commits DURABLE_MESSAGE at the session's own level, and only then answers. A transaction that
+# wrote nothing (a grant left to the arbiter) has nothing to flush. A procedure may commit only when
+# it has no SET clause (so it names the schema in full) and is CALLed outside a transaction block.
+DURABLE_MESSAGE = "pg_logical_emit_message(true, 'dos.durable', '')"
+
+
+def _arg_names(args: str) -> str:
+    return ", ".join(arg.split()[0] for arg in args.split(","))
+
+
+def procedures(schema: str) -> tuple[str, ...]:
+    """The visible-first procedures of SCHEMA (a checked name: ``postgres.schema_for``)."""
+    q = f'"{schema}"'
+    # A role that lost EXECUTE on the message since the client's probe is refused before anything is
+    # written, never after the commit: the client then takes the general path, which cannot double a write.
+    head = """IF NOT pg_catalog.has_function_privilege('pg_catalog.pg_logical_emit_message(boolean, text, text)',
+                                                     'EXECUTE') THEN
+            RAISE insufficient_privilege USING MESSAGE = 'may not write the flush message';
+        END IF;
+        PERFORM pg_catalog.set_config('synchronous_commit', 'off', true);  -- for this transaction alone"""
+    flush = f"""IF pg_catalog.txid_current_if_assigned() IS NOT NULL THEN  -- it wrote
+            COMMIT;  -- visible, its locks released; then a flush that covers its commit record
+            PERFORM pg_catalog.{DURABLE_MESSAGE};
+        END IF;"""
+    return (
+        f"""CREATE OR REPLACE PROCEDURE {q}.{GRANT_DURABLE}(INOUT o_result bigint[], {_GRANT_ARGS})
+    LANGUAGE plpgsql AS $fn$
+    BEGIN
+        {head}
+        o_result := {q}.{GRANT}({_arg_names(_GRANT_ARGS)});
+        {flush}
+    END $fn$""",
+        f"""CREATE OR REPLACE PROCEDURE {q}.{RELEASE_DURABLE}(INOUT o_found boolean, INOUT o_lease jsonb, {_RELEASE_ARGS})
+    LANGUAGE plpgsql AS $fn$
+    DECLARE r {q}.leases;
+    BEGIN
+        {head}
+        SELECT * INTO r FROM {q}.{RELEASE}({_arg_names(_RELEASE_ARGS)});
+        o_found := FOUND;  -- no row: nothing to release; a row of NULLs: the general path releases it
+        IF r.lease_id IS NOT NULL THEN
+            o_lease := to_jsonb(r);
+        END IF;
+        {flush}
+    END $fn$""",
+    )
+
+
+def ddl(schema: str) -> tuple[str, ...]:
+    """Every function and procedure of SCHEMA's one-statement operations, in the order they are created."""
+    return (*FUNCTIONS, *procedures(schema))
+
+
 GRANT_CALL = f"SELECT {GRANT}(%s, %s, %s, %s, %s::jsonb, {', '.join('%s' for _ in range(18))})"
+GRANT_DURABLE_CALL = f"CALL {GRANT_DURABLE}(NULL, %s, %s, %s, %s, %s::jsonb, {', '.join('%s' for _ in range(18))})"
 RELEASE_CALL = f"SELECT {_COLS} FROM {RELEASE}({', '.join('%s' for _ in range(12))})"
+RELEASE_DURABLE_CALL = f"CALL {RELEASE_DURABLE}(NULL, NULL, {', '.join('%s' for _ in range(12))})"
+
+
+def released_rows(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """RELEASE_DURABLE_CALL's answer as RELEASE_CALL's rows: none, one of NULLs, or the lease's columns."""
+    found, lease = rows[0]
+    if not found:
+        return []
+    return [tuple(None if lease is None else lease[c] for c in LEASE_COLUMNS)]
 INSTALLED = ("SELECT count(*) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
              "WHERE n.nspname = %s AND p.proname = ANY(%s)")
 

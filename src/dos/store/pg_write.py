@@ -21,20 +21,18 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from dos.store.live import EVENT_INSERT, LEASE_INSERT, LEASE_SELECT
+from dos.store.pg_fast import DURABLE_MESSAGE
 from dos.store.schema import NOTIFY_CHANNEL, PG_NOW  # noqa: F401 - NOTIFY_CHANNEL: its home for readers
 
 # A write commits visible first: its own transaction does not wait for its WAL flush
-# (synchronous_commit off for it alone), and then (in COMMIT's round trip on the general path,
-# in the next one after a quiet call) the client commits DURABLE, one tiny transaction at the
-# session's own level. Its flush covers the write's commit record,
-# which precedes it in the WAL, and it runs after the write released its locks, so writers
-# queued on the workspace or tail lock no longer wait for each other's flushes: their
-# flushes merge (group commit). The client is answered only once both are done.
+# (synchronous_commit off for it alone), and then, in COMMIT's round trip, the client commits
+# DURABLE, one tiny transaction at the session's own level. Its flush covers the write's commit
+# record, which precedes it in the WAL, and it runs after the write released its locks, so
+# writers queued on the workspace or tail lock no longer wait for each other's flushes: their
+# flushes merge (group commit). The client is answered only once both are done. A quiet
+# operation does the same inside one procedure call (``pg_fast.procedures``).
 ASYNC_LOCAL = "SET LOCAL synchronous_commit = off"
-# The same for one autocommitted statement (a SELECT of one of our functions): the setting is read at
-# commit, so when the filter runs does not matter.
-ASYNC_WHERE = " WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL"
-DURABLE = "SELECT pg_logical_emit_message(true, 'dos.durable', '')"
+DURABLE = f"SELECT {DURABLE_MESSAGE}"
 VISIBLE_FIRST_PROBE = (f"SELECT CASE WHEN current_setting('synchronous_commit') = 'off' THEN false "
                        f"ELSE ({DURABLE}) IS NOT NULL END")
 CLOCK_SQL = f"SELECT {PG_NOW}"

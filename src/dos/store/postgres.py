@@ -22,7 +22,7 @@ from dos.store.schema import MIGRATIONS as SQLITE_MIGRATIONS
 from dos.store.pg_fast import LOCK_NAMESPACE, lock_key
 from dos.store.pg_sql import translate
 from dos.store.pg_write import CLOCK_SQL as _CLOCK_SQL
-from dos.store.pg_write import ASYNC_WHERE, DURABLE, VISIBLE_FIRST_PROBE, PipelinedWrite, sequence_moved
+from dos.store.pg_write import VISIBLE_FIRST_PROBE, PipelinedWrite, sequence_moved
 
 try:
     import psycopg
@@ -382,8 +382,8 @@ class PostgresEngine:
         view holds a lease of another shape than SHAPES (``pg_fast.shape_set``) and the arbiter must decide."""
         from dos.store import pg_fast
 
-        got = self._call(pg_fast.GRANT_CALL, (*self._locking(), list(keys), shapes, *params, reason, payload,
-                                              *journal))
+        got = self._call(pg_fast.GRANT_CALL, pg_fast.GRANT_DURABLE_CALL,
+                         (*self._locking(), list(keys), shapes, *params, reason, payload, *journal))
         value = got[0][0] if got else None  # None also when this role may not use the functions
         return None if value is None else (int(value[0]), int(value[1]), int(value[2]))
 
@@ -394,24 +394,22 @@ class PostgresEngine:
         server cannot encode as the client does)."""
         from dos.store import pg_fast
 
-        got = self._call(pg_fast.RELEASE_CALL, (*self._locking(), lease_id, holder, host_id, reason, *journal))
+        got = self._call(pg_fast.RELEASE_CALL, pg_fast.RELEASE_DURABLE_CALL,
+                         (*self._locking(), lease_id, holder, host_id, reason, *journal), pg_fast.released_rows)
         if got is None:
             return True
         if not got:
             return False
         return True if got[0][0] is None else tuple(got[0])
 
-    @property
-    def quiet_round_trips(self) -> int:
-        """What one one-statement operation costs: its call, then DURABLE when writes commit visible first."""
-        return 2 if self._ask_visible_first() else 1
-
     def _locking(self) -> tuple[int, int, int | None]:
         return LOCK_NAMESPACE, self._key, None if self.clock is None else int(self.clock())
 
-    def _call(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]] | None:
-        """SQL (an autocommitted call of one of our functions) in one round trip, and DURABLE in a second
-        when writes commit visible first (``quiet_round_trips``); installs the functions first if missing.
+    def _call(self, sql: str, durable: str, params: Sequence[Any],
+              unpack: Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...]]] | None = None) -> list[tuple[Any, ...]] | None:
+        """SQL (an autocommitted call of one of our functions) in one round trip; DURABLE instead (its
+        procedure: ``pg_fast.procedures``) when writes commit visible first, its answer as SQL's rows
+        through UNPACK; installs the functions first if missing.
 
         None (and no more such calls on this engine) when this role may not create or run them, say a
         schema made by an older dos under another role: then every operation takes the general path.
@@ -426,10 +424,8 @@ class PostgresEngine:
                     self.round_trips += 1
                     if not early:
                         return self._conn.execute(sql, params).fetchall()
-                    rows = self._conn.execute(sql + ASYNC_WHERE, params).fetchall()
-                    self.round_trips += 1
-                    self._conn.execute(DURABLE)
-                    return rows
+                    rows = self._conn.execute(durable, params).fetchall()
+                    return unpack(rows) if unpack else rows
                 except pgerrors.UndefinedFunction:
                     if attempt:
                         raise StoreError(f"store {self.location}: its lease functions are missing") from None
@@ -438,8 +434,10 @@ class PostgresEngine:
                     except _Unprivileged:
                         self.quiet = False
                         return None
-                except pgerrors.InsufficientPrivilege:
+                except pgerrors.InsufficientPrivilege:  # raised before anything was written
                     self.quiet = False
+                    if early:  # perhaps the flush message's grant is gone: the next write asks again
+                        self.visible_first = None
                     return None
                 except psycopg.Error as exc:
                     self._raise(exc)
@@ -463,7 +461,7 @@ class PostgresEngine:
                 names = [*pg_fast.NAMES, pg_heads.NAME]
                 have = tx._cur.execute(pg_fast.INSTALLED, (self.schema, names)).fetchone()[0]
                 if have < len(names):
-                    for ddl in (*pg_fast.FUNCTIONS, *pg_heads.DDL):
+                    for ddl in (*pg_fast.ddl(self.schema), *pg_heads.DDL):
                         tx._cur.execute(ddl, prepare=False)
         except pgerrors.InsufficientPrivilege:
             raise _Unprivileged() from None
@@ -508,7 +506,7 @@ class PostgresEngine:
                     tx.execute(stmt)
             from dos.store import pg_fast, pg_heads
 
-            for ddl in (*pg_fast.FUNCTIONS, *pg_heads.DDL):  # one-statement operations and the heads index
+            for ddl in (*pg_fast.ddl(self.schema), *pg_heads.DDL):  # one-statement operations and the heads index
                 tx._cur.execute(ddl, prepare=False)  # (created on first use in older schemas)
             tx.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))

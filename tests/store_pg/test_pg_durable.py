@@ -198,3 +198,57 @@ def test_a_role_that_loses_the_flush_message_after_the_probe_writes_each_operati
     assert [e.op for e in store.events()].count(Op.ACQUIRE) == 2
     assert store.release(lease_id=got.lease.lease_id, holder="a") is not None
     assert store.replay() == store.view()
+
+
+def test_an_export_ships_no_event_before_it_is_durable(own_server: PgServer, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A journaled grant is visible before its flush; ``dos export`` reading it waits for that flush (its own
+    DURABLE, behind the standby that never comes) before it sends, so it can never ship an event a crash
+    takes back: while both wait, the file holds nothing of the grant; once the standby is dropped, it does."""
+    import threading
+
+    import psycopg
+
+    from dos.config import Workspace
+    from dos.service.context import Context
+    from dos.service.export import export
+
+    url = own_server.create_database()
+    root = write_lanes(tmp_path / "ws", LANES, exclusive=("global",))
+    monkeypatch.setenv("DOS_STORE_URL", url)
+    monkeypatch.setenv("DOS_STORE_SCHEMA", "shipping")
+    store = StoreFactory("postgres", {"DOS_STORE_URL": url, "DOS_STORE_SCHEMA": "shipping"}).make(root)
+    store.acquire(LaneRequest(lane="web"), holder="w", journal=lease_journal(None, "acquire", lane="web", holder="w"))
+    ctx = Context(Workspace(root, "--workspace"))
+    out = tmp_path / "out.jsonl"
+    assert [r.shipped for r in export(ctx, ["file"], env={"DOS_EXPORT_FILE": str(out)})] == [1]
+    assert store.engine.visible_first and ctx.store.engine.visible_first
+
+    def waiting() -> int:
+        with psycopg.connect(url, autocommit=True) as other:
+            return other.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'").fetchone()[0]
+
+    threads = [threading.Thread(target=lambda: store.acquire(LaneRequest(lane="api"), holder="a", journal=lease_journal(
+        None, "acquire", lane="api", holder="a")), daemon=True)]
+    runs: list = []
+    threads.append(threading.Thread(target=lambda: runs.extend(export(ctx, ["file"], env={"DOS_EXPORT_FILE": str(out)})),
+                                    daemon=True))
+    _standby(own_server.url, "ghost")
+    try:
+        threads[0].start()
+        for _ in range(200):
+            if waiting() == 1:
+                break
+            time.sleep(0.05)
+        threads[1].start()  # the grant is visible now, and not yet durable
+        for _ in range(200):
+            if waiting() == 2:
+                break
+            time.sleep(0.05)
+        assert waiting() == 2, "the export did not wait for a flush"
+        assert '"lane": "api"' not in out.read_text() and '"lane":"api"' not in out.read_text()
+    finally:
+        _standby(own_server.url, "")
+    for t in threads:
+        t.join(30)
+    assert [r.shipped for r in runs] == [1] and "api" in out.read_text().splitlines()[-1]

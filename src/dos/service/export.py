@@ -261,6 +261,8 @@ def _ship(ctx: Context, exp: Any, run: ExportRun, start: int, size: int) -> None
     batch: list[dict[str, Any]] = []
 
     def send(events: list[dict[str, Any]]) -> bool:
+        if not run.dry_run:
+            ctx.store.engine.settle()  # never ship an event a server crash could still take back
         try:
             result = exp.export(events)
             if not isinstance(result, ExportResult):

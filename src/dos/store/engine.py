@@ -56,5 +56,10 @@ class Engine(Protocol):
         """Create or upgrade the schema; return the schema version now in place."""
         ...
 
+    def settle(self) -> None:
+        """Return once every commit this engine's reads may have seen is durable: what a reader calls
+        before it passes what it read on (``dos export``). PostgreSQL writes commit visible first."""
+        ...
+
     def close(self) -> None:
         ...

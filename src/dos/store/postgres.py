@@ -22,7 +22,7 @@ from dos.store.schema import MIGRATIONS as SQLITE_MIGRATIONS
 from dos.store.pg_fast import LOCK_NAMESPACE, lock_key
 from dos.store.pg_sql import translate
 from dos.store.pg_write import CLOCK_SQL as _CLOCK_SQL
-from dos.store.pg_write import VISIBLE_FIRST_PROBE, PipelinedWrite, sequence_moved
+from dos.store.pg_write import DURABLE, VISIBLE_FIRST_PROBE, PipelinedWrite, sequence_moved
 
 try:
     import psycopg
@@ -442,6 +442,18 @@ class PostgresEngine:
                 except psycopg.Error as exc:
                     self._raise(exc)
             raise AssertionError("unreachable")
+
+    def settle(self) -> None:
+        """Commit DURABLE, outside any transaction, where writes commit visible first: its flush covers
+        the commit record of every write a read before it could see (``Engine.settle``)."""
+        with self._lock:
+            self._reconnect_if_lost()
+            if self._ask_visible_first():
+                self.round_trips += 1
+                try:
+                    self._conn.execute(DURABLE)
+                except psycopg.Error as exc:
+                    self._raise(exc)
 
     def ensure_functions(self) -> bool:
         """Create the one-statement functions and the heads index where one is missing (a schema an older

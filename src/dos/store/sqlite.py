@@ -304,6 +304,10 @@ class SqliteEngine:
             except sqlite3.Error:
                 pass
 
+    def settle(self) -> None:
+        """Nothing to do (``Engine.settle``): a commit is visible once it is in the WAL file, which outlives
+        a crash of any process (``synchronous = NORMAL``: a power cut may still take the last commits)."""
+
     def migrate(self) -> int:
         self._writer()
         return SCHEMA_VERSION

@@ -473,7 +473,8 @@ class PostgresEngine:
                 names = [*pg_fast.NAMES, pg_heads.NAME]
                 have = tx._cur.execute(pg_fast.INSTALLED, (self.schema, names)).fetchone()[0]
                 if have < len(names):
-                    for ddl in (*pg_fast.ddl(self.schema), *pg_heads.DDL):
+                    oid = tx._cur.execute(pg_fast.MESSAGE_OID).fetchone()[0]
+                    for ddl in (*pg_fast.ddl(self.schema, oid), *pg_heads.DDL):
                         tx._cur.execute(ddl, prepare=False)
         except pgerrors.InsufficientPrivilege:
             raise _Unprivileged() from None
@@ -518,7 +519,8 @@ class PostgresEngine:
                     tx.execute(stmt)
             from dos.store import pg_fast, pg_heads
 
-            for ddl in (*pg_fast.ddl(self.schema), *pg_heads.DDL):  # one-statement operations and the heads index
+            oid = tx._cur.execute(pg_fast.MESSAGE_OID).fetchone()[0]
+            for ddl in (*pg_fast.ddl(self.schema, oid), *pg_heads.DDL):  # one-statement operations and the heads index
                 tx._cur.execute(ddl, prepare=False)  # (created on first use in older schemas)
             tx.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))

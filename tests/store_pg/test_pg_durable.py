@@ -192,11 +192,13 @@ def test_a_role_that_loses_the_flush_message_after_the_probe_writes_each_operati
     assert store.acquire(LaneRequest(lane="web"), holder="w").granted and store.engine.visible_first
     with psycopg.connect(pg_url, autocommit=True) as admin:
         admin.execute("REVOKE EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) FROM PUBLIC")
-    got = store.acquire(LaneRequest(lane="api"), holder="a")
-    assert got.granted and store.engine.visible_first is False
+    got = store.acquire(LaneRequest(lane="api"), holder="a")  # refused by the procedure, then the function
+    assert got.granted and not store.engine.visible_first and store.engine._procedures is False
     assert sorted(x.lane for x in store.live_leases()) == ["api", "web"]
     assert [e.op for e in store.events()].count(Op.ACQUIRE) == 2
     assert store.release(lease_id=got.lease.lease_id, holder="a") is not None
+    assert store.acquire(LaneRequest(lane="global"), holder="g").granted is False  # the general path, re-probed
+    assert store.engine.visible_first is False
     assert store.replay() == store.view()
 
 

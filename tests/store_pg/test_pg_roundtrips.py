@@ -194,3 +194,38 @@ def test_a_role_that_may_not_create_the_functions_takes_the_general_path(pg_url:
         assert made == 0
     finally:
         limited.close()
+
+
+def test_a_role_that_may_not_create_the_procedures_keeps_the_one_statement_functions(pg_url: str) -> None:
+    """A schema whose visible-first procedures are missing (an older dos made it) and a role that may not
+    create them: quiet operations call the functions as before, one round trip each, committing under their
+    locks, and nothing is written twice."""
+    import uuid
+
+    role = f"dos_half_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        owner = Store(PostgresEngine(pg_url, schema="half"), TAXONOMY)
+        owner.engine.migrate()
+        owner.close()
+        admin.execute(f"DROP PROCEDURE half.{pg_fast.GRANT_DURABLE}, half.{pg_fast.RELEASE_DURABLE}")
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        admin.execute(f"GRANT USAGE ON SCHEMA half TO {role}")
+        admin.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA half TO {role}")
+        admin.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA half TO {role}")
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(pg_url)
+    limited = Store(PostgresEngine(urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}")),
+                                   schema="half"), TAXONOMY)
+    try:
+        got = limited.acquire(LaneRequest(lane="a"), holder="w1")
+        assert got.granted and limited.engine.quiet and limited.engine._procedures is False
+        assert limited.engine.visible_first  # the general path still commits visible first
+        before = limited.engine.round_trips
+        assert limited.release(lease_id=got.lease.lease_id, holder="w1") is not None
+        again = limited.acquire(LaneRequest(lane="a"), holder="w2")
+        assert again.granted and limited.engine.round_trips - before == 2
+        assert [x.holder for x in limited.live_leases()] == ["w2"]
+        assert limited.replay() == limited.view()
+    finally:
+        limited.close()

@@ -283,6 +283,8 @@ def released_rows(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     if not found:
         return []
     return [tuple(None if lease is None else lease[c] for c in LEASE_COLUMNS)]
+
+
 INSTALLED = ("SELECT count(*) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
              "WHERE n.nspname = %s AND p.proname = ANY(%s)")
 

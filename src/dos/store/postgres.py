@@ -142,6 +142,7 @@ class PostgresEngine:
         self._busy_ms = max(1, int(busy_timeout_ms))
         self._lock = threading.RLock()
         self._ready = False  # the schema is known to be current
+        self._procedures = True  # quiet operations may commit visible first (False once this role may not)
         self._heads = True  # the schema may have the heads index (dos.store.pg_heads); False once it had none
         self._closed = False  # closed by close(), never reopened
         self.visible_first: bool | None = None  # writes commit visible first, then DURABLE (None: not asked yet)
@@ -411,15 +412,18 @@ class PostgresEngine:
         procedure: ``pg_fast.procedures``) when writes commit visible first, its answer as SQL's rows
         through UNPACK; installs the functions first if missing.
 
-        None (and no more such calls on this engine) when this role may not create or run them, say a
-        schema made by an older dos under another role: then every operation takes the general path.
+        A role that may not create or run the procedures calls SQL (its commit waits for its flush under
+        the locks, as before them). None (and no more such calls on this engine) when it may not create
+        or run the functions either, say in a schema an older dos made under another role: then every
+        operation takes the general path. Every refusal comes before anything was written.
         """
         with self._lock:
             self._reconnect_if_lost()
             if not self._ready:
                 self.migrate()
-            early = self._ask_visible_first()
-            for attempt in (0, 1):
+            early = self._ask_visible_first() and self._procedures
+            installed = False
+            while True:
                 try:
                     self.round_trips += 1
                     if not early:
@@ -427,21 +431,24 @@ class PostgresEngine:
                     rows = self._conn.execute(durable, params).fetchall()
                     return unpack(rows) if unpack else rows
                 except pgerrors.UndefinedFunction:
-                    if attempt:
+                    if installed:
                         raise StoreError(f"store {self.location}: its lease functions are missing") from None
                     try:
                         self._install_functions()
+                        installed = True
+                        continue
                     except _Unprivileged:
-                        self.quiet = False
-                        return None
-                except pgerrors.InsufficientPrivilege:  # raised before anything was written
-                    self.quiet = False
+                        pass
+                except pgerrors.InsufficientPrivilege:
                     if early:  # perhaps the flush message's grant is gone: the next write asks again
                         self.visible_first = None
-                    return None
                 except psycopg.Error as exc:
                     self._raise(exc)
-            raise AssertionError("unreachable")
+                if early:  # this role cannot use the procedures; it may still use the functions
+                    self._procedures = early = False
+                    continue
+                self.quiet = False
+                return None
 
     def settle(self) -> None:
         """Commit DURABLE, outside any transaction, where writes commit visible first: its flush covers

@@ -480,13 +480,19 @@ class PostgresEngine:
                 names = [*pg_fast.NAMES, pg_heads.NAME]
                 have = tx._cur.execute(pg_fast.INSTALLED, (self.schema, names)).fetchone()[0]
                 if have < len(names):
-                    oid = tx._cur.execute(pg_fast.MESSAGE_OID).fetchone()[0]
-                    for ddl in (*pg_fast.ddl(self.schema, oid), *pg_heads.DDL):
-                        tx._cur.execute(ddl, prepare=False)
+                    self._create_routines(tx)
         except pgerrors.InsufficientPrivilege:
             raise _Unprivileged() from None
         except psycopg.Error as exc:
             self._raise(exc)
+
+    def _create_routines(self, tx: Any) -> None:
+        """Create (or replace) the one-statement functions, their procedures and the heads index in TX."""
+        from dos.store import pg_fast, pg_heads
+
+        oid = tx._cur.execute(pg_fast.MESSAGE_OID).fetchone()[0]
+        for ddl in (*pg_fast.ddl(self.schema, oid), *pg_heads.DDL):
+            tx._cur.execute(ddl, prepare=False)
 
     # -------------------------------------------------------------- schema
 
@@ -524,11 +530,8 @@ class PostgresEngine:
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 for stmt in MIGRATIONS[version]:
                     tx.execute(stmt)
-            from dos.store import pg_fast, pg_heads
 
-            oid = tx._cur.execute(pg_fast.MESSAGE_OID).fetchone()[0]
-            for ddl in (*pg_fast.ddl(self.schema, oid), *pg_heads.DDL):  # one-statement operations and the heads index
-                tx._cur.execute(ddl, prepare=False)  # (created on first use in older schemas)
+            self._create_routines(tx)  # (created on first use in older schemas)
             tx.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
         self._ready = True
